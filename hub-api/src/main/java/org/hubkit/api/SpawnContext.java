@@ -1,0 +1,26 @@
+package org.hubkit.api;
+
+/**
+ * The hub's side of one spawn, given to {@link Spawner#start}. Thread-safe; its methods return
+ * quickly and may be called from any thread.
+ *
+ * @since 0.1
+ */
+public interface SpawnContext {
+    /**
+     * Reports progress. Shown on the spawn-pending page's progress bar and sent as a
+     * server-sent event to {@code /hub/api/users/{name}/server/progress}.
+     *
+     * @param percent 0 to 99; the hub itself reports 100 once the server answers
+     * @param message a short text for people
+     */
+    void progress(int percent, String message);
+
+    /**
+     * Persists state as soon as it is known (for example the pid right after the fork), so that
+     * a hub that dies during the spawn can still find and stop the server.
+     *
+     * @param state the state to save; replaces what was saved before
+     */
+    void saveState(SpawnerState state);
+}

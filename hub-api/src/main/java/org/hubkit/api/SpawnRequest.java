@@ -1,0 +1,43 @@
+package org.hubkit.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a spawner needs to start one single-user server.
+ *
+ * @param server which server
+ * @param user its owner
+ * @param environment the environment the hub requires the server to get (JupyterHub's
+ *        {@code JUPYTERHUB_*} variables, including the server's API token); a spawner passes
+ *        all of it and may add its own, but must never log the values
+ * @param userOptions options the user chose on the spawn form or sent to the REST API
+ * @param mounts the storage the {@link VolumePolicy} chose, home first
+ * @param startTimeout how long the hub will wait for {@link Spawner#start} to complete
+ * @since 0.1
+ */
+public record SpawnRequest(ServerId server, UserInfo user, Map<String, String> environment,
+                           Map<String, Object> userOptions, List<Mount> mounts, Duration startTimeout) {
+    /** Copies the collections. */
+    public SpawnRequest {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(user, "user");
+        environment = Map.copyOf(environment);
+        userOptions = Map.copyOf(userOptions);
+        mounts = List.copyOf(mounts);
+        Objects.requireNonNull(startTimeout, "startTimeout");
+    }
+
+    /** @return the path prefix the server is served under, e.g. {@code /user/alice/} */
+    public String servicePrefix() {
+        return environment.getOrDefault("JUPYTERHUB_SERVICE_PREFIX", "/");
+    }
+
+    @Override
+    public String toString() {
+        return "SpawnRequest[server=" + server + ", user=" + user + ", env=" + environment.keySet()
+                + ", userOptions=" + userOptions.keySet() + ", mounts=" + mounts + "]";
+    }
+}
