@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param user its owner
  * @param environment the environment the hub requires the server to get (JupyterHub's
  *        {@code JUPYTERHUB_*} variables, including the server's API token); a spawner passes
- *        all of it and may add its own, but must never log the values
+ *        all of it, adds {@code JUPYTERHUB_SERVICE_URL} (the URL the server binds, which only
+ *        the spawner knows, e.g. {@code http://127.0.0.1:45678/user/alice/}) and may add its
+ *        own, but must never log the values
  * @param userOptions options the user chose on the spawn form or sent to the REST API
  * @param mounts the storage the {@link VolumePolicy} chose, home first
  * @param startTimeout how long the hub will wait for {@link Spawner#start} to complete

@@ -1,0 +1,779 @@
+package org.hubkit.core.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.hubkit.api.HubException;
+import org.hubkit.api.InvalidUsernameException;
+import org.hubkit.api.ProgressEvent;
+import org.hubkit.api.Route;
+import org.hubkit.api.Usernames;
+import org.hubkit.core.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** JupyterHub's REST API under {@code /hub/api}, and the OAuth2 provider endpoints. */
+public final class ApiServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
+    public static final String JUPYTERHUB_VERSION = "3.0.0";
+    private static final String PAGINATION = "application/jupyterhub-pagination+json";
+
+    private final transient HubEngine engine;
+    private final transient Runnable shutdown;
+
+    public ApiServlet(HubEngine engine, Runnable shutdown) {
+        this.engine = engine;
+        this.shutdown = shutdown;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setHeader("X-JupyterHub-Version", JUPYTERHUB_VERSION);
+        resp.setHeader("Cache-Control", "no-store");
+        List<String> p = Web.pathSegments(req, "/hub/api");
+        String method = req.getMethod();
+        try {
+            route(req, resp, method, p);
+        } catch (ApiError e) {
+            if (e.retryAfterSeconds() != null) {
+                resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            }
+            Web.error(resp, e.status(), e.getMessage());
+        } catch (InvalidUsernameException e) {
+            Web.error(resp, 400, e.getMessage());
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            Web.error(resp, 400, "Invalid request: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Web.error(resp, 503, "Hub is shutting down");
+        } catch (HubException e) {
+            LOG.warn("{} {} failed: {}", method, req.getRequestURI(), e.getMessage());
+            Web.error(resp, 500, e.getMessage());
+        }
+    }
+
+    private void route(HttpServletRequest req, HttpServletResponse resp, String method, List<String> p)
+            throws IOException, InterruptedException {
+        if (p.isEmpty()) {
+            requireMethod(method, "GET");
+            Web.json(resp, 200, Map.of("version", JUPYTERHUB_VERSION));
+            return;
+        }
+        String head = p.get(0);
+        if (head.equals("oauth2")) {
+            oauth(req, resp, method, p);
+            return;
+        }
+        if (head.equals("health") && p.size() == 1) {
+            Web.json(resp, 200, Map.of("status", "ok"));
+            return;
+        }
+        Caller c = Caller.of(req, engine);
+        if (c == null) {
+            throw new ApiError(403, "Missing or invalid credentials");
+        }
+        if (c.token() == null && !method.equals("GET") && !method.equals("HEAD")) {
+            // A cookie alone cannot change state: the XSRF header must match the XSRF cookie.
+            String cookie = Web.cookie(req, Web.XSRF_COOKIE);
+            String header = req.getHeader("X-XSRFToken");
+            if (cookie == null || header == null || !Secrets.constantTimeEquals(cookie, header)) {
+                throw new ApiError(403, "'_xsrf' argument missing from POST");
+            }
+        }
+        switch (head) {
+            case "user" -> {
+                requireMethod(method, "GET");
+                Web.json(resp, 200, self(c));
+            }
+            case "info" -> {
+                requireScope(c, "read:hub");
+                Map<String, Object> info = new LinkedHashMap<>();
+                info.put("version", JUPYTERHUB_VERSION);
+                info.put("hubkit_version", org.hubkit.core.Hub.VERSION);
+                info.put("spawner", Map.of("class", engine.spawner.name()));
+                info.put("authenticator", Map.of("class", engine.authenticator.name()));
+                Web.json(resp, 200, info);
+            }
+            case "users" -> users(req, resp, method, p, c);
+            case "services" -> services(resp, method, p, c);
+            case "groups" -> {
+                requireMethod(method, "GET");
+                requireScope(c, "list:groups");
+                List<Map<String, Object>> groups = new ArrayList<>();
+                for (String g : new TreeSet<>(engine.allGroups())) {
+                    List<String> members = engine.users().stream().filter(u -> u.groups.contains(g)).map(u -> u.name).sorted().toList();
+                    groups.add(Map.of("kind", "group", "name", g, "users", members));
+                }
+                Web.json(resp, 200, groups);
+            }
+            case "proxy" -> {
+                requireScope(c, "proxy");
+                if (method.equals("GET")) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    for (Route r : engine.proxy.routes().toCompletableFuture().join().values()) {
+                        Map<String, Object> m = new LinkedHashMap<>(r.data());
+                        m.put("routespec", r.routespec().equals("/") ? "/" : r.routespec() + "/");
+                        m.put("target", r.target().toString());
+                        out.put((String) m.get("routespec"), m);
+                    }
+                    Web.json(resp, 200, out);
+                } else {
+                    requireMethod(method, "GET");
+                }
+            }
+            case "shutdown" -> {
+                requireMethod(method, "POST");
+                requireScope(c, "shutdown");
+                LOG.info("Shutdown requested by {}", c.name());
+                resp.setStatus(202);
+                resp.flushBuffer();
+                Thread t = new Thread(shutdown, "hubkit-shutdown");
+                t.start();
+            }
+            default -> throw new ApiError(404, "Not found");
+        }
+    }
+
+    private Map<String, Object> self(Caller c) {
+        Map<String, Object> m;
+        if (c.user() != null) {
+            m = new LinkedHashMap<>(Models.user(engine, c.user(), c, false));
+        } else {
+            m = new LinkedHashMap<>();
+            m.put("kind", "service");
+            m.put("name", c.service().name());
+            m.put("admin", c.service().admin());
+            m.put("roles", c.service().admin() ? List.of("admin") : List.of());
+        }
+        m.put("scopes", new ArrayList<>(new TreeSet<>(c.scopes())));
+        if (c.token() != null) {
+            m.put("token_id", "a" + c.token().row().id());
+            if (c.token().row().sessionId() != null) {
+                m.put("session_id", c.token().row().sessionId());
+            }
+        } else if (c.session() != null) {
+            m.put("session_id", c.session().sessionId());
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ /users
+
+    private void users(HttpServletRequest req, HttpServletResponse resp, String method, List<String> p, Caller c)
+            throws IOException, InterruptedException {
+        if (p.size() == 1) {
+            if (method.equals("GET")) {
+                listUsers(req, resp, c);
+            } else if (method.equals("POST")) {
+                requireScope(c, "admin:users");
+                Map<String, Object> body = body(req);
+                Object names = body.get("usernames");
+                if (!(names instanceof List<?> list) || list.isEmpty()) {
+                    throw new ApiError(400, "Must specify at least one user to create");
+                }
+                boolean admin = Boolean.TRUE.equals(body.get("admin"));
+                List<String> created = new ArrayList<>();
+                for (Object o : list) {
+                    String name = engine.authenticator.normalizeUsername(String.valueOf(o));
+                    Usernames.validate(name);
+                    if (engine.user(name) == null) {
+                        created.add(name);
+                    }
+                }
+                if (created.isEmpty()) {
+                    throw new ApiError(409, "All " + list.size() + " users already exist");
+                }
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (String name : created) {
+                    out.add(Models.user(engine, engine.createUser(name, admin), c, false));
+                }
+                Web.json(resp, 201, out);
+            } else {
+                throw new ApiError(405, "Method not allowed");
+            }
+            return;
+        }
+        String name = p.get(1);
+        if (p.size() == 2) {
+            userResource(req, resp, method, name, c);
+            return;
+        }
+        UserState u = engine.user(name);
+        String sub = p.get(2);
+        switch (sub) {
+            case "server", "servers" -> {
+                String serverName;
+                int rest;
+                if (sub.equals("server")) {
+                    serverName = "";
+                    rest = 3;
+                } else {
+                    if (p.size() < 4) {
+                        throw new ApiError(404, "Not found");
+                    }
+                    serverName = p.get(3);
+                    rest = 4;
+                }
+                if (p.size() == rest + 1 && p.get(rest).equals("progress")) {
+                    requireMethod(method, "GET");
+                    progress(resp, needUser(u, name, c, "read:servers"), serverName, c);
+                } else if (p.size() == rest) {
+                    serverAction(req, resp, method, needUser(u, name, c, "servers"), serverName, c);
+                } else {
+                    throw new ApiError(404, "Not found");
+                }
+            }
+            case "tokens" -> tokens(req, resp, method, p, name, u, c);
+            case "activity" -> {
+                requireMethod(method, "POST");
+                activity(req, resp, needUser(u, name, c, "users:activity"));
+            }
+            default -> throw new ApiError(404, "Not found");
+        }
+    }
+
+    private UserState needUser(UserState u, String name, Caller c, String scope) {
+        if (!c.hasForUser(scope, name, engine)) {
+            throw new ApiError(403, "Action is not authorized with current scopes; requires any of [" + scope + "]");
+        }
+        if (u == null) {
+            throw new ApiError(404, "No such user: " + name);
+        }
+        return u;
+    }
+
+    private void listUsers(HttpServletRequest req, HttpServletResponse resp, Caller c) throws IOException {
+        boolean listAll = c.has("list:users");
+        String state = req.getParameter("state");
+        if (state != null && !Set.of("active", "ready", "inactive").contains(state)) {
+            throw new ApiError(400, "Unrecognized state filter: '" + state + "'; must be active, ready or inactive");
+        }
+        String nameFilter = req.getParameter("name_filter");
+        boolean includeStopped = "1".equals(req.getParameter("include_stopped_servers"))
+                || "true".equalsIgnoreCase(req.getParameter("include_stopped_servers"));
+        int offset = intParam(req, "offset", 0);
+        int limit = Math.min(intParam(req, "limit", 50), 200);
+        if (offset < 0 || limit < 1) {
+            throw new ApiError(400, "offset must be >= 0 and limit >= 1");
+        }
+        List<UserState> matching = engine.users().stream()
+                .filter(u -> listAll || c.hasForUser("list:users", u.name, engine))
+                .filter(u -> nameFilter == null || u.name.startsWith(nameFilter))
+                .filter(u -> state == null || matchesState(u, state))
+                .sorted(Comparator.comparing(u -> u.name)).toList();
+        List<Map<String, Object>> page = new ArrayList<>();
+        for (int i = offset; i < Math.min(matching.size(), offset + limit); i++) {
+            page.add(Models.user(engine, matching.get(i), c, includeStopped));
+        }
+        String accept = req.getHeader("Accept");
+        if (accept != null && accept.contains(PAGINATION)) {
+            Map<String, Object> pagination = new LinkedHashMap<>();
+            pagination.put("offset", offset);
+            pagination.put("limit", limit);
+            pagination.put("total", matching.size());
+            if (offset + limit < matching.size()) {
+                int nextOffset = offset + limit;
+                String q = "offset=" + nextOffset + "&limit=" + limit + (state == null ? "" : "&state=" + state)
+                        + (nameFilter == null ? "" : "&name_filter=" + URLEncoder.encode(nameFilter, StandardCharsets.UTF_8));
+                String base = engine.settings.publicUrl().toString().replaceAll("/+$", "");
+                pagination.put("next", Map.of("offset", nextOffset, "limit", limit, "url", base + "/hub/api/users?" + q));
+            } else {
+                pagination.put("next", null);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("items", page);
+            body.put("_pagination", pagination);
+            resp.setHeader("Content-Type", PAGINATION);
+            Web.json(resp, 200, body);
+            resp.setContentType(PAGINATION);
+        } else {
+            Web.json(resp, 200, page);
+        }
+    }
+
+    private static boolean matchesState(UserState u, String state) {
+        boolean active = u.servers.values().stream().anyMatch(ServerState::active);
+        return switch (state) {
+            case "active" -> active;
+            case "ready" -> u.servers.values().stream().anyMatch(ServerState::ready);
+            default -> !active;
+        };
+    }
+
+    private static int intParam(HttpServletRequest req, String name, int dflt) {
+        String v = req.getParameter(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private void userResource(HttpServletRequest req, HttpServletResponse resp, String method, String name, Caller c)
+            throws IOException, InterruptedException {
+        UserState u = engine.user(name);
+        switch (method) {
+            case "GET" -> {
+                if (!c.hasForUser("read:users:name", name, engine) && !c.hasForUser("read:users", name, engine)
+                        && !c.hasForUser("read:servers", name, engine)) {
+                    throw new ApiError(403, "Action is not authorized with current scopes; requires any of [read:users]");
+                }
+                if (u == null) {
+                    throw new ApiError(404, "No such user: " + name);
+                }
+                Web.json(resp, 200, Models.user(engine, u, c, "1".equals(req.getParameter("include_stopped_servers"))));
+            }
+            case "POST" -> {
+                requireScope(c, "admin:users");
+                String normalized = engine.authenticator.normalizeUsername(name);
+                if (engine.user(normalized) != null) {
+                    throw new ApiError(409, "User " + normalized + " already exists");
+                }
+                Map<String, Object> body = body(req);
+                UserState created = engine.createUser(normalized, Boolean.TRUE.equals(body.get("admin")));
+                Web.json(resp, 201, Models.user(engine, created, c, false));
+            }
+            case "PATCH" -> {
+                if (!c.hasForUser("admin:users", name, engine)) {
+                    throw new ApiError(403, "Action is not authorized with current scopes; requires any of [admin:users]");
+                }
+                if (u == null) {
+                    throw new ApiError(404, "No such user: " + name);
+                }
+                Map<String, Object> body = body(req);
+                for (String key : body.keySet()) {
+                    if (!Set.of("name", "admin", "groups", "roles").contains(key)) {
+                        throw new ApiError(400, "Unknown field '" + key + "'; allowed: name, admin, groups, roles");
+                    }
+                }
+                if (body.get("admin") instanceof Boolean admin) {
+                    engine.setAdmin(u, admin);
+                }
+                if (body.get("groups") instanceof List<?> groups) {
+                    Set<String> g = new HashSet<>();
+                    groups.forEach(x -> g.add(String.valueOf(x)));
+                    engine.setGroups(u, g);
+                }
+                if (body.get("name") instanceof String newName && !newName.equals(u.name)) {
+                    u = engine.renameUser(u, engine.authenticator.normalizeUsername(newName));
+                }
+                Web.json(resp, 200, Models.user(engine, u, c, false));
+            }
+            case "DELETE" -> {
+                if (!c.hasForUser("delete:users", name, engine)) {
+                    throw new ApiError(403, "Action is not authorized with current scopes; requires any of [delete:users]");
+                }
+                if (u == null) {
+                    throw new ApiError(404, "No such user: " + name);
+                }
+                if (c.user() == u) {
+                    throw new ApiError(400, "Cannot delete yourself!");
+                }
+                engine.deleteUser(u);
+                resp.setStatus(204);
+            }
+            default -> throw new ApiError(405, "Method not allowed");
+        }
+    }
+
+    private void serverAction(HttpServletRequest req, HttpServletResponse resp, String method, UserState u, String serverName,
+                              Caller c) throws IOException, InterruptedException {
+        if (method.equals("POST")) {
+            Map<String, Object> options = body(req);
+            CompletableFuture<Void> spawn = engine.spawn(u, serverName, options);
+            try {
+                spawn.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                resp.setStatus(201);
+            } catch (TimeoutException e) {
+                resp.setStatus(202);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new ApiError(500, HubEngine.rootMessage(e));
+            }
+        } else if (method.equals("DELETE")) {
+            if (!c.hasForServer("delete:servers", u.name, serverName, engine)) {
+                throw new ApiError(403, "Action is not authorized with current scopes; requires any of [delete:servers]");
+            }
+            ServerState s = u.server(serverName);
+            boolean remove = !serverName.isEmpty() && Boolean.TRUE.equals(body(req).get("remove"));
+            if (s == null) {
+                if (serverName.isEmpty()) {
+                    resp.setStatus(204);
+                    return;
+                }
+                throw new ApiError(404, "No such server: " + u.name + "/" + serverName);
+            }
+            if (!s.active() && !remove) {
+                resp.setStatus(204);
+                return;
+            }
+            CompletableFuture<Void> stop = engine.stop(u, s, remove);
+            try {
+                stop.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                resp.setStatus(204);
+            } catch (TimeoutException e) {
+                resp.setStatus(202);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new ApiError(500, HubEngine.rootMessage(e));
+            }
+        } else {
+            throw new ApiError(405, "Method not allowed");
+        }
+    }
+
+    private void progress(HttpServletResponse resp, UserState u, String serverName, Caller c) throws IOException, InterruptedException {
+        ServerState s = u.server(serverName);
+        ProgressEvent last = s == null ? null : s.lastEvent();
+        if (s == null || (!s.active() && (last == null || !last.failed()))) {
+            throw new ApiError(400, u.name + "'s server " + (serverName.isEmpty() ? "" : serverName + " ") + "is not starting");
+        }
+        resp.setStatus(200);
+        resp.setContentType("text/event-stream");
+        resp.setHeader("X-Accel-Buffering", "no");
+        OutputStream out = resp.getOutputStream();
+        int generation = s.generation();
+        int next = 0;
+        long deadline = System.nanoTime() + engine.settings.startTimeout().plus(engine.settings.httpTimeout())
+                .plusSeconds(60).toNanos();
+        if (s.ready() && s.pending() == null) {
+            send(out, new ProgressEvent(100, "Server ready at " + HubEngine.prefix(s.id), true, false, HubEngine.prefix(s.id)));
+            return;
+        }
+        while (System.nanoTime() < deadline) {
+            List<ProgressEvent> events = s.eventsFrom(next, generation, 8_000);
+            if (events.isEmpty()) {
+                if (s.generation() != generation) {
+                    return;
+                }
+                out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                continue;
+            }
+            for (ProgressEvent e : events) {
+                send(out, e);
+                if (e.isFinal()) {
+                    return;
+                }
+            }
+            next += events.size();
+        }
+    }
+
+    private static void send(OutputStream out, ProgressEvent e) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("progress", e.progress());
+        m.put("message", e.message());
+        if (e.ready()) {
+            m.put("ready", true);
+            m.put("url", e.url());
+        }
+        if (e.failed()) {
+            m.put("failed", true);
+        }
+        out.write(("data: " + Json.write(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private void activity(HttpServletRequest req, HttpServletResponse resp, UserState u) throws IOException {
+        Map<String, Object> body = body(req);
+        Instant now = Instant.now();
+        Instant userLast = body.containsKey("last_activity") ? timestamp(body.get("last_activity"), now) : null;
+        Object servers = body.get("servers");
+        if (servers != null && !(servers instanceof Map)) {
+            throw new ApiError(400, "servers must be a dict");
+        }
+        if (userLast == null && (servers == null || ((Map<?, ?>) servers).isEmpty())) {
+            throw new ApiError(400, "body must contain last_activity or servers");
+        }
+        if (servers instanceof Map<?, ?> map) {
+            for (var e : map.entrySet()) {
+                String serverName = String.valueOf(e.getKey());
+                if (!(e.getValue() instanceof Map<?, ?> info) || !info.containsKey("last_activity")) {
+                    throw new ApiError(400, "server " + serverName + " must have last_activity");
+                }
+                if (u.server(serverName) == null) {
+                    throw new ApiError(400, "No such server '" + serverName + "' for user " + u.name);
+                }
+                engine.recordActivity(u, serverName, timestamp(info.get("last_activity"), now));
+            }
+        }
+        if (userLast != null) {
+            engine.recordActivity(u, null, userLast);
+        }
+        resp.setStatus(200);
+    }
+
+    private static Instant timestamp(Object v, Instant now) {
+        if (!(v instanceof String s) || s.isEmpty()) {
+            throw new ApiError(400, "last_activity must be an ISO8601 timestamp, got " + v);
+        }
+        Instant t;
+        try {
+            t = OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                t = LocalDateTime.parse(s).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e2) {
+                throw new ApiError(400, "last_activity must be an ISO8601 timestamp, got '" + s + "'");
+            }
+        }
+        if (t.isAfter(now.plus(Duration.ofMinutes(59)))) {
+            throw new ApiError(400, "last_activity " + s + " is in the future");
+        }
+        return t;
+    }
+
+    private void tokens(HttpServletRequest req, HttpServletResponse resp, String method, List<String> p, String name, UserState u,
+                        Caller c) throws IOException {
+        if (p.size() == 3) {
+            if (method.equals("GET")) {
+                needUser(u, name, c, "read:tokens");
+                List<Map<String, Object>> list = new ArrayList<>();
+                for (TokenState t : engine.tokensOf(name)) {
+                    if (!t.expired(Instant.now())) {
+                        list.add(Models.token(t, engine));
+                    }
+                }
+                Web.json(resp, 200, Map.of("api_tokens", list));
+            } else if (method.equals("POST")) {
+                needUser(u, name, c, "tokens");
+                Map<String, Object> body = body(req);
+                List<String> scopes = new ArrayList<>();
+                if (body.get("scopes") instanceof List<?> l) {
+                    l.forEach(s -> scopes.add(String.valueOf(s)));
+                }
+                if (body.get("roles") instanceof List<?> roles) {
+                    for (Object r : roles) {
+                        switch (String.valueOf(r)) {
+                            case "user" -> scopes.add("self");
+                            case "admin" -> scopes.addAll(Scopes.ADMIN_ROLE);
+                            case "server" -> scopes.addAll(List.of("users:activity!user", "access:servers!user").stream()
+                                    .map(x -> x + "=" + name).toList());
+                            case "token" -> scopes.add("inherit");
+                            default -> throw new ApiError(400, "No such role: " + r);
+                        }
+                    }
+                }
+                if (scopes.isEmpty()) {
+                    scopes.add("inherit");
+                }
+                for (String s : scopes) {
+                    if (!Scopes.isValid(s)) {
+                        throw new ApiError(400, "Unknown scope: " + s);
+                    }
+                }
+                Set<String> expanded = Scopes.expand(scopes.stream().filter(s -> !s.equals("inherit")).toList(), name);
+                Set<String> owner = engine.ownerScopes(name, null);
+                for (String s : expanded) {
+                    if (!Scopes.covers(owner, s, engine::groupsOf) || !Scopes.covers(c.scopes(), s, engine::groupsOf)) {
+                        throw new ApiError(403, "Not assigning requested scopes " + s + " not held by " + name);
+                    }
+                }
+                Duration expiresIn = null;
+                if (body.get("expires_in") instanceof Number n && n.longValue() > 0) {
+                    expiresIn = Duration.ofSeconds(n.longValue());
+                }
+                Object noteValue = body.get("note");
+                String note = noteValue == null ? "Requested via api" : String.valueOf(noteValue);
+                if (c.user() == null || !c.user().name.equals(name)) {
+                    note += " by " + (c.user() != null ? "user " : "service ") + c.name();
+                }
+                String token = engine.createToken(name, null, scopes, note, expiresIn, "api", null, null, null);
+                Map<String, Object> m = new LinkedHashMap<>(Models.token(engine.tokenByHashOf(token), engine));
+                m.put("token", token);
+                LOG.info("Created API token {} for user {}", m.get("id"), name);
+                Web.json(resp, 201, m);
+            } else {
+                throw new ApiError(405, "Method not allowed");
+            }
+            return;
+        }
+        if (p.size() != 4) {
+            throw new ApiError(404, "Not found");
+        }
+        String id = p.get(3);
+        TokenState t = null;
+        if (id.startsWith("a")) {
+            try {
+                t = engine.tokenById(Long.parseLong(id.substring(1)));
+            } catch (NumberFormatException e) {
+                t = null;
+            }
+        }
+        if (method.equals("GET")) {
+            needUser(u, name, c, "read:tokens");
+        } else if (method.equals("DELETE")) {
+            needUser(u, name, c, "tokens");
+        } else {
+            throw new ApiError(405, "Method not allowed");
+        }
+        if (t == null || !name.equals(t.user())) {
+            throw new ApiError(404, "No such token: " + id);
+        }
+        if (method.equals("GET")) {
+            Web.json(resp, 200, Models.token(t, engine));
+        } else {
+            engine.deleteToken(t);
+            LOG.info("Deleted API token {} of user {}", id, name);
+            resp.setStatus(204);
+        }
+    }
+
+    private void services(HttpServletResponse resp, String method, List<String> p, Caller c) throws IOException {
+        requireMethod(method, "GET");
+        if (!c.has("list:services") && !c.has("read:services:name")) {
+            throw new ApiError(403, "Action is not authorized with current scopes; requires any of [list:services]");
+        }
+        Map<String, Object> all = new LinkedHashMap<>();
+        for (Service s : engine.services().values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "service");
+            m.put("name", s.name());
+            m.put("admin", s.admin());
+            m.put("roles", s.admin() ? List.of("admin") : List.of());
+            m.put("url", "");
+            m.put("prefix", "/services/" + s.name() + "/");
+            m.put("pid", 0);
+            m.put("command", List.of());
+            m.put("info", Map.of());
+            m.put("display", true);
+            all.put(s.name(), m);
+        }
+        if (p.size() == 1) {
+            Web.json(resp, 200, all);
+        } else if (p.size() == 2 && all.containsKey(p.get(1))) {
+            Web.json(resp, 200, all.get(p.get(1)));
+        } else {
+            throw new ApiError(404, "No such service");
+        }
+    }
+
+    // ------------------------------------------------------------------ OAuth2 provider
+
+    private void oauth(HttpServletRequest req, HttpServletResponse resp, String method, List<String> p) throws IOException {
+        String what = p.size() == 2 ? p.get(1) : "";
+        if (what.equals("authorize") && (method.equals("GET") || method.equals("POST"))) {
+            Caller c = Caller.fromCookie(req, engine);
+            if (c == null) {
+                String here = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
+                resp.sendRedirect("/hub/login?next=" + URLEncoder.encode(here, StandardCharsets.UTF_8));
+                return;
+            }
+            String clientId = req.getParameter("client_id");
+            String redirectUri = req.getParameter("redirect_uri");
+            Store.ClientRow client = engine.client(clientId);
+            if (client == null) {
+                throw new ApiError(400, "Invalid client_id");
+            }
+            if (redirectUri == null || !redirectUri.equals(client.redirectUri())) {
+                // Never redirect to an unregistered URI: answer here instead.
+                throw new ApiError(400, "Mismatching redirect URI");
+            }
+            if (!"code".equals(req.getParameter("response_type"))) {
+                redirectWithError(resp, redirectUri, "unsupported_response_type", req.getParameter("state"));
+                return;
+            }
+            String code = engine.authorize(c.user(), c.session(), client, redirectUri);
+            StringBuilder target = new StringBuilder(redirectUri).append(redirectUri.contains("?") ? '&' : '?')
+                    .append("code=").append(code);
+            String state = req.getParameter("state");
+            if (state != null) {
+                target.append("&state=").append(URLEncoder.encode(state, StandardCharsets.UTF_8));
+            }
+            resp.setStatus(302);
+            resp.setHeader("Location", target.toString());
+        } else if (what.equals("token") && method.equals("POST")) {
+            String clientId = req.getParameter("client_id");
+            String secret = req.getParameter("client_secret");
+            String basic = req.getHeader("Authorization");
+            if (basic != null && basic.regionMatches(true, 0, "Basic ", 0, 6)) {
+                String decoded = new String(Base64.getDecoder().decode(basic.substring(6).strip()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                if (colon > 0) {
+                    clientId = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+                    secret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+                }
+            }
+            if (!"authorization_code".equals(req.getParameter("grant_type"))) {
+                Web.json(resp, 400, Map.of("error", "unsupported_grant_type"));
+                return;
+            }
+            try {
+                Web.json(resp, 200, engine.exchangeCode(clientId, secret, req.getParameter("code"), req.getParameter("redirect_uri")));
+            } catch (ApiError e) {
+                LOG.info("OAuth token request from client {} refused: {}", clientId, e.getMessage());
+                Web.json(resp, e.status(), Map.of("error", e.getMessage().split(":")[0]));
+            }
+        } else {
+            throw new ApiError(404, "Not found");
+        }
+    }
+
+    private static void redirectWithError(HttpServletResponse resp, String redirectUri, String error, String state) {
+        resp.setStatus(302);
+        resp.setHeader("Location", redirectUri + (redirectUri.contains("?") ? "&" : "?") + "error=" + error
+                + (state == null ? "" : "&state=" + URLEncoder.encode(state, StandardCharsets.UTF_8)));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void requireMethod(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new ApiError(405, "Method not allowed");
+        }
+    }
+
+    private static void requireScope(Caller c, String scope) {
+        if (!c.has(scope)) {
+            throw new ApiError(403, "Action is not authorized with current scopes; requires any of [" + scope + "]");
+        }
+    }
+
+    private static Map<String, Object> body(HttpServletRequest req) throws IOException {
+        byte[] bytes = req.getInputStream().readNBytes(1 << 20);
+        if (bytes.length == 0) {
+            return Map.of();
+        }
+        Object parsed = Json.MAPPER.readValue(bytes, Object.class);
+        if (parsed == null) {
+            return Map.of();
+        }
+        if (!(parsed instanceof Map<?, ?> m)) {
+            throw new ApiError(400, "Request body must be a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) m;
+        return map;
+    }
+
+    static URI uri(String s) {
+        return URI.create(s);
+    }
+}

@@ -1,0 +1,83 @@
+package org.hubkit.core.internal;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Set;
+import org.hubkit.core.Service;
+
+/**
+ * Who made a request: the owner of an API token, or a user logged in with the hub cookie.
+ *
+ * @param user the user, or null for a service
+ * @param service the service, or null
+ * @param token the token used, or null for a cookie login
+ * @param session the browser session, or null
+ * @param scopes the effective, expanded scopes
+ */
+public record Caller(UserState user, Service service, TokenState token, Store.SessionRow session, Set<String> scopes) {
+
+    public boolean has(String scope) {
+        return scopes.contains(scope);
+    }
+
+    /** Whether the caller holds {@code scope} for user {@code name}. */
+    public boolean hasForUser(String scope, String name, HubEngine engine) {
+        return Scopes.covers(scopes, scope + "!user=" + name, engine::groupsOf);
+    }
+
+    /** Whether the caller holds {@code scope} for one server. */
+    public boolean hasForServer(String scope, String user, String server, HubEngine engine) {
+        return Scopes.covers(scopes, scope + "!server=" + user + "/" + server, engine::groupsOf);
+    }
+
+    public String name() {
+        return user != null ? user.name() : service.name();
+    }
+
+    /** Resolves the caller from a token header, a {@code ?token=} parameter or the login cookie. */
+    public static Caller of(HttpServletRequest req, HubEngine engine) {
+        String token = null;
+        String header = req.getHeader("Authorization");
+        if (header != null) {
+            String h = header.strip();
+            int sp = h.indexOf(' ');
+            if (sp > 0) {
+                String scheme = h.substring(0, sp).toLowerCase(java.util.Locale.ROOT);
+                if (scheme.equals("token") || scheme.equals("bearer")) {
+                    token = h.substring(sp + 1).strip();
+                }
+            }
+        }
+        if (token == null) {
+            String q = req.getQueryString();
+            if (q != null && q.contains("token=")) {
+                token = req.getParameter("token");
+            }
+        }
+        if (token != null) {
+            TokenState t = engine.resolveToken(token);
+            if (t == null) {
+                return null;
+            }
+            UserState u = t.user() == null ? null : engine.user(t.user());
+            Service s = t.service() == null ? null : engine.services().get(t.service());
+            return new Caller(u, s, t, null, engine.scopes(t));
+        }
+        return fromCookie(req, engine);
+    }
+
+    public static Caller fromCookie(HttpServletRequest req, HubEngine engine) {
+        String id = Web.verifySigned(engine.cookieSecret, Web.cookie(req, Web.LOGIN_COOKIE));
+        if (id == null) {
+            return null;
+        }
+        return engine.session(id).map(s -> {
+            UserState u = engine.user(s.user());
+            return u == null ? null : new Caller(u, null, null, s, u.scopes);
+        }).orElse(null);
+    }
+
+    /** The raw session id from the login cookie, if the signature holds. */
+    public static String sessionId(HttpServletRequest req, HubEngine engine) {
+        return Web.verifySigned(engine.cookieSecret, Web.cookie(req, Web.LOGIN_COOKIE));
+    }
+}

@@ -1,0 +1,967 @@
+package org.hubkit.core.internal;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.hubkit.api.AccessRules;
+import org.hubkit.api.AuthResult;
+import org.hubkit.api.Authenticator;
+import org.hubkit.api.Credentials;
+import org.hubkit.api.HubException;
+import org.hubkit.api.InvalidUsernameException;
+import org.hubkit.api.Mount;
+import org.hubkit.api.PollResult;
+import org.hubkit.api.ProgressEvent;
+import org.hubkit.api.Proxy;
+import org.hubkit.api.Route;
+import org.hubkit.api.ServerId;
+import org.hubkit.api.SpawnContext;
+import org.hubkit.api.SpawnRequest;
+import org.hubkit.api.SpawnResult;
+import org.hubkit.api.Spawner;
+import org.hubkit.api.SpawnerState;
+import org.hubkit.api.UserInfo;
+import org.hubkit.api.Usernames;
+import org.hubkit.api.VolumePolicy;
+import org.hubkit.core.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's state and lifecycle: users, tokens, sessions, OAuth clients and codes, and the spawn,
+ * poll, stop and restore of servers. State lives in memory for speed and is written through to
+ * the {@link Store} before it changes in memory.
+ */
+public final class HubEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HubEngine.class);
+    public static final Duration OAUTH_CODE_TTL = Duration.ofMinutes(5);
+
+    public final Settings settings;
+    final Store store;
+    final Spawner spawner;
+    final Authenticator authenticator;
+    final Proxy proxy;
+    final VolumePolicy volumes;
+    final AccessRules rules;
+    final Map<String, UserState> users = new ConcurrentHashMap<>();
+    final Map<String, TokenState> tokensByHash = new ConcurrentHashMap<>();
+    final Map<Long, TokenState> tokensById = new ConcurrentHashMap<>();
+    final Map<String, Store.ClientRow> clients = new ConcurrentHashMap<>();
+    final Map<String, Service> services = new LinkedHashMap<>();
+    final Map<String, Store.SessionRow> sessionCache = new ConcurrentHashMap<>();
+    private final Map<Long, Instant> dirtyTokenActivity = new ConcurrentHashMap<>();
+    private final AtomicInteger spawnsInFlight = new AtomicInteger();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService scheduler;
+    private final HttpClient http;
+    final String cookieSecret;
+    private volatile boolean closed;
+
+    public HubEngine(Settings settings, Store store, Spawner spawner, Authenticator authenticator, Proxy proxy,
+                     VolumePolicy volumes) {
+        this.settings = settings;
+        this.store = store;
+        this.spawner = spawner;
+        this.authenticator = authenticator;
+        this.proxy = proxy;
+        this.volumes = volumes;
+        this.rules = authenticator.accessRules().normalized(authenticator::normalizeUsername);
+        this.workers = Executors.newCachedThreadPool(daemon("hubkit-worker"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("hubkit-scheduler"));
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(2)).executor(workers).build();
+        this.cookieSecret = store.secret("cookie_secret", Secrets::newToken);
+        if (!rules.allowsAnyone()) {
+            LOG.warn("No allow rule is configured (no allowed users, no admin users, allowAll off): nobody can log in "
+                    + "except users an admin adds");
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ------------------------------------------------------------------ start-up
+
+    /** Loads state, registers services, restores running servers and starts the poll loop. */
+    public void start() {
+        for (Store.UserRow row : store.loadUsers()) {
+            users.put(row.name(), new UserState(row.name(), row.admin(), row.created(), row.lastActivity(), row.groups(),
+                    Json.readMap(row.authState())));
+        }
+        for (Store.TokenRow row : store.loadTokens()) {
+            TokenState t = new TokenState(row);
+            tokensByHash.put(row.hash(), t);
+            tokensById.put(row.id(), t);
+        }
+        for (Store.ClientRow c : store.loadClients()) {
+            clients.put(c.id(), c);
+        }
+        registerServices();
+        List<Store.ServerRow> rows = store.loadServers();
+        LOG.info("Loaded {} users, {} tokens, {} servers from the store", users.size(), tokensById.size(), rows.size());
+        List<CompletableFuture<Void>> restores = new ArrayList<>();
+        for (Store.ServerRow row : rows) {
+            UserState user = users.get(row.user());
+            if (user == null) {
+                continue;
+            }
+            ServerState s = new ServerState(new ServerId(row.user(), row.name()));
+            synchronized (s) {
+                s.url = row.url() == null ? null : URI.create(row.url());
+                s.spawnerState = new SpawnerState(row.spawnerState());
+                s.userOptions = row.userOptions();
+                s.started = row.started();
+                s.lastActivity = row.lastActivity();
+                s.pending = row.running() ? ServerState.Pending.CHECK : null;
+                s.apiTokenId = serverTokenId(s.id);
+            }
+            user.servers.put(row.name(), s);
+            if (row.running()) {
+                restores.add(CompletableFuture.runAsync(() -> restore(user, s), workers));
+            }
+        }
+        CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new)).join();
+        long every = settings.pollInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::flushTokenActivity, 30, 30, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(() -> store.deleteExpiredCodes(now()), 10, 10, TimeUnit.MINUTES);
+    }
+
+    private long serverTokenId(ServerId id) {
+        for (TokenState t : tokensById.values()) {
+            if ("server".equals(t.row.kind()) && id.user().equals(t.row.user()) && id.serverName().equals(t.row.serverName())) {
+                return t.row.id();
+            }
+        }
+        return -1;
+    }
+
+    private void registerServices() {
+        for (Service service : settings.services()) {
+            services.put(service.name(), service);
+            String hash = Secrets.hash(service.apiToken());
+            TokenState existing = tokensByHash.get(hash);
+            if (existing != null && service.name().equals(existing.row.service())) {
+                continue;
+            }
+            if (existing != null) {
+                throw new HubException("The API token of service '" + service.name() + "' is already in use by another owner");
+            }
+            for (TokenState t : List.copyOf(tokensById.values())) {
+                if (service.name().equals(t.row.service())) {
+                    deleteToken(t);
+                }
+            }
+            insertToken(new Store.TokenRow(0, hash, null, service.name(), List.of("inherit"), "from configuration",
+                    "service", null, null, null, now(), null, null));
+            LOG.info("Registered service '{}'{}", service.name(), service.admin() ? " with the admin role" : "");
+        }
+    }
+
+    /** Hub restart: find a server the store says is running, re-add its route or mark it stopped. */
+    private void restore(UserState user, ServerState s) {
+        URI url;
+        SpawnerState state;
+        synchronized (s) {
+            url = s.url;
+            state = s.spawnerState;
+        }
+        try {
+            if (url == null) {
+                LOG.warn("Server {} was still spawning when the hub stopped; stopping it", s.id);
+                spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                markStopped(user, s, "interrupted spawn");
+                return;
+            }
+            PollResult poll = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (!poll.running()) {
+                markStopped(user, s, "found stopped at hub start (" + poll.detail() + ")");
+                return;
+            }
+            waitForHttp(url, prefix(s.id), settings.httpTimeout());
+            proxy.addRoute(route(s.id, url)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            synchronized (s) {
+                s.ready = true;
+                s.pending = null;
+            }
+            LOG.info("Restored server {} at {} after hub start", s.id, url);
+        } catch (Exception e) {
+            LOG.warn("Could not restore server {}: {}; marking it stopped", s.id, rootMessage(e));
+            try {
+                spawner.stop(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception stopError) {
+                LOG.warn("Stopping {} failed too: {}", s.id, rootMessage(stopError));
+            }
+            markStopped(user, s, "restore failed");
+        }
+    }
+
+    // ------------------------------------------------------------------ users
+
+    public UserState user(String name) {
+        return users.get(name);
+    }
+
+    public Collection<UserState> users() {
+        return users.values();
+    }
+
+    public Map<String, Service> services() {
+        return services;
+    }
+
+    public UserState createUser(String name, boolean admin) {
+        Usernames.validate(name);
+        synchronized (users) {
+            if (users.containsKey(name)) {
+                throw new ApiError(409, "User " + name + " already exists");
+            }
+            Instant now = now();
+            store.insertUser(name, admin, now);
+            UserState u = new UserState(name, admin, now, null, Set.of(), Map.of());
+            users.put(name, u);
+            LOG.info("Created user {}{}", name, admin ? " (admin)" : "");
+            return u;
+        }
+    }
+
+    public void setAdmin(UserState u, boolean admin) {
+        store.updateUser(u.name, admin, Json.write(u.authState));
+        u.admin = admin;
+        u.refreshScopes();
+    }
+
+    public void setGroups(UserState u, Set<String> groups) {
+        store.setGroups(u.name, groups);
+        u.groups = Set.copyOf(groups);
+    }
+
+    public UserState renameUser(UserState u, String newName) {
+        Usernames.validate(newName);
+        synchronized (users) {
+            if (users.containsKey(newName)) {
+                throw new ApiError(400, "User " + newName + " already exists");
+            }
+            if (u.servers.values().stream().anyMatch(ServerState::active)) {
+                throw new ApiError(400, "Stop " + u.name + "'s servers before renaming");
+            }
+            store.renameUser(u.name, newName);
+            users.remove(u.name);
+            UserState renamed = new UserState(newName, u.admin, u.created, u.lastActivity, u.groups, u.authState);
+            users.put(newName, renamed);
+            reloadTokens();
+            LOG.info("Renamed user {} to {}", u.name, newName);
+            return renamed;
+        }
+    }
+
+    private void reloadTokens() {
+        tokensByHash.clear();
+        tokensById.clear();
+        for (Store.TokenRow row : store.loadTokens()) {
+            TokenState t = new TokenState(row);
+            tokensByHash.put(row.hash(), t);
+            tokensById.put(row.id(), t);
+        }
+    }
+
+    /** Stops the user's servers, then deletes the user with their tokens and sessions. */
+    public void deleteUser(UserState u) throws InterruptedException {
+        for (ServerState s : List.copyOf(u.servers.values())) {
+            if (s.pending() == ServerState.Pending.SPAWN) {
+                throw new ApiError(400, "User " + u.name + "'s server " + s.id + " is pending spawn; stop it first");
+            }
+            if (s.active()) {
+                try {
+                    stop(u, s, true).get(settings.startTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new ApiError(500, "Could not stop " + s.id + ": " + rootMessage(e));
+                }
+            }
+        }
+        synchronized (users) {
+            store.deleteUser(u.name);
+            users.remove(u.name);
+            tokensById.values().removeIf(t -> u.name.equals(t.row.user()));
+            tokensByHash.values().removeIf(t -> u.name.equals(t.row.user()));
+            clients.values().removeIf(c -> u.name.equals(c.user()));
+            sessionCache.values().removeIf(s -> u.name.equals(s.user()));
+        }
+        LOG.info("Deleted user {}", u.name);
+    }
+
+    /** The JupyterHub login pipeline: authenticate, normalise, validate, blocked/allowed/admin. */
+    public CompletableFuture<Optional<UserState>> login(Credentials credentials) {
+        return authenticator.authenticate(credentials).toCompletableFuture().thenApply(result -> {
+            if (result == null || !result.accepted() || result.name() == null) {
+                LOG.info("Login refused for '{}'", printable(credentials.username()));
+                return Optional.empty();
+            }
+            return admit(result);
+        });
+    }
+
+    private Optional<UserState> admit(AuthResult result) {
+        String name = authenticator.normalizeUsername(result.name());
+        try {
+            Usernames.validate(name);
+        } catch (InvalidUsernameException e) {
+            LOG.info("Login refused: {}", e.getMessage());
+            return Optional.empty();
+        }
+        UserState existing = users.get(name);
+        if (!rules.permits(name, existing != null)) {
+            LOG.info("Login refused for '{}': not allowed", name);
+            return Optional.empty();
+        }
+        boolean admin = rules.adminUsers().contains(name) || result.admin().orElse(existing != null && existing.admin);
+        UserState u = existing;
+        if (u == null) {
+            try {
+                u = createUser(name, admin);
+            } catch (ApiError raced) {
+                u = users.get(name);
+            }
+        }
+        if (u.admin != admin && (result.admin().isPresent() || admin)) {
+            setAdmin(u, admin);
+        }
+        if (result.groups() != null && !result.groups().equals(u.groups)) {
+            setGroups(u, result.groups());
+        }
+        if (!result.authState().isEmpty()) {
+            store.updateUser(u.name, u.admin, Json.write(result.authState()));
+            u.authState = result.authState();
+        }
+        LOG.info("User {} logged in", name);
+        return Optional.of(u);
+    }
+
+    private static String printable(String s) {
+        return s.replaceAll("[^\\p{Print}]", "?");
+    }
+
+    // ------------------------------------------------------------------ tokens and scopes
+
+    public String createToken(String user, String service, List<String> scopes, String note, Duration expiresIn, String kind,
+                              String serverName, String oauthClient, String sessionId) {
+        String token = Secrets.newToken();
+        Instant now = now();
+        insertToken(new Store.TokenRow(0, Secrets.hash(token), user, service, scopes, note, kind, serverName, oauthClient,
+                sessionId, now, null, expiresIn == null ? null : now.plus(expiresIn)));
+        return token;
+    }
+
+    private TokenState insertToken(Store.TokenRow row) {
+        Store.TokenRow saved = store.insertToken(row);
+        TokenState t = new TokenState(saved);
+        tokensByHash.put(saved.hash(), t);
+        tokensById.put(saved.id(), t);
+        return t;
+    }
+
+    public TokenState tokenByHashOf(String token) {
+        return token == null || token.isEmpty() ? null : tokensByHash.get(Secrets.hash(token));
+    }
+
+    /** @return the token if it exists, is not expired and its owner exists; records its use */
+    public TokenState resolveToken(String token) {
+        TokenState t = tokenByHashOf(token);
+        if (t == null) {
+            return null;
+        }
+        Instant now = now();
+        if (t.expired(now) || (t.row.user() != null && !users.containsKey(t.row.user()))
+                || (t.row.service() != null && !services.containsKey(t.row.service()))) {
+            return null;
+        }
+        Instant last = t.lastActivity;
+        if (last == null || Duration.between(last, now).toSeconds() >= 10) {
+            t.lastActivity = now;
+            dirtyTokenActivity.put(t.row.id(), now);
+        }
+        return t;
+    }
+
+    public TokenState tokenById(long id) {
+        return tokensById.get(id);
+    }
+
+    public List<TokenState> tokensOf(String user) {
+        return tokensById.values().stream().filter(t -> user.equals(t.row.user())).sorted(
+                java.util.Comparator.comparingLong(t -> t.row.id())).toList();
+    }
+
+    public void deleteToken(TokenState t) {
+        store.deleteToken(t.row.id());
+        tokensById.remove(t.row.id());
+        tokensByHash.remove(t.row.hash());
+    }
+
+    private void flushTokenActivity() {
+        Map<Long, Instant> batch = new HashMap<>();
+        for (Long id : List.copyOf(dirtyTokenActivity.keySet())) {
+            Instant t = dirtyTokenActivity.remove(id);
+            if (t != null && tokensById.containsKey(id)) {
+                batch.put(id, t);
+            }
+        }
+        try {
+            store.updateTokenActivity(batch);
+        } catch (HubException e) {
+            LOG.warn("Could not record token activity: {}", e.getMessage());
+        }
+    }
+
+    /** The scopes of a user or service, expanded. */
+    public Set<String> ownerScopes(String user, String service) {
+        if (user != null) {
+            UserState u = users.get(user);
+            return u == null ? Set.of() : u.scopes;
+        }
+        Service s = services.get(service);
+        return s != null && s.admin() ? ADMIN_SCOPES : Set.of();
+    }
+
+    private static final Set<String> ADMIN_SCOPES = Set.copyOf(Scopes.expand(Scopes.ADMIN_ROLE, null));
+
+    /** A token's effective scopes: its own scopes, never more than its owner's. */
+    public Set<String> scopes(TokenState t) {
+        Set<String> owner = ownerScopes(t.row.user(), t.row.service());
+        if (t.ownerScopesSeen == owner && t.scopesCache != null) {
+            return t.scopesCache;
+        }
+        Set<String> result;
+        if (t.row.scopes().contains("inherit")) {
+            result = owner;
+        } else {
+            result = Scopes.intersect(Scopes.expand(t.row.scopes(), t.row.user()), owner, this::groupsOf);
+        }
+        t.scopesCache = result;
+        t.ownerScopesSeen = owner;
+        return result;
+    }
+
+    public Set<String> groupsOf(String user) {
+        UserState u = users.get(user);
+        return u == null ? Set.of() : u.groups;
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    /** @return the new session's id (the cookie carries it, signed) */
+    public String createSession(UserState u) {
+        String id = Secrets.newToken();
+        Instant now = now();
+        Store.SessionRow row = new Store.SessionRow(id.substring(0, 32), u.name, now.plus(settings.cookieMaxAge()));
+        String hash = Secrets.hash(id);
+        store.insertSession(hash, row, now);
+        sessionCache.put(hash, row);
+        return id;
+    }
+
+    public Optional<Store.SessionRow> session(String id) {
+        String hash = Secrets.hash(id);
+        Store.SessionRow row = sessionCache.get(hash);
+        if (row == null) {
+            row = store.findSession(hash).orElse(null);
+            if (row != null) {
+                sessionCache.put(hash, row);
+            }
+        }
+        if (row == null || !now().isBefore(row.expiresAt()) || !users.containsKey(row.user())) {
+            return Optional.empty();
+        }
+        return Optional.of(row);
+    }
+
+    /** Ends a session and revokes the OAuth tokens issued in it, so logout reaches single-user servers too. */
+    public void endSession(String id) {
+        String hash = Secrets.hash(id);
+        Optional<Store.SessionRow> row = session(id);
+        store.deleteSession(hash);
+        sessionCache.remove(hash);
+        row.ifPresent(r -> {
+            for (TokenState t : List.copyOf(tokensById.values())) {
+                if (r.sessionId().equals(t.row.sessionId())) {
+                    deleteToken(t);
+                }
+            }
+            LOG.info("User {} logged out", r.user());
+        });
+    }
+
+    // ------------------------------------------------------------------ OAuth provider
+
+    public Store.ClientRow client(String id) {
+        return id == null ? null : clients.get(id);
+    }
+
+    /** Issues a single-use code after checking the user may access the client's server. */
+    public String authorize(UserState user, Store.SessionRow session, Store.ClientRow client, String redirectUri) {
+        if (!client.redirectUri().equals(redirectUri)) {
+            throw new ApiError(400, "redirect_uri does not match the one registered for " + client.id());
+        }
+        Set<String> held = user.scopes;
+        List<String> access = client.allowedScopes().stream().filter(s -> Scopes.base(s).equals("access:servers")).toList();
+        if (!access.isEmpty() && access.stream().noneMatch(s -> Scopes.covers(held, s, this::groupsOf))) {
+            LOG.info("User {} refused access to {} (no {})", user.name, client.id(), access);
+            throw new ApiError(403, "You do not have permission to access " + client.id());
+        }
+        Set<String> granted = new java.util.TreeSet<>();
+        for (String s : client.allowedScopes()) {
+            if (Scopes.covers(held, s, this::groupsOf)) {
+                granted.add(s);
+            }
+        }
+        granted.add("read:users:name!user=" + user.name);
+        granted.add("read:users:groups!user=" + user.name);
+        String code = Secrets.newToken();
+        store.insertCode(Secrets.hash(code), new Store.CodeRow(client.id(), user.name, redirectUri, List.copyOf(granted),
+                session.sessionId(), now().plus(OAUTH_CODE_TTL)));
+        LOG.info("Issued OAuth code for user {} to client {}", user.name, client.id());
+        return code;
+    }
+
+    /** Exchanges a code for an access token; every failure is a 400 {@code invalid_grant}-style error. */
+    public Map<String, Object> exchangeCode(String clientId, String clientSecret, String code, String redirectUri) {
+        Store.ClientRow client = client(clientId);
+        if (client == null || clientSecret == null
+                || !Secrets.constantTimeEquals(client.secretHash(), Secrets.hash(clientSecret))) {
+            throw new ApiError(401, "invalid_client");
+        }
+        if (code == null) {
+            throw new ApiError(400, "invalid_request: code is required");
+        }
+        Store.CodeRow row = store.consumeCode(Secrets.hash(code)).orElseThrow(() -> new ApiError(400, "invalid_grant"));
+        if (!row.clientId().equals(clientId) || !row.redirectUri().equals(redirectUri)
+                || !now().isBefore(row.expiresAt()) || !users.containsKey(row.user())) {
+            throw new ApiError(400, "invalid_grant");
+        }
+        Duration ttl = settings.cookieMaxAge();
+        String token = createToken(row.user(), null, row.scopes(), "OAuth token for " + clientId, ttl, "oauth", null,
+                clientId, row.sessionId());
+        LOG.info("Issued OAuth access token for user {} to client {}", row.user(), clientId);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("access_token", token);
+        answer.put("token_type", "Bearer");
+        answer.put("expires_in", ttl.toSeconds());
+        answer.put("scope", String.join(" ", row.scopes()));
+        return answer;
+    }
+
+    // ------------------------------------------------------------------ spawning
+
+    public static String prefix(ServerId id) {
+        return "/user/" + urlPath(id.user()) + "/" + (id.isDefault() ? "" : urlPath(id.serverName()) + "/");
+    }
+
+    static String urlPath(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static Route route(ServerId id, URI url) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("user", id.user());
+        data.put("server_name", id.serverName());
+        return Route.of(prefix(id), url, data);
+    }
+
+    public static String clientId(ServerId id) {
+        return "jupyterhub-user-" + urlPath(id.user()) + (id.isDefault() ? "" : "-" + urlPath(id.serverName()));
+    }
+
+    public ServerState serverFor(UserState u, String serverName) {
+        return u.servers.computeIfAbsent(serverName, n -> new ServerState(new ServerId(u.name, n)));
+    }
+
+    public long activeServers() {
+        return users.values().stream().flatMap(u -> u.servers.values().stream()).filter(ServerState::active).count();
+    }
+
+    /**
+     * Starts a spawn. The returned future completes when the server is ready (or fails); the
+     * caller may stop waiting at any time without affecting the spawn.
+     */
+    public CompletableFuture<Void> spawn(UserState user, String serverName, Map<String, Object> options) {
+        if (!serverName.isEmpty() && !settings.allowNamedServers()) {
+            throw new ApiError(400, "Named servers are not enabled");
+        }
+        ServerState s = serverFor(user, serverName);
+        int limit = settings.concurrentSpawnLimit();
+        synchronized (s) {
+            if (s.pending != null) {
+                throw new ApiError(400, s.id + " is already pending " + s.pending.name().toLowerCase());
+            }
+            if (s.ready) {
+                throw new ApiError(400, s.id + " is already running");
+            }
+            if (settings.activeServerLimit() > 0 && activeServers() >= settings.activeServerLimit()) {
+                LOG.info("Active server limit {} reached; refusing to start {}", settings.activeServerLimit(), s.id);
+                throw new ApiError(429, "Active user limit exceeded. Try again in a few minutes.", 30);
+            }
+            if (limit > 0 && spawnsInFlight.incrementAndGet() > limit) {
+                spawnsInFlight.decrementAndGet();
+                LOG.info("Concurrent spawn limit {} reached; refusing to start {}", limit, s.id);
+                throw new ApiError(429, "Too many users trying to log in right now. Try again in a minute.", 30);
+            } else if (limit <= 0) {
+                spawnsInFlight.incrementAndGet();
+            }
+            s.pending = ServerState.Pending.SPAWN;
+            s.spawnGeneration++;
+            s.events.clear();
+            s.notifyAll();
+            s.userOptions = Map.copyOf(options);
+            s.started = now();
+            s.lastActivity = s.started;
+            s.addEvent(ProgressEvent.step(0, "Server requested"));
+        }
+        LOG.info("Spawning server {} with {}", s.id, spawner.name());
+        return CompletableFuture.runAsync(() -> runSpawn(user, s), workers);
+    }
+
+    private void runSpawn(UserState user, ServerState s) {
+        ServerId id = s.id;
+        String token = null;
+        SpawnerState[] saved = {SpawnerState.EMPTY};
+        try {
+            List<String> accessScopes = List.of("access:servers!server=" + id.qualifiedName(), "access:servers!user=" + id.user());
+            token = createToken(id.user(), null, List.of("users:activity!user=" + id.user(),
+                            "access:servers!server=" + id.qualifiedName()), "Server at " + prefix(id), null, "server",
+                    id.serverName(), null, null);
+            String clientId = clientId(id);
+            Store.ClientRow client = new Store.ClientRow(clientId, Secrets.hash(token), prefix(id) + "oauth_callback", id.user(),
+                    id.serverName(), accessScopes);
+            store.saveClient(client);
+            clients.put(clientId, client);
+            long tokenId = tokenByHashOf(token).row.id();
+            synchronized (s) {
+                removeServerToken(s);
+                s.apiTokenId = tokenId;
+            }
+            UserInfo info = new UserInfo(user.name, user.admin, user.groups, user.authState);
+            List<Mount> mounts = volumes.mounts(id, info);
+            Map<String, String> env = environment(id, token, clientId, accessScopes);
+            store.saveServer(s.row(true));
+            SpawnRequest request = new SpawnRequest(id, info, env, s.userOptions, mounts, settings.startTimeout());
+            SpawnContext context = new SpawnContext() {
+                @Override
+                public void progress(int percent, String message) {
+                    s.addEvent(ProgressEvent.step(percent, message));
+                }
+
+                @Override
+                public void saveState(SpawnerState state) {
+                    saved[0] = state;
+                    synchronized (s) {
+                        s.spawnerState = state;
+                    }
+                    store.saveServer(s.row(true));
+                }
+            };
+            s.addEvent(ProgressEvent.step(10, "Starting server with " + spawner.name()));
+            SpawnResult result;
+            try {
+                result = spawner.start(request, context).toCompletableFuture()
+                        .get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new HubException("Spawner did not start the server within " + settings.startTimeout().toSeconds() + " s");
+            }
+            saved[0] = result.state();
+            synchronized (s) {
+                s.url = result.url();
+                s.spawnerState = result.state();
+            }
+            store.saveServer(s.row(true));
+            LOG.info("Server {} launched at {}; waiting for it to answer", id, result.url());
+            s.addEvent(ProgressEvent.step(80, "Server launched, waiting for it to answer"));
+            waitForHttp(result.url(), prefix(id), settings.httpTimeout());
+            proxy.addRoute(route(id, result.url())).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            LOG.info("Route {} -> {} added", prefix(id), result.url());
+            synchronized (s) {
+                s.ready = true;
+                s.pending = null;
+                s.addEvent(new ProgressEvent(100, "Server ready at " + prefix(id), true, false, prefix(id)));
+            }
+            LOG.info("Server {} is ready", id);
+        } catch (Exception e) {
+            String why = rootMessage(e);
+            LOG.warn("Spawn of {} failed: {}", id, why);
+            try {
+                spawner.stop(id, saved[0]).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception stopError) {
+                LOG.warn("Cleaning up after the failed spawn of {} failed: {}", id, rootMessage(stopError));
+            }
+            synchronized (s) {
+                s.ready = false;
+                s.pending = null;
+                s.url = null;
+                s.spawnerState = SpawnerState.EMPTY;
+                removeServerToken(s);
+                s.addEvent(new ProgressEvent(100, "Spawn failed: " + why, false, true, null));
+            }
+            clients.remove(clientId(id));
+            safely(() -> store.deleteClient(clientId(id)));
+            safely(() -> persistStopped(s));
+            throw new HubException("Spawn failed: " + why, e);
+        } finally {
+            spawnsInFlight.decrementAndGet();
+        }
+    }
+
+    private void removeServerToken(ServerState s) {
+        if (s.apiTokenId >= 0) {
+            TokenState old = tokensById.get(s.apiTokenId);
+            if (old != null) {
+                safely(() -> deleteToken(old));
+            }
+            s.apiTokenId = -1;
+        }
+    }
+
+    private void persistStopped(ServerState s) {
+        if (s.id.isDefault()) {
+            store.deleteServer(s.id.user(), "");
+        } else {
+            store.saveServer(s.row(false));
+        }
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Cleanup step failed: {}", e.getMessage());
+        }
+    }
+
+    Map<String, String> environment(ServerId id, String token, String clientId, List<String> accessScopes) {
+        Map<String, String> env = new LinkedHashMap<>(settings.environment());
+        String api = settings.hubConnectUrl().toString().replaceAll("/+$", "") + "/hub/api";
+        String prefix = prefix(id);
+        env.put("JUPYTERHUB_API_TOKEN", token);
+        env.put("JPY_API_TOKEN", token);
+        env.put("JUPYTERHUB_CLIENT_ID", clientId);
+        env.put("JUPYTERHUB_HOST", "");
+        env.put("JUPYTERHUB_OAUTH_CALLBACK_URL", prefix + "oauth_callback");
+        env.put("JUPYTERHUB_OAUTH_SCOPES", Json.write(accessScopes));
+        env.put("JUPYTERHUB_OAUTH_ACCESS_SCOPES", Json.write(accessScopes));
+        env.put("JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES", Json.write(List.of()));
+        env.put("JUPYTERHUB_USER", id.user());
+        env.put("JUPYTERHUB_SERVER_NAME", id.serverName());
+        env.put("JUPYTERHUB_API_URL", api);
+        env.put("JUPYTERHUB_ACTIVITY_URL", api + "/users/" + urlPath(id.user()) + "/activity");
+        env.put("JUPYTERHUB_BASE_URL", "/");
+        env.put("JUPYTERHUB_SERVICE_PREFIX", prefix);
+        env.put("JUPYTERHUB_PUBLIC_URL", "");
+        env.put("JUPYTERHUB_PUBLIC_HUB_URL", "");
+        env.put("JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED", "0");
+        return env;
+    }
+
+    /** JupyterHub's readiness check: any answer below 500 at {@code {prefix}api}, redirects not followed. */
+    void waitForHttp(URI base, String prefix, Duration timeout) throws InterruptedException {
+        URI probe = URI.create(base.toString().replaceAll("/+$", "") + prefix + "api");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long sleep = 50;
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(probe).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() < 500) {
+                    return;
+                }
+                last = "HTTP " + r.statusCode();
+            } catch (IOException e) {
+                last = e.getClass().getSimpleName();
+            }
+            Thread.sleep(sleep);
+            sleep = Math.min(sleep * 2, 1000);
+        }
+        throw new HubException("Server at " + base + prefix + " did not answer within " + timeout.toSeconds() + " s (" + last + ")");
+    }
+
+    /** Stops a server; {@code remove} deletes a named server's record too. */
+    public CompletableFuture<Void> stop(UserState user, ServerState s, boolean remove) {
+        SpawnerState state;
+        synchronized (s) {
+            if (s.pending == ServerState.Pending.SPAWN) {
+                throw new ApiError(400, s.id + " is pending spawn; wait until it has started");
+            }
+            if (s.pending == ServerState.Pending.STOP) {
+                throw new ApiError(400, s.id + " is already stopping");
+            }
+            if (!s.ready && s.pending == null) {
+                if (remove) {
+                    return CompletableFuture.runAsync(() -> removeServer(user, s), workers);
+                }
+                throw new ApiError(400, s.id + " is not running");
+            }
+            s.pending = ServerState.Pending.STOP;
+            state = s.spawnerState;
+        }
+        LOG.info("Stopping server {}", s.id);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+                spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                markStopped(user, s, "stopped on request");
+                if (remove) {
+                    removeServer(user, s);
+                }
+            } catch (Exception e) {
+                synchronized (s) {
+                    s.pending = null;
+                }
+                LOG.warn("Stopping {} failed: {}", s.id, rootMessage(e));
+                throw new HubException("Stopping " + s.id + " failed: " + rootMessage(e), e);
+            }
+        }, workers);
+    }
+
+    private void removeServer(UserState user, ServerState s) {
+        store.deleteServer(s.id.user(), s.id.serverName());
+        user.servers.remove(s.id.serverName(), s);
+    }
+
+    /** Marks a server stopped everywhere: route, token, OAuth client, store. */
+    void markStopped(UserState user, ServerState s, String why) {
+        safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+        synchronized (s) {
+            s.ready = false;
+            s.pending = null;
+            s.url = null;
+            s.spawnerState = SpawnerState.EMPTY;
+            removeServerToken(s);
+        }
+        clients.remove(clientId(s.id));
+        safely(() -> store.deleteClient(clientId(s.id)));
+        safely(() -> persistStopped(s));
+        if (s.id.isDefault()) {
+            user.servers.remove("", s);
+        }
+        LOG.info("Server {} stopped ({})", s.id, why);
+    }
+
+    /** One round of the periodic poll: servers found dead lose their route and are marked stopped. */
+    public void pollAll() {
+        if (closed) {
+            return;
+        }
+        for (UserState u : users.values()) {
+            for (ServerState s : u.servers.values()) {
+                SpawnerState state;
+                synchronized (s) {
+                    if (!s.ready || s.pending != null) {
+                        continue;
+                    }
+                    state = s.spawnerState;
+                }
+                try {
+                    PollResult r = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    if (!r.running()) {
+                        synchronized (s) {
+                            if (!s.ready || s.pending != null) {
+                                continue;
+                            }
+                            s.pending = ServerState.Pending.CHECK;
+                        }
+                        LOG.warn("Server {} is no longer running ({}{})", s.id, r.detail(),
+                                r.exitCode().isPresent() ? ", exit code " + r.exitCode().getAsInt() : "");
+                        markStopped(u, s, "died");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (Exception e) {
+                    LOG.warn("Polling {} failed: {}", s.id, rootMessage(e));
+                }
+            }
+        }
+    }
+
+    /** {@code POST /users/{name}/activity}: timestamps only move forward. */
+    public void recordActivity(UserState u, String serverName, Instant when) {
+        if (serverName != null) {
+            ServerState s = u.servers.get(serverName);
+            if (s == null) {
+                throw new ApiError(400, "No such server '" + serverName + "' for user " + u.name);
+            }
+            boolean changed;
+            synchronized (s) {
+                changed = s.lastActivity == null || when.isAfter(s.lastActivity);
+                if (changed) {
+                    s.lastActivity = when;
+                }
+            }
+            if (changed && s.active()) {
+                store.updateServerActivity(u.name, serverName, when);
+            }
+        }
+        if (u.lastActivity == null || when.isAfter(u.lastActivity)) {
+            u.lastActivity = when;
+            store.updateUserActivity(u.name, when);
+        }
+    }
+
+    /** The current time at the store's precision (microseconds), so memory and store agree. */
+    static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    public static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException
+                || (t instanceof HubException && t.getCause() != null && t.getMessage() != null
+                && t.getMessage().startsWith("Spawn failed"))) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    public Set<String> allGroups() {
+        Set<String> g = new HashSet<>();
+        users.values().forEach(u -> g.addAll(u.groups));
+        return g;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.shutdownNow();
+        flushTokenActivity();
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,363 @@
+package org.hubkit.core.internal;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.hubkit.api.Credentials;
+import org.hubkit.api.ProgressEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's server-rendered pages under {@code /hub/}: login, logout, home, spawn,
+ * spawn-pending (with a progress bar fed by the progress event stream), the
+ * {@code /hub/user/...} redirects and the proxy's error pages; plus, for any path outside
+ * {@code /hub/}, JupyterHub's redirect to {@code /hub/...}.
+ */
+public final class PagesServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(PagesServlet.class);
+
+    private final transient HubEngine engine;
+
+    public PagesServlet(HubEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setHeader("X-JupyterHub-Version", ApiServlet.JUPYTERHUB_VERSION);
+        resp.setHeader("X-Frame-Options", "DENY");
+        resp.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
+        String uri = req.getRequestURI();
+        if (!uri.equals("/hub") && !uri.startsWith("/hub/")) {
+            // A request the proxy sent to the hub because no route matched (e.g. a stopped server).
+            String q = req.getQueryString();
+            redirect(resp, uri.startsWith("/user/") ? "/hub" + uri + (q == null ? "" : "?" + q) : "/hub/");
+            return;
+        }
+        List<String> p = Web.pathSegments(req, "/hub");
+        String page = p.isEmpty() ? "" : p.get(0);
+        try {
+            switch (page) {
+                case "" -> root(req, resp);
+                case "login" -> login(req, resp);
+                case "logout" -> logout(req, resp);
+                case "home" -> home(req, resp);
+                case "spawn" -> spawn(req, resp, p);
+                case "spawn-pending" -> spawnPending(req, resp, p);
+                case "user" -> userRedirect(req, resp, p);
+                case "error" -> errorPage(resp, p.size() > 1 ? p.get(1) : "500");
+                default -> page(resp, 404, "Not found", "<p>There is no page here.</p>");
+            }
+        } catch (ApiError e) {
+            page(resp, e.status(), "Error " + e.status(), "<p>" + Web.html(e.getMessage()) + "</p>");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            page(resp, 503, "Unavailable", "<p>The hub is shutting down.</p>");
+        }
+    }
+
+    private Caller loggedIn(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Caller c = Caller.fromCookie(req, engine);
+        if (c == null) {
+            String here = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
+            redirect(resp, "/hub/login?next=" + URLEncoder.encode(here, StandardCharsets.UTF_8));
+        }
+        return c;
+    }
+
+    private void root(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Caller c = loggedIn(req, resp);
+        if (c == null) {
+            return;
+        }
+        ServerState s = c.user().server("");
+        redirect(resp, s != null && s.ready() ? HubEngine.prefix(s.id) : "/hub/spawn");
+    }
+
+    // ------------------------------------------------------------------ login / logout
+
+    private String xsrf(HttpServletRequest req, HttpServletResponse resp) {
+        String token = Web.cookie(req, Web.XSRF_COOKIE);
+        if (token == null || !token.matches("[0-9a-f]{64}")) {
+            token = Secrets.newToken();
+            // Read by the page's scripts to send X-XSRFToken, so not HttpOnly (as JupyterHub's _xsrf).
+            Web.setCookie(resp, Web.XSRF_COOKIE, token, -1, false, engine.settings.cookieSecure());
+        }
+        return token;
+    }
+
+    private void login(HttpServletRequest req, HttpServletResponse resp) throws IOException, InterruptedException {
+        String next = Web.safeNext(req.getParameter("next"), "/hub/");
+        if (req.getMethod().equals("GET")) {
+            if (Caller.fromCookie(req, engine) != null) {
+                redirect(resp, next);
+                return;
+            }
+            loginForm(req, resp, 200, next, null);
+            return;
+        }
+        if (!req.getMethod().equals("POST")) {
+            throw new ApiError(405, "Method not allowed");
+        }
+        String cookie = Web.cookie(req, Web.XSRF_COOKIE);
+        String field = req.getParameter("_xsrf");
+        if (cookie == null || field == null || !Secrets.constantTimeEquals(cookie, field)) {
+            LOG.info("Login form refused: XSRF check failed");
+            loginForm(req, resp, 403, next, "Your form expired or came from another site; please try again.");
+            return;
+        }
+        Map<String, String> form = new HashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (!k.equals("password") && v.length > 0) {
+                form.put(k, v[0]);
+            }
+        });
+        Credentials credentials = new Credentials(req.getParameter("username"), req.getParameter("password"), form);
+        Optional<UserState> user;
+        try {
+            user = engine.login(credentials).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(), HubEngine.rootMessage(e));
+            loginForm(req, resp, 500, next, "Login is not available right now; please try again later.");
+            return;
+        }
+        if (user.isEmpty()) {
+            loginForm(req, resp, 403, next, "Invalid username or password");
+            return;
+        }
+        String sessionId = engine.createSession(user.get());
+        Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
+        Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
+                engine.settings.cookieMaxAge().toSeconds(), true, engine.settings.cookieSecure());
+        redirect(resp, next);
+    }
+
+    private void loginForm(HttpServletRequest req, HttpServletResponse resp, int status, String next, String error)
+            throws IOException {
+        String xsrf = xsrf(req, resp);
+        String body = (error == null ? "" : "<p class=\"error\" role=\"alert\">" + Web.html(error) + "</p>")
+                + "<form method=\"post\" action=\"/hub/login?next=" + Web.html(URLEncoder.encode(next, StandardCharsets.UTF_8))
+                + "\">"
+                + "<input type=\"hidden\" name=\"_xsrf\" value=\"" + xsrf + "\">"
+                + "<label>Username <input name=\"username\" autocomplete=\"username\" autofocus required></label>"
+                + "<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>"
+                + "<button type=\"submit\" id=\"login_submit\">Sign in</button></form>";
+        page(resp, status, "Sign in", body);
+    }
+
+    private void logout(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String id = Caller.sessionId(req, engine);
+        if (id != null) {
+            engine.endSession(id);
+        }
+        Web.setCookie(resp, Web.LOGIN_COOKIE, "", 0, true, engine.settings.cookieSecure());
+        Web.setCookie(resp, Web.XSRF_COOKIE, "", 0, false, engine.settings.cookieSecure());
+        redirect(resp, "/hub/login");
+    }
+
+    // ------------------------------------------------------------------ home, spawn, pending
+
+    private void home(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Caller c = loggedIn(req, resp);
+        if (c == null) {
+            return;
+        }
+        xsrf(req, resp);
+        UserState u = c.user();
+        ServerState s = u.server("");
+        boolean ready = s != null && s.ready();
+        boolean pending = s != null && s.pending() != null;
+        String name = Web.html(u.name);
+        String apiPath = "/hub/api/users/" + Web.html(HubEngine.urlPath(u.name)) + "/server";
+        StringBuilder b = new StringBuilder();
+        b.append("<p>Signed in as <strong id=\"username\">").append(name).append("</strong>")
+                .append(u.admin ? " (admin)" : "").append(".</p>");
+        if (ready) {
+            b.append("<p>Your server is running.</p><p><a class=\"button\" id=\"start\" href=\"")
+                    .append(Web.html(HubEngine.prefix(s.id))).append("\">My Server</a> ")
+                    .append("<button id=\"stop\" data-api=\"").append(apiPath).append("\">Stop My Server</button></p>");
+        } else if (pending) {
+            b.append("<p>Your server is ").append(s.pending().name().toLowerCase()).append("ing.</p><p><a class=\"button\" href=\"/hub/spawn-pending/")
+                    .append(Web.html(HubEngine.urlPath(u.name))).append("\">Show progress</a></p>");
+        } else {
+            b.append("<p>Your server is not running.</p><p><a class=\"button\" id=\"start\" href=\"/hub/spawn\">Start My Server</a></p>");
+        }
+        b.append("<p id=\"status\" role=\"status\"></p>");
+        b.append("<script>document.querySelectorAll('button[data-api]').forEach(function(btn){btn.onclick=function(){"
+                + "var x=(document.cookie.match(/(?:^|; )_xsrf=([^;]*)/)||[])[1]||'';"
+                + "btn.disabled=true;document.getElementById('status').textContent='Stopping...';"
+                + "fetch(btn.dataset.api,{method:'DELETE',headers:{'X-XSRFToken':x},credentials:'same-origin'})"
+                + ".then(function(r){if(r.status===202){setTimeout(function(){location.reload();},1000);}else{location.reload();}});};});"
+                + "</script>");
+        page(resp, 200, "Home", b.toString());
+    }
+
+    private void spawn(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException, InterruptedException {
+        Caller c = loggedIn(req, resp);
+        if (c == null) {
+            return;
+        }
+        String userName = p.size() > 1 ? p.get(1) : c.user().name;
+        String serverName = p.size() > 2 ? p.get(2) : "";
+        UserState u = engine.user(userName);
+        if (u == null || !c.hasForServer("servers", userName, serverName, engine)) {
+            throw new ApiError(403, "You may not start servers for " + userName);
+        }
+        ServerState s = u.server(serverName);
+        if (s != null && s.ready()) {
+            redirect(resp, Web.safeNext(req.getParameter("next"), HubEngine.prefix(s.id)));
+            return;
+        }
+        String pendingPage = "/hub/spawn-pending/" + HubEngine.urlPath(userName)
+                + (serverName.isEmpty() ? "" : "/" + HubEngine.urlPath(serverName));
+        if (s != null && s.pending() != null) {
+            redirect(resp, pendingPage);
+            return;
+        }
+        CompletableFuture<Void> spawn = engine.spawn(u, serverName, Map.of());
+        try {
+            spawn.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            ServerState started = u.server(serverName);
+            redirect(resp, Web.safeNext(req.getParameter("next"), HubEngine.prefix(started.id)));
+        } catch (TimeoutException | ExecutionException e) {
+            // Slow or failed: the pending page shows progress or the failure.
+            redirect(resp, pendingPage);
+        }
+    }
+
+    private void spawnPending(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
+        Caller c = loggedIn(req, resp);
+        if (c == null) {
+            return;
+        }
+        String userName = p.size() > 1 ? p.get(1) : c.user().name;
+        String serverName = p.size() > 2 ? p.get(2) : "";
+        UserState u = engine.user(userName);
+        if (u == null || !c.hasForServer("read:servers", userName, serverName, engine)) {
+            throw new ApiError(403, "You may not see servers of " + userName);
+        }
+        ServerState s = u.server(serverName);
+        if (s != null && s.ready() && s.pending() == null) {
+            redirect(resp, HubEngine.prefix(s.id));
+            return;
+        }
+        ProgressEvent last = s == null ? null : s.lastEvent();
+        if (s == null || s.pending() == null) {
+            String why = last != null && last.failed() ? last.message() : "The server is not running.";
+            page(resp, 200, "Server not running", "<p id=\"message\" class=\"error\">" + Web.html(why)
+                    + "</p><p><a class=\"button\" href=\"/hub/spawn/" + Web.html(HubEngine.urlPath(userName))
+                    + (serverName.isEmpty() ? "" : "/" + Web.html(HubEngine.urlPath(serverName))) + "\">Start</a> "
+                    + "<a href=\"/hub/home\">Home</a></p>");
+            return;
+        }
+        String progressUrl = "/hub/api/users/" + HubEngine.urlPath(userName)
+                + (serverName.isEmpty() ? "/server" : "/servers/" + HubEngine.urlPath(serverName)) + "/progress";
+        String body = "<p>Your server is starting up. You will be redirected automatically when it is ready.</p>"
+                + "<div class=\"progress\" role=\"progressbar\" aria-valuemin=\"0\" aria-valuemax=\"100\" id=\"progress\">"
+                + "<div class=\"bar\" id=\"progress-bar\" style=\"width:0%\"></div></div>"
+                + "<p id=\"progress-message\" role=\"status\">Server requested</p>"
+                + "<details><summary>Event log</summary><ol id=\"progress-log\"></ol></details>"
+                + "<script>(function(){var bar=document.getElementById('progress-bar'),box=document.getElementById('progress'),"
+                + "msg=document.getElementById('progress-message'),log=document.getElementById('progress-log');"
+                + "var es=new EventSource('" + progressUrl + "');"
+                + "es.onmessage=function(m){var e=JSON.parse(m.data);if(e.progress!==undefined){bar.style.width=e.progress+'%';"
+                + "box.setAttribute('aria-valuenow',e.progress);}if(e.message){msg.textContent=e.message;var li=document.createElement('li');"
+                + "li.textContent=e.message;log.appendChild(li);}if(e.ready){es.close();window.location.href=e.url;}"
+                + "if(e.failed){es.close();bar.classList.add('failed');msg.classList.add('error');}};"
+                + "es.onerror=function(){es.close();setTimeout(function(){window.location.reload();},2000);};})();</script>";
+        page(resp, 200, "Server starting", body);
+    }
+
+    private void userRedirect(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
+        Caller c = loggedIn(req, resp);
+        if (c == null) {
+            return;
+        }
+        if (p.size() < 2) {
+            redirect(resp, "/hub/");
+            return;
+        }
+        String userName = p.get(1);
+        String uri = req.getRequestURI();
+        String rest = uri.substring(("/hub/user/" + HubEngine.urlPath(userName)).length() > uri.length() ? uri.length()
+                : ("/hub/user/" + HubEngine.urlPath(userName)).length());
+        String q = req.getQueryString();
+        UserState u = engine.user(userName);
+        if (u == null || !c.hasForServer("access:servers", userName, "", engine)) {
+            throw new ApiError(403, "You do not have access to " + userName + "'s server");
+        }
+        ServerState s = u.server("");
+        if (s != null && s.ready()) {
+            redirect(resp, "/user/" + HubEngine.urlPath(userName) + (rest.isEmpty() ? "/" : rest) + (q == null ? "" : "?" + q));
+        } else if (s != null && s.pending() != null) {
+            redirect(resp, "/hub/spawn-pending/" + HubEngine.urlPath(userName));
+        } else {
+            String accept = req.getHeader("Accept");
+            if (accept != null && accept.contains("application/json") && !accept.contains("text/html")) {
+                Web.error(resp, 424, "Server " + userName + " is not running; start it at /hub/spawn/" + userName);
+                return;
+            }
+            page(resp, 424, "Server not running", "<p>The server for " + Web.html(userName)
+                    + " is not running.</p><p><a class=\"button\" id=\"start\" href=\"/hub/spawn/" + Web.html(HubEngine.urlPath(userName))
+                    + "\">Launch Server</a></p>");
+        }
+    }
+
+    private void errorPage(HttpServletResponse resp, String code) throws IOException {
+        int status;
+        try {
+            status = Integer.parseInt(code);
+        } catch (NumberFormatException e) {
+            status = 500;
+        }
+        if (status < 400 || status > 599) {
+            status = 500;
+        }
+        String text = switch (status) {
+            case 404 -> "Nothing is served at this address.";
+            case 503 -> "The server you asked for is not answering. It may still be starting, or it may have stopped.";
+            default -> "Something went wrong.";
+        };
+        page(resp, status, "Error " + status, "<p>" + text + "</p><p><a href=\"/hub/home\">Home</a></p>");
+    }
+
+    // ------------------------------------------------------------------ rendering
+
+    private static void redirect(HttpServletResponse resp, String location) {
+        resp.setStatus(302);
+        resp.setHeader("Location", location);
+    }
+
+    static void page(HttpServletResponse resp, int status, String title, String body) throws IOException {
+        String html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + Web.html(title) + " - Hubkit</title>"
+                + "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}"
+                + "header{display:flex;justify-content:space-between;border-bottom:1px solid #ddd;margin-bottom:1.5rem}"
+                + "label{display:block;margin:.75rem 0}input{display:block;width:100%;padding:.4rem;font-size:1rem}"
+                + "button,.button{display:inline-block;padding:.5rem 1rem;background:#f37726;color:#fff;border:0;border-radius:4px;"
+                + "text-decoration:none;font-size:1rem;cursor:pointer}.error{color:#b00020}"
+                + ".progress{background:#eee;border-radius:4px;height:1.25rem;overflow:hidden}"
+                + ".bar{background:#f37726;height:100%;transition:width .3s}.bar.failed{background:#b00020}</style></head>"
+                + "<body><header><h1>" + Web.html(title) + "</h1><nav><a href=\"/hub/home\">Home</a> · <a href=\"/hub/logout\">Logout</a>"
+                + "</nav></header><main>" + body + "</main></body></html>";
+        byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("text/html;charset=utf-8");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+}

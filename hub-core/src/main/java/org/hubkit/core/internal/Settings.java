@@ -1,0 +1,20 @@
+package org.hubkit.core.internal;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.hubkit.core.Service;
+
+/** The hub's validated, immutable settings, as built by {@code Hub.Builder}. */
+public record Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
+                       Duration httpTimeout, Duration pollInterval, Duration slowSpawnTimeout, int concurrentSpawnLimit,
+                       int activeServerLimit, Duration cookieMaxAge, List<Service> services, Map<String, String> environment,
+                       boolean allowNamedServers, boolean cookieSecure) {
+
+    /** @return a copy with the given connect URL (known once the hub's port is bound) */
+    public Settings withHubConnectUrl(URI url) {
+        return new Settings(publicUrl, bindIp, port, url, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
+                concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure);
+    }
+}
