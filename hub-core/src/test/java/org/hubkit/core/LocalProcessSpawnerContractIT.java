@@ -1,0 +1,17 @@
+package org.hubkit.core;
+
+import org.hubkit.api.Spawner;
+import org.hubkit.testkit.SpawnerContract;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link LocalProcessSpawner} passes the spawner contract with the real jupyterhub-singleuser. */
+class LocalProcessSpawnerContractIT extends SpawnerContract {
+    @TempDir
+    static java.nio.file.Path logs;
+
+    @Override
+    protected Spawner createSpawner() {
+        return LocalProcessSpawner.builder().cmd(java.util.List.of(Components.singleuserCommand()))
+                .args(Components.singleuserArgs()).logDirectory(logs).build();
+    }
+}
