@@ -808,7 +808,7 @@ public final class HubEngine implements AutoCloseable {
                 last = e.getClass().getSimpleName();
             }
             Thread.sleep(sleep);
-            sleep = Math.min(sleep * 2, 1000);
+            sleep = Math.min(sleep * 2, 250);
         }
         throw new HubException("Server at " + base + prefix + " did not answer within " + timeout.toSeconds() + " s (" + last + ")");
     }

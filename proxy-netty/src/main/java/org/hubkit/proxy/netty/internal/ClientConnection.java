@@ -1,0 +1,598 @@
+package org.hubkit.proxy.netty.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and the upstream connection it currently forwards to.
+ *
+ * <p>Requests are handled one at a time: the client channel has auto-read off and is read only
+ * when the current request's body can go somewhere (upstream writable) or while waiting for a
+ * response (to notice a closed client and to pick up one pipelined request, which waits in
+ * {@code pending}). The upstream reads only while the client is writable. So no more than a
+ * read's worth of data sits in the proxy per direction, whatever the body size.
+ *
+ * <p>The upstream is kept for the next request if it goes to the same host and port, and
+ * replaced otherwise. After a {@code 101} to a WebSocket handshake both HTTP codecs are removed
+ * and a {@link RelayHandler} on each side copies bytes.
+ *
+ * <p>Confined to the client channel's event loop; the upstream channel runs on the same loop.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+
+    private enum BodyMode { WAIT_CONNECT, FORWARD, DISCARD }
+
+    private final RouteTable routes;
+    private final UpstreamConnector connector;
+    private final long keepAliveTimeoutMillis;
+    private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Channel upstream;
+    private RouteEntry upstreamRoute;
+    private Exchange exchange;
+    private boolean done;
+    private boolean draining;
+    private boolean upstreamNeedsFlush;
+    private ScheduledFuture<?> idleTimer;
+
+    ClientConnection(RouteTable routes, UpstreamConnector connector, long keepAliveTimeoutMillis) {
+        this.routes = routes;
+        this.connector = connector;
+        this.keepAliveTimeoutMillis = keepAliveTimeoutMillis;
+    }
+
+    /** One request and its response. */
+    private static final class Exchange {
+        final String method;
+        final String logPath;
+        final HttpVersion clientVersion;
+        final boolean head;
+        final boolean safe;
+        final boolean websocket;
+        final long startNanos = System.nanoTime();
+        boolean keepAlive;
+        RouteEntry route;
+        HttpRequest outgoing;
+        BodyMode mode = BodyMode.DISCARD;
+        boolean requestComplete;
+        boolean bodyForwarded;
+        boolean reusedUpstream;
+        boolean retried;
+        boolean informational;
+        boolean responseStarted;
+        boolean responseComplete;
+        boolean upstreamKeepAlive = true;
+        int status;
+
+        Exchange(HttpRequest request, RequestTarget target) {
+            this.method = request.method().name();
+            this.logPath = target == null ? "-" : target.rawPath();
+            this.clientVersion = request.protocolVersion();
+            this.head = HttpMethod.HEAD.equals(request.method());
+            this.safe = head || HttpMethod.GET.equals(request.method()) || HttpMethod.OPTIONS.equals(request.method());
+            this.websocket = HeaderRewriter.isWebSocketUpgrade(request);
+            this.keepAlive = HttpUtil.isKeepAlive(request);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        startIdleTimer();
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (done || !(msg instanceof HttpObject)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        pending.add((HttpObject) msg);
+        drain();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        maybeRead();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (upstream != null) {
+            upstream.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange ex = exchange;
+        if (!done && ex != null && !ex.responseComplete) {
+            log.debug("{} {} -> client closed before the response ended", ex.method, ex.logPath);
+        }
+        done = true;
+        cancelIdleTimer();
+        releasePending();
+        closeUpstream();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("Client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("Client {} failed", ctx.channel().remoteAddress(), cause);
+        }
+        closeClient();
+    }
+
+    // ---- client side -------------------------------------------------------------------------
+
+    /** Handles as many queued messages as the current state allows, then flushes upstream. */
+    private void drain() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        try {
+            while (!done) {
+                HttpObject msg = pending.peek();
+                if (msg == null) {
+                    break;
+                }
+                Exchange ex = exchange;
+                if (ex == null) {
+                    pending.poll();
+                    if (msg instanceof HttpRequest) {
+                        startExchange((HttpRequest) msg);
+                    }
+                    ReferenceCountUtil.release(msg);
+                    continue;
+                }
+                if (ex.requestComplete || ex.mode == BodyMode.WAIT_CONNECT) {
+                    break;
+                }
+                pending.poll();
+                if (!(msg instanceof HttpContent) || msg.decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(msg);
+                    log.debug("{} {} -> malformed request body", ex.method, ex.logPath);
+                    closeClient();
+                    break;
+                }
+                HttpContent content = (HttpContent) msg;
+                boolean last = content instanceof LastHttpContent;
+                if (ex.mode == BodyMode.FORWARD && upstream != null) {
+                    if (content.content().isReadable()) {
+                        ex.bodyForwarded = true;
+                        ex.route.touch();
+                    }
+                    upstream.write(content, upstream.voidPromise());
+                    upstreamNeedsFlush = true;
+                } else {
+                    content.release();
+                }
+                if (last) {
+                    ex.requestComplete = true;
+                    finishIfDone(ex);
+                }
+            }
+        } finally {
+            draining = false;
+        }
+        if (upstreamNeedsFlush) {
+            upstreamNeedsFlush = false;
+            if (upstream != null) {
+                upstream.flush();
+            }
+        }
+    }
+
+    /** Asks for the next read from the client if the state can take what it brings. */
+    private void maybeRead() {
+        if (done || !pending.isEmpty()) {
+            return;
+        }
+        Exchange ex = exchange;
+        boolean read;
+        if (ex == null) {
+            read = true;
+        } else if (!ex.requestComplete) {
+            read = ex.mode == BodyMode.DISCARD
+                    || (ex.mode == BodyMode.FORWARD && upstream != null && upstream.isWritable());
+        } else {
+            // a WebSocket client's next bytes are frames, which the HTTP decoder must not see
+            read = !ex.websocket;
+        }
+        if (read) {
+            ctx.read();
+        }
+    }
+
+    private void startExchange(HttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            log.debug("Bad request from {}: {}", ctx.channel().remoteAddress(), request.decoderResult().cause().toString());
+            done = true;
+            releasePending();
+            closeUpstream();
+            ctx.writeAndFlush(ErrorPage.of(HttpResponseStatus.BAD_REQUEST, false, HttpVersion.HTTP_1_1))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        cancelIdleTimer();
+        RequestTarget target = RequestTarget.parse(request.uri());
+        Exchange ex = new Exchange(request, target);
+        exchange = ex;
+        if (target == null) {
+            sendError(ex, HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        RouteEntry route = routes.find(target.routingPath());
+        if (route == null) {
+            sendError(ex, HttpResponseStatus.NOT_FOUND);
+            return;
+        }
+        ex.route = route;
+        ex.outgoing = HeaderRewriter.toUpstream(request, target, route, clientIp(), ex.websocket);
+        if (upstream != null && upstream.isActive() && sameEndpoint(upstreamRoute, route)) {
+            ex.reusedUpstream = true;
+            sendHead(ex);
+        } else {
+            closeUpstream();
+            connect(ex);
+        }
+    }
+
+    private String clientIp() {
+        SocketAddress a = ctx.channel().remoteAddress();
+        if (a instanceof InetSocketAddress && ((InetSocketAddress) a).getAddress() != null) {
+            return ((InetSocketAddress) a).getAddress().getHostAddress();
+        }
+        return "unknown";
+    }
+
+    private static boolean sameEndpoint(RouteEntry a, RouteEntry b) {
+        return a != null && a.port() == b.port() && a.host().equalsIgnoreCase(b.host());
+    }
+
+    private void connect(Exchange ex) {
+        ex.mode = BodyMode.WAIT_CONNECT;
+        ChannelFuture f = connector.connect(ctx.channel().eventLoop(), ex.route, this);
+        upstream = f.channel();
+        upstreamRoute = ex.route;
+        f.addListener((ChannelFutureListener) future -> onConnected(ex, future));
+    }
+
+    private void onConnected(Exchange ex, ChannelFuture future) {
+        if (future.channel() != upstream || done || exchange != ex) {
+            future.channel().close();
+            return;
+        }
+        if (!future.isSuccess()) {
+            upstream = null;
+            upstreamRoute = null;
+            log.debug("Cannot connect to {}: {}", ex.route.target(), future.cause().toString());
+            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE);
+        } else {
+            upstream.config().setAutoRead(ctx.channel().isWritable());
+            sendHead(ex);
+        }
+        drain();
+        maybeRead();
+    }
+
+    private void sendHead(Exchange ex) {
+        ex.mode = BodyMode.FORWARD;
+        upstream.write(ex.outgoing, upstream.voidPromise());
+        if (ex.requestComplete) {
+            // a retry of a request whose (empty) body was already passed on
+            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+        }
+        upstreamNeedsFlush = true;
+    }
+
+    /** Answers the exchange with an error page; the rest of its request body is discarded. */
+    private void sendError(Exchange ex, HttpResponseStatus status) {
+        if (ex.mode != BodyMode.DISCARD) {
+            closeUpstream();
+        }
+        ex.mode = BodyMode.DISCARD;
+        ex.responseStarted = true;
+        ex.responseComplete = true;
+        ex.status = status.code();
+        if (ex.websocket) {
+            ex.keepAlive = false;
+        }
+        logExchange(ex);
+        ctx.write(ErrorPage.of(status, ex.keepAlive, ex.clientVersion), ctx.voidPromise());
+        if (!ex.keepAlive) {
+            closeClientAfterFlush();
+            return;
+        }
+        ctx.flush();
+        finishIfDone(ex);
+    }
+
+    private void finishIfDone(Exchange ex) {
+        if (exchange != ex || !ex.requestComplete || !ex.responseComplete) {
+            return;
+        }
+        exchange = null;
+        if (!ex.keepAlive) {
+            closeClientAfterFlush();
+        } else {
+            startIdleTimer();
+        }
+    }
+
+    /** Closes the connection if no request starts within the keep-alive timeout, as Node does. */
+    private void startIdleTimer() {
+        cancelIdleTimer();
+        idleTimer = ctx.executor().schedule(() -> {
+            if (!done && exchange == null) {
+                log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), keepAliveTimeoutMillis);
+                closeClient();
+            }
+        }, keepAliveTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    // ---- upstream side -----------------------------------------------------------------------
+
+    void onUpstreamRead(Channel ch, Object msg) {
+        Exchange ex = exchange;
+        if (ch != upstream || done || ex == null || ex.mode != BodyMode.FORWARD || ex.responseComplete) {
+            ReferenceCountUtil.release(msg);
+            if (ch == upstream && !done) {
+                log.debug("Unexpected data from upstream {}; closing it", ch.remoteAddress());
+                closeUpstream();
+            }
+            return;
+        }
+        if (msg instanceof HttpResponse && !onResponseHead(ex, (HttpResponse) msg)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpContent) {
+            onResponseContent(ex, (HttpContent) msg);
+        }
+    }
+
+    /** @return whether any content in the same message should still be handled */
+    private boolean onResponseHead(Exchange ex, HttpResponse res) {
+        if (res.decoderResult().isFailure()) {
+            log.debug("Malformed response from {}: {}", ex.route.target(), res.decoderResult().cause().toString());
+            closeUpstream();
+            upstreamFailed(ex);
+            return false;
+        }
+        int code = res.status().code();
+        if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            if (ex.websocket) {
+                switchToRelay(ex, res);
+            } else {
+                log.debug("Upstream {} switched protocols unasked", ex.route.target());
+                closeUpstream();
+                upstreamFailed(ex);
+            }
+            return false;
+        }
+        if (code < 200) {
+            // 100 Continue and friends: passed on, then the real response follows
+            ex.informational = true;
+            HttpHeaders h = res.headers().copy();
+            HeaderRewriter.removeHopByHop(h, false);
+            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), h), ctx.voidPromise());
+            return true;
+        }
+        ex.responseStarted = true;
+        ex.status = code;
+        ex.upstreamKeepAlive = HttpUtil.isKeepAlive(res);
+        HttpHeaders h = res.headers().copy();
+        HeaderRewriter.removeHopByHop(h, false);
+        boolean bodyless = ex.head || code == 204 || code == 304;
+        if (!bodyless && !HttpUtil.isContentLengthSet(res)) {
+            if (ex.clientVersion.equals(HttpVersion.HTTP_1_0)) {
+                // no chunking for 1.0: the body ends when we close
+                h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+                ex.keepAlive = false;
+            } else if (!HttpUtil.isTransferEncodingChunked(res)) {
+                // upstream ends the body by closing; chunk it so the client connection survives
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        if (!ex.keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (ex.clientVersion.equals(HttpVersion.HTTP_1_0)) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), h), ctx.voidPromise());
+        return true;
+    }
+
+    private void onResponseContent(Exchange ex, HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        ctx.write(content, ctx.voidPromise());
+        if (!last) {
+            return;
+        }
+        if (ex.informational) {
+            ex.informational = false;
+            return;
+        }
+        completeResponse(ex);
+    }
+
+    private void completeResponse(Exchange ex) {
+        ex.responseComplete = true;
+        if (ex.status < 300) {
+            ex.route.touch();
+        }
+        logExchange(ex);
+        if (!ex.upstreamKeepAlive || !ex.requestComplete) {
+            // an unfinished request body would be read as the next request
+            closeUpstream();
+        }
+        if (!ex.requestComplete) {
+            ex.mode = BodyMode.DISCARD;
+        }
+        if (!ex.keepAlive) {
+            closeClientAfterFlush();
+            return;
+        }
+        ctx.flush();
+        finishIfDone(ex);
+        drain();
+        maybeRead();
+    }
+
+    void onUpstreamReadComplete(Channel ch) {
+        if (!done) {
+            ctx.flush();
+        }
+    }
+
+    void onUpstreamWritabilityChanged(Channel ch) {
+        if (ch == upstream && ch.isWritable()) {
+            maybeRead();
+        }
+    }
+
+    void onUpstreamInactive(Channel ch) {
+        if (ch != upstream) {
+            return;
+        }
+        upstream = null;
+        upstreamRoute = null;
+        Exchange ex = exchange;
+        if (done || ex == null || ex.mode != BodyMode.FORWARD || ex.responseComplete) {
+            return;
+        }
+        if (ex.responseStarted || ex.informational) {
+            log.debug("{} {} -> upstream {} closed mid-response", ex.method, ex.logPath, ex.route.target());
+            closeClient();
+            return;
+        }
+        if (ex.reusedUpstream && ex.safe && !ex.retried && !ex.bodyForwarded) {
+            // the kept-alive upstream closed as we sent; a safe request may be sent again
+            ex.retried = true;
+            ex.reusedUpstream = false;
+            connect(ex);
+            return;
+        }
+        upstreamFailed(ex);
+    }
+
+    private void upstreamFailed(Exchange ex) {
+        if (ex.responseStarted) {
+            closeClient();
+            return;
+        }
+        sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE);
+        drain();
+        maybeRead();
+    }
+
+    private void switchToRelay(Exchange ex, HttpResponse res) {
+        ex.responseStarted = true;
+        ex.responseComplete = true;
+        ex.status = res.status().code();
+        ex.route.touch();
+        logExchange(ex);
+        Channel client = ctx.channel();
+        Channel up = upstream;
+        ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), res.headers().copy()),
+                ctx.voidPromise());
+        done = true;
+        exchange = null;
+        upstream = null;
+        releasePending();
+        // handlers first, codecs second: bytes the decoders still hold go to the relays
+        up.pipeline().replace(UpstreamHandler.class, "relay", new RelayHandler(client, null));
+        up.pipeline().remove(HttpClientCodec.class);
+        ctx.pipeline().replace(this, "relay", new RelayHandler(up, ex.route));
+        client.pipeline().remove(HttpServerCodec.class);
+        up.config().setAutoRead(client.isWritable());
+        client.config().setAutoRead(up.isWritable());
+    }
+
+    // ---- shared ------------------------------------------------------------------------------
+
+    private void logExchange(Exchange ex) {
+        if (log.isDebugEnabled()) {
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ex.startNanos);
+            String via = ex.route == null ? "no route" : ex.route.spec() + " " + ex.route.target();
+            log.debug("{} {} -> {} ({}, {} ms)", ex.method, ex.logPath, ex.status, via, ms);
+        }
+    }
+
+    private void closeUpstream() {
+        Channel c = upstream;
+        upstream = null;
+        upstreamRoute = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private void closeClient() {
+        done = true;
+        releasePending();
+        closeUpstream();
+        ctx.close();
+    }
+
+    private void closeClientAfterFlush() {
+        done = true;
+        releasePending();
+        closeUpstream();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void releasePending() {
+        HttpObject msg;
+        while ((msg = pending.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}

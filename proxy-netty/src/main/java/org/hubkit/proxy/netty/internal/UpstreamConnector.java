@@ -1,0 +1,54 @@
+package org.hubkit.proxy.netty.internal;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+
+/**
+ * Opens connections to route targets. Each connection is registered on the event loop of the
+ * client connection that needs it, so the two never need locks between them.
+ */
+final class UpstreamConnector {
+    static final int MAX_INITIAL_LINE = 8192;
+    static final int MAX_HEADER_SIZE = 65536;
+    static final int MAX_CHUNK_SIZE = 65536;
+
+    private final Transport transport;
+    private final ChannelGroup channels;
+    private final int connectTimeoutMillis;
+
+    UpstreamConnector(Transport transport, ChannelGroup channels, int connectTimeoutMillis) {
+        this.transport = transport;
+        this.channels = channels;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+    }
+
+    /**
+     * @param loop the client connection's event loop
+     * @param route where to connect
+     * @param owner the client connection that gets the upstream's events
+     * @return the pending connection; its channel starts with auto-read off
+     */
+    ChannelFuture connect(EventLoop loop, RouteEntry route, ClientConnection owner) {
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(transport.channelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline().addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
+                        ch.pipeline().addLast(new UpstreamHandler(owner));
+                    }
+                });
+        return b.connect(route.host(), route.port());
+    }
+}

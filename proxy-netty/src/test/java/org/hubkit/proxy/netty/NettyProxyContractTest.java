@@ -1,0 +1,18 @@
+package org.hubkit.proxy.netty;
+
+import java.net.URI;
+import org.hubkit.api.Proxy;
+import org.hubkit.testkit.ProxyContract;
+
+/** {@link NettyProxy} passes the proxy contract every {@link Proxy} implementation must pass. */
+class NettyProxyContractTest extends ProxyContract {
+    @Override
+    protected Proxy createProxy() {
+        return NettyProxy.builder().ip("127.0.0.1").port(0).build();
+    }
+
+    @Override
+    protected URI publicUrl(Proxy started) {
+        return URI.create("http://127.0.0.1:" + ((NettyProxy) started).port());
+    }
+}

@@ -1,0 +1,104 @@
+package org.hubkit.proxy.netty;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A plain-socket HTTP/1.1 client, for tests that must see exactly what goes over one connection. */
+final class RawHttp implements AutoCloseable {
+    /** A response read off the socket. */
+    record Response(int status, Map<String, String> headers, String body) {
+        String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    RawHttp(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    Response get(String path) throws IOException {
+        return exchange("GET", path, "");
+    }
+
+    Response exchange(String method, String path, String extraHeaders) throws IOException {
+        send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + socket.getPort() + "\r\n" + extraHeaders + "\r\n");
+        return read(method.equals("HEAD"));
+    }
+
+    void send(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    Response read(boolean head) throws IOException {
+        String statusLine = line();
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String l = line(); !l.isEmpty(); l = line()) {
+            int colon = l.indexOf(':');
+            headers.merge(l.substring(0, colon).trim(), l.substring(colon + 1).trim(), (a, b) -> a + "," + b);
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (head || status == 204 || status == 304 || status < 200) {
+            return new Response(status, headers, "");
+        }
+        if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
+            for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
+                body.write(in.readNBytes(size));
+                line();
+            }
+            while (!line().isEmpty()) {
+                // trailers
+            }
+        } else if (headers.containsKey("Content-Length")) {
+            body.write(in.readNBytes(Integer.parseInt(headers.get("Content-Length"))));
+        } else {
+            body.write(in.readAllBytes());
+        }
+        return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+    }
+
+    /** @return whether the other side closed the connection (end of stream within the timeout) */
+    boolean closedByPeer() throws IOException {
+        try {
+            return in.read() == -1;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
+    }
+
+    private String line() throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                break;
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        if (c == -1 && b.length() == 0) {
+            throw new IOException("connection closed");
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

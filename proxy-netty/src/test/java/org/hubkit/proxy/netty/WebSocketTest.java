@@ -1,0 +1,195 @@
+package org.hubkit.proxy.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.hubkit.api.Route;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WebSocketTest {
+    private EchoServer echo;
+    private NettyProxy proxy;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        echo = new EchoServer();
+        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
+        proxy.start().toCompletableFuture().join();
+        proxy.addRoute(Route.of("/user/alice", echo.uri(), Map.of())).toCompletableFuture().join();
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        echo.close();
+    }
+
+    @Test
+    void relaysWebSocketMessagesBothWays() throws Exception {
+        Messages messages = new Messages();
+        WebSocket ws = http.newWebSocketBuilder()
+                .buildAsync(proxyWs("/user/alice/api/kernels/k1/channels?token=s3cret"), messages).join();
+
+        assertThat(messages.next()).isEqualTo("connected");
+        ws.sendText("hello", true).join();
+        assertThat(messages.next()).isEqualTo("hello");
+        String big = "0123456789abcdef".repeat(20_000);
+        ws.sendText(big, true).join();
+        String echoed = messages.next();
+        assertThat(echoed.length()).isEqualTo(big.length());
+        assertThat(echoed.equals(big)).as("300 kB message echoed intact").isTrue();
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+
+        assertThat(echo.handshakeUri).isEqualTo("/user/alice/api/kernels/k1/channels?token=s3cret");
+        assertThat(echo.handshakeHeaders.get("X-Forwarded-Proto")).isEqualTo("ws");
+        assertThat(echo.handshakeHeaders.get("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(echo.handshakeHeaders.get("Host")).isEqualTo("127.0.0.1:" + proxy.port());
+        assertThat(echo.closed.await(5, TimeUnit.SECONDS)).as("upstream closed after the client").isTrue();
+    }
+
+    @Test
+    void updatesLastActivityOnWebSocketMessages() throws Exception {
+        Messages messages = new Messages();
+        WebSocket ws = http.newWebSocketBuilder().buildAsync(proxyWs("/user/alice/terminals/1"), messages).join();
+        assertThat(messages.next()).isEqualTo("connected");
+        Instant afterHandshake = lastActivity();
+        Thread.sleep(30);
+
+        ws.sendText("ls", true).join();
+        assertThat(messages.next()).isEqualTo("ls");
+
+        assertThat(lastActivity()).isAfter(afterHandshake);
+        ws.abort();
+    }
+
+    @Test
+    void answers503AndClosesWhenTheWebSocketTargetIsDown() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        proxy.addRoute(Route.of("/user/bob", URI.create("http://127.0.0.1:" + dead), Map.of())).toCompletableFuture().join();
+
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("GET /user/bob/api/kernels/k/channels HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            RawHttp.Response res = raw.read(false);
+
+            assertThat(res.status()).isEqualTo(503);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    private Instant lastActivity() {
+        return proxy.routes().toCompletableFuture().join().get("/user/alice").lastActivity();
+    }
+
+    private URI proxyWs(String path) {
+        return URI.create("ws://127.0.0.1:" + proxy.port() + path);
+    }
+
+    /** Collects whole text messages. */
+    private static final class Messages implements WebSocket.Listener {
+        private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                queue.add(partial.toString());
+                partial.setLength(0);
+            }
+            ws.request(1);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        String next() throws InterruptedException {
+            String m = queue.poll(10, TimeUnit.SECONDS);
+            assertThat(m).as("a message within 10 s").isNotNull();
+            return m;
+        }
+    }
+
+    /** A Netty WebSocket server that says "connected", then echoes text frames. */
+    private static final class EchoServer {
+        final CountDownLatch closed = new CountDownLatch(1);
+        volatile String handshakeUri;
+        volatile HttpHeaders handshakeHeaders;
+        private final EventLoopGroup group = new NioEventLoopGroup(1);
+        private final Channel server;
+
+        EchoServer() throws InterruptedException {
+            server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.closeFuture().addListener(f -> closed.countDown());
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
+                                    new WebSocketServerProtocolHandler("/", null, true, 1 << 20, false, true),
+                                    new WebSocketFrameAggregator(1 << 20),
+                                    new SimpleChannelInboundHandler<TextWebSocketFrame>() {
+                                        @Override
+                                        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                                                var hs = (WebSocketServerProtocolHandler.HandshakeComplete) evt;
+                                                handshakeUri = hs.requestUri();
+                                                handshakeHeaders = hs.requestHeaders();
+                                                ctx.writeAndFlush(new TextWebSocketFrame("connected"));
+                                            }
+                                            ctx.fireUserEventTriggered(evt);
+                                        }
+
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+                                            ctx.writeAndFlush(new TextWebSocketFrame(frame.text()));
+                                        }
+                                    });
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort());
+        }
+
+        void close() {
+            server.close();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The project's one test command: installs the real components, starts the throwaway
+# PostgreSQL cluster, then runs `mvn -B verify` at the repo root with any extra args ("$@").
+# Exits with Maven's exit code. Works from any cwd.
+#   HUBKIT_PG_URL          JDBC URL of the test cluster (scripts/start-postgres.sh)
+#   HUBKIT_SINGLEUSER_CMD  the real jupyterhub-singleuser 3.0 (Debian's jupyterhub package)
+#   HUBKIT_CHP_CMD         the npm configurable-http-proxy 5.3.x (scripts/install-components.sh)
+# Set HUBKIT_KEEP_PG=1 to leave the cluster running when this script started it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { echo "[test] $*" >&2; }
+
+value_of() { # $1 = KEY, stdin = KEY=VALUE lines; prints the last VALUE
+  sed -n "s/^$1=//p" | tail -n 1
+}
+
+install_out="$(bash scripts/install-components.sh)"
+chp_cmd="$(value_of HUBKIT_CHP_CMD <<<"$install_out")"
+if [ -n "$chp_cmd" ]; then export HUBKIT_CHP_CMD="${HUBKIT_CHP_CMD:-$chp_cmd}"; fi
+
+pg_out="$(bash scripts/start-postgres.sh)"
+HUBKIT_PG_URL="$(value_of HUBKIT_PG_URL <<<"$pg_out")"
+export HUBKIT_PG_URL
+pg_started="$(value_of HUBKIT_PG_STARTED <<<"$pg_out")"
+if [ "$pg_started" = "1" ] && [ "${HUBKIT_KEEP_PG:-0}" != "1" ]; then
+  trap 'bash "$ROOT/scripts/stop-postgres.sh" || true' EXIT
+fi
+
+# Debian's single-user server; a pyenv or venv earlier on PATH must not shadow it.
+if [ -z "${HUBKIT_SINGLEUSER_CMD:-}" ]; then
+  if [ -x /usr/bin/jupyterhub-singleuser ]; then
+    HUBKIT_SINGLEUSER_CMD=/usr/bin/jupyterhub-singleuser
+  else
+    HUBKIT_SINGLEUSER_CMD="$(command -v jupyterhub-singleuser || true)"
+  fi
+fi
+export HUBKIT_SINGLEUSER_CMD
+
+log "HUBKIT_PG_URL=$HUBKIT_PG_URL"
+log "HUBKIT_SINGLEUSER_CMD=$HUBKIT_SINGLEUSER_CMD"
+log "HUBKIT_CHP_CMD=${HUBKIT_CHP_CMD:-}"
+log "mvn -B verify $*"
+
+set +e
+mvn -B verify "$@"
+rc=$?
+set -e
+log "mvn exited with $rc"
+exit "$rc"
