@@ -173,11 +173,9 @@ public final class ApiServlet extends HttpServlet {
         m.put("scopes", new ArrayList<>(new TreeSet<>(c.scopes())));
         if (c.token() != null) {
             m.put("token_id", "a" + c.token().row().id());
-            if (c.token().row().sessionId() != null) {
-                m.put("session_id", c.token().row().sessionId());
-            }
-        } else if (c.session() != null) {
-            m.put("session_id", c.session().sessionId());
+            m.put("session_id", c.token().row().sessionId());
+        } else {
+            m.put("session_id", c.session() == null ? null : c.session().sessionId());
         }
         return m;
     }
@@ -197,10 +195,9 @@ public final class ApiServlet extends HttpServlet {
                     throw new ApiError(400, "Must specify at least one user to create");
                 }
                 boolean admin = Boolean.TRUE.equals(body.get("admin"));
-                List<String> created = new ArrayList<>();
+                Set<String> created = new java.util.LinkedHashSet<>();
                 for (Object o : list) {
-                    String name = engine.authenticator.normalizeUsername(String.valueOf(o));
-                    Usernames.validate(name);
+                    String name = normalizedNewName(String.valueOf(o));
                     if (engine.user(name) == null) {
                         created.add(name);
                     }
@@ -257,6 +254,17 @@ public final class ApiServlet extends HttpServlet {
         }
     }
 
+    /**
+     * A name for a new user: validated as given (JupyterHub's {@code validate_username} refuses
+     * names with whitespace at either end rather than stripping them), then normalised and validated again.
+     */
+    private String normalizedNewName(String raw) {
+        if (!raw.equals(raw.strip())) {
+            throw new InvalidUsernameException(raw, "must not start or end with whitespace");
+        }
+        return Usernames.validate(engine.authenticator.normalizeUsername(Usernames.validate(raw)));
+    }
+
     private UserState needUser(UserState u, String name, Caller c, String scope) {
         if (!c.hasForUser(scope, name, engine)) {
             throw new ApiError(403, "Action is not authorized with current scopes; requires any of [" + scope + "]");
@@ -269,6 +277,11 @@ public final class ApiServlet extends HttpServlet {
 
     private void listUsers(HttpServletRequest req, HttpServletResponse resp, Caller c) throws IOException {
         boolean listAll = c.has("list:users");
+        if (!listAll && c.scopes().stream().noneMatch(s -> s.startsWith("list:users!"))) {
+            throw new ApiError(403, "Action is not authorized with current scopes; requires any of [list:users]");
+        }
+        String accept = req.getHeader("Accept");
+        boolean paginated = accept != null && accept.contains(PAGINATION);
         String state = req.getParameter("state");
         if (state != null && !Set.of("active", "ready", "inactive").contains(state)) {
             throw new ApiError(400, "Unrecognized state filter: '" + state + "'; must be active, ready or inactive");
@@ -277,7 +290,8 @@ public final class ApiServlet extends HttpServlet {
         boolean includeStopped = "1".equals(req.getParameter("include_stopped_servers"))
                 || "true".equalsIgnoreCase(req.getParameter("include_stopped_servers"));
         int offset = intParam(req, "offset", 0);
-        int limit = Math.min(intParam(req, "limit", 50), 200);
+        // As JupyterHub: clients that do not ask for pagination get the largest page by default.
+        int limit = Math.min(intParam(req, "limit", paginated ? 50 : 200), 200);
         if (offset < 0 || limit < 1) {
             throw new ApiError(400, "offset must be >= 0 and limit >= 1");
         }
@@ -290,8 +304,7 @@ public final class ApiServlet extends HttpServlet {
         for (int i = offset; i < Math.min(matching.size(), offset + limit); i++) {
             page.add(Models.user(engine, matching.get(i), c, includeStopped));
         }
-        String accept = req.getHeader("Accept");
-        if (accept != null && accept.contains(PAGINATION)) {
+        if (paginated) {
             Map<String, Object> pagination = new LinkedHashMap<>();
             pagination.put("offset", offset);
             pagination.put("limit", limit);
@@ -353,7 +366,7 @@ public final class ApiServlet extends HttpServlet {
             }
             case "POST" -> {
                 requireScope(c, "admin:users");
-                String normalized = engine.authenticator.normalizeUsername(name);
+                String normalized = normalizedNewName(name);
                 if (engine.user(normalized) != null) {
                     throw new ApiError(409, "User " + normalized + " already exists");
                 }
@@ -369,9 +382,16 @@ public final class ApiServlet extends HttpServlet {
                     throw new ApiError(404, "No such user: " + name);
                 }
                 Map<String, Object> body = body(req);
-                for (String key : body.keySet()) {
-                    if (!Set.of("name", "admin", "groups", "roles").contains(key)) {
-                        throw new ApiError(400, "Unknown field '" + key + "'; allowed: name, admin, groups, roles");
+                for (var e : body.entrySet()) {
+                    Object v = e.getValue();
+                    boolean typed = switch (e.getKey()) {
+                        case "name" -> v instanceof String;
+                        case "admin" -> v instanceof Boolean;
+                        case "groups", "roles" -> v instanceof List<?> l && l.stream().allMatch(x -> x instanceof String);
+                        default -> throw new ApiError(400, "Unknown field '" + e.getKey() + "'; allowed: name, admin, groups, roles");
+                    };
+                    if (!typed) {
+                        throw new ApiError(400, "user." + e.getKey() + " has the wrong type");
                     }
                 }
                 if (body.get("admin") instanceof Boolean admin) {
@@ -408,6 +428,12 @@ public final class ApiServlet extends HttpServlet {
                               Caller c) throws IOException, InterruptedException {
         if (method.equals("POST")) {
             Map<String, Object> options = body(req);
+            ServerState existing = u.server(serverName);
+            if (existing != null && existing.pending() == ServerState.Pending.SPAWN) {
+                // JupyterHub: a start request for a server that is already starting is accepted again.
+                resp.setStatus(202);
+                return;
+            }
             CompletableFuture<Void> spawn = engine.spawn(u, serverName, options);
             try {
                 spawn.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -592,8 +618,12 @@ public final class ApiServlet extends HttpServlet {
                 Set<String> expanded = Scopes.expand(scopes.stream().filter(s -> !s.equals("inherit")).toList(), name);
                 Set<String> owner = engine.ownerScopes(name, null);
                 for (String s : expanded) {
-                    if (!Scopes.covers(owner, s, engine::groupsOf) || !Scopes.covers(c.scopes(), s, engine::groupsOf)) {
-                        throw new ApiError(403, "Not assigning requested scopes " + s + " not held by " + name);
+                    if (!Scopes.covers(owner, s, engine::groupsOf)) {
+                        // JupyterHub 3.0 answers 400 (a ValueError from _check_token_scopes).
+                        throw new ApiError(400, "Not assigning requested scopes " + s + " not held by User " + name);
+                    }
+                    if (!Scopes.covers(c.scopes(), s, engine::groupsOf)) {
+                        throw new ApiError(403, "Not assigning requested scopes " + s + " not held by " + c.name());
                     }
                 }
                 Duration expiresIn = null;

@@ -60,9 +60,31 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
             }
             UserState u = t.user() == null ? null : engine.user(t.user());
             Service s = t.service() == null ? null : engine.services().get(t.service());
-            return new Caller(u, s, t, null, engine.scopes(t));
+            return new Caller(u, s, t, null, tokenScopes(t, engine));
         }
         return fromCookie(req, engine);
+    }
+
+    /**
+     * A token's effective scopes plus, for a user's token, the scopes that identify its owner
+     * ({@code read:users:name} and {@code read:users:groups} of that user), which JupyterHub's
+     * {@code get_scopes_for} always adds: any token may read who it belongs to.
+     */
+    public static Set<String> tokenScopes(TokenState t, HubEngine engine) {
+        Set<String> scopes = engine.scopes(t);
+        if (t.user() == null) {
+            return scopes;
+        }
+        String name = "read:users:name!user=" + t.user();
+        String groups = "read:users:groups!user=" + t.user();
+        if ((scopes.contains(name) || scopes.contains("read:users:name")) && (scopes.contains(groups)
+                || scopes.contains("read:users:groups"))) {
+            return scopes;
+        }
+        Set<String> out = new java.util.HashSet<>(scopes);
+        out.add(name);
+        out.add(groups);
+        return Set.copyOf(out);
     }
 
     public static Caller fromCookie(HttpServletRequest req, HubEngine engine) {

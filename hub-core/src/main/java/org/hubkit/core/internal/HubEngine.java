@@ -723,17 +723,7 @@ public final class HubEngine implements AutoCloseable {
             } catch (Exception stopError) {
                 LOG.warn("Cleaning up after the failed spawn of {} failed: {}", id, rootMessage(stopError));
             }
-            synchronized (s) {
-                s.ready = false;
-                s.pending = null;
-                s.url = null;
-                s.spawnerState = SpawnerState.EMPTY;
-                removeServerToken(s);
-                s.addEvent(new ProgressEvent(100, "Spawn failed: " + why, false, true, null));
-            }
-            clients.remove(clientId(id));
-            safely(() -> store.deleteClient(clientId(id)));
-            safely(() -> persistStopped(s));
+            reset(s, new ProgressEvent(100, "Spawn failed: " + why, false, true, null));
             throw new HubException("Spawn failed: " + why, e);
         } finally {
             spawnsInFlight.decrementAndGet();
@@ -856,19 +846,27 @@ public final class HubEngine implements AutoCloseable {
         user.servers.remove(s.id.serverName(), s);
     }
 
-    /** Marks a server stopped everywhere: route, token, OAuth client, store. */
-    void markStopped(UserState user, ServerState s, String why) {
-        safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+    /** Forgets a server's process: state, API token, OAuth client, store row; {@code last} is its final progress event. */
+    private void reset(ServerState s, ProgressEvent last) {
         synchronized (s) {
             s.ready = false;
             s.pending = null;
             s.url = null;
             s.spawnerState = SpawnerState.EMPTY;
             removeServerToken(s);
+            if (last != null) {
+                s.addEvent(last);
+            }
         }
         clients.remove(clientId(s.id));
         safely(() -> store.deleteClient(clientId(s.id)));
         safely(() -> persistStopped(s));
+    }
+
+    /** Marks a server stopped everywhere: route, token, OAuth client, store. */
+    void markStopped(UserState user, ServerState s, String why) {
+        safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+        reset(s, null);
         if (s.id.isDefault()) {
             user.servers.remove("", s);
         }

@@ -11,41 +11,52 @@ public final class Models {
     private Models() {
     }
 
+    /**
+     * The user model, filtered as JupyterHub's {@code user_model} does: each field is shown when
+     * one of the scopes that grant it covers this user ({@code read:users} everything but servers
+     * and auth state; {@code read:users:name} kind, name, admin; {@code read:users:groups} groups;
+     * {@code read:users:activity} last_activity; {@code read:servers} the servers the caller may
+     * read; {@code read:roles:users} roles; {@code admin:auth_state} auth_state).
+     */
     public static Map<String, Object> user(HubEngine engine, UserState u, Caller c, boolean includeStopped) {
+        boolean full = c.hasForUser("read:users", u.name, engine);
+        boolean name = full || c.hasForUser("read:users:name", u.name, engine);
+        boolean groups = full || c.hasForUser("read:users:groups", u.name, engine);
+        boolean activity = full || c.hasForUser("read:users:activity", u.name, engine);
+        boolean roles = full || c.hasForUser("read:roles:users", u.name, engine);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "user");
-        boolean name = c.hasForUser("read:users:name", u.name, engine);
-        boolean full = c.hasForUser("read:users", u.name, engine);
-        if (!name && !full) {
-            m.put("name", u.name);
-            return m;
-        }
         m.put("name", u.name);
-        m.put("admin", u.admin);
-        if (full) {
+        if (name || roles) {
+            m.put("admin", u.admin);
+        }
+        if (roles) {
             m.put("roles", u.admin ? List.of("admin", "user") : List.of("user"));
         }
-        if (full || c.hasForUser("read:users:groups", u.name, engine)) {
+        if (groups) {
             m.put("groups", new ArrayList<>(new TreeSet<>(u.groups)));
         }
+        ServerState def = u.servers.get("");
         if (full) {
             m.put("created", Web.iso(u.created));
         }
-        if (full || c.hasForUser("read:users:activity", u.name, engine)) {
+        if (activity) {
             m.put("last_activity", Web.iso(u.lastActivity));
         }
-        if (c.hasForUser("read:servers", u.name, engine)) {
-            ServerState def = u.servers.get("");
+        if (full) {
             boolean defReady = def != null && def.ready();
             m.put("server", defReady ? HubEngine.prefix(def.id) : null);
             ServerState.Pending p = def == null ? null : def.pending();
             m.put("pending", p == null ? null : p.name().toLowerCase());
-            Map<String, Object> servers = new LinkedHashMap<>();
-            for (ServerState s : u.servers.values()) {
-                if (s.active() || includeStopped) {
-                    servers.put(s.id.serverName(), server(engine, s, c));
-                }
+        }
+        Map<String, Object> servers = new LinkedHashMap<>();
+        for (ServerState s : u.servers.values()) {
+            if ((s.active() || includeStopped) && c.hasForServer("read:servers", u.name, s.id.serverName(), engine)) {
+                servers.put(s.id.serverName(), server(engine, s, c));
             }
+        }
+        // Present (maybe empty) with read:servers on the user; otherwise only when some server is readable.
+        if (c.hasForUser("read:servers", u.name, engine) || !servers.isEmpty()) {
             m.put("servers", servers);
         }
         if (c.hasForUser("admin:auth_state", u.name, engine)) {
@@ -86,7 +97,8 @@ public final class Models {
             m.put("service", r.service());
         }
         m.put("roles", List.of());
-        m.put("scopes", new ArrayList<>(new TreeSet<>(r.scopes())));
+        // The effective, expanded scopes, as JupyterHub's token model shows them (not "inherit").
+        m.put("scopes", new ArrayList<>(new TreeSet<>(Caller.tokenScopes(t, engine))));
         m.put("created", Web.iso(r.created()));
         m.put("last_activity", Web.iso(t.lastActivity));
         m.put("expires_at", Web.iso(r.expiresAt()));

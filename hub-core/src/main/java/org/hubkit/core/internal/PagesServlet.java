@@ -60,6 +60,7 @@ public final class PagesServlet extends HttpServlet {
                 case "spawn-pending" -> spawnPending(req, resp, p);
                 case "user" -> userRedirect(req, resp, p);
                 case "error" -> errorPage(resp, p.size() > 1 ? p.get(1) : "500");
+                case "logo" -> logo(resp);
                 default -> page(resp, 404, "Not found", "<p>There is no page here.</p>");
             }
         } catch (ApiError e) {
@@ -206,17 +207,28 @@ public final class PagesServlet extends HttpServlet {
         page(resp, 200, "Home", b.toString());
     }
 
+    /** The user and server a {@code /hub/spawn[/user[/server]]}-style path names, if the caller holds {@code scope} on it. */
+    private record Target(UserState user, String serverName) { }
+
+    private Target target(Caller c, List<String> p, String scope, String verb) {
+        String userName = p.size() > 1 ? p.get(1) : c.user().name;
+        String serverName = p.size() > 2 ? p.get(2) : "";
+        UserState u = engine.user(userName);
+        if (u == null || !c.hasForServer(scope, userName, serverName, engine)) {
+            throw new ApiError(403, "You may not " + verb + " of " + userName);
+        }
+        return new Target(u, serverName);
+    }
+
     private void spawn(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException, InterruptedException {
         Caller c = loggedIn(req, resp);
         if (c == null) {
             return;
         }
-        String userName = p.size() > 1 ? p.get(1) : c.user().name;
-        String serverName = p.size() > 2 ? p.get(2) : "";
-        UserState u = engine.user(userName);
-        if (u == null || !c.hasForServer("servers", userName, serverName, engine)) {
-            throw new ApiError(403, "You may not start servers for " + userName);
-        }
+        Target t = target(c, p, "servers", "start servers");
+        String userName = t.user().name;
+        String serverName = t.serverName();
+        UserState u = t.user();
         ServerState s = u.server(serverName);
         if (s != null && s.ready()) {
             redirect(resp, Web.safeNext(req.getParameter("next"), HubEngine.prefix(s.id)));
@@ -244,13 +256,10 @@ public final class PagesServlet extends HttpServlet {
         if (c == null) {
             return;
         }
-        String userName = p.size() > 1 ? p.get(1) : c.user().name;
-        String serverName = p.size() > 2 ? p.get(2) : "";
-        UserState u = engine.user(userName);
-        if (u == null || !c.hasForServer("read:servers", userName, serverName, engine)) {
-            throw new ApiError(403, "You may not see servers of " + userName);
-        }
-        ServerState s = u.server(serverName);
+        Target t = target(c, p, "read:servers", "see servers");
+        String userName = t.user().name;
+        String serverName = t.serverName();
+        ServerState s = t.user().server(serverName);
         if (s != null && s.ready() && s.pending() == null) {
             redirect(resp, HubEngine.prefix(s.id));
             return;
@@ -334,6 +343,23 @@ public final class PagesServlet extends HttpServlet {
         };
         page(resp, status, "Error " + status, "<p>" + text + "</p><p><a href=\"/hub/home\">Home</a></p>");
     }
+
+    /** The logo the single-user server shows in its header ({@code {hub}/hub/logo}, as JupyterHub's LogoHandler). */
+    private static void logo(HttpServletResponse resp) throws IOException {
+        byte[] svg = LOGO.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType("image/svg+xml");
+        resp.setHeader("Cache-Control", "public, max-age=86400");
+        resp.setContentLength(svg.length);
+        resp.getOutputStream().write(svg);
+    }
+
+    private static final String LOGO = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"28\" viewBox=\"0 0 120 28\">"
+            + "<rect x=\"1\" y=\"1\" width=\"26\" height=\"26\" rx=\"6\" fill=\"#f37726\"/>"
+            + "<circle cx=\"9\" cy=\"14\" r=\"3\" fill=\"#fff\"/><circle cx=\"19\" cy=\"9\" r=\"3\" fill=\"#fff\"/>"
+            + "<circle cx=\"19\" cy=\"19\" r=\"3\" fill=\"#fff\"/>"
+            + "<path d=\"M9 14L19 9M9 14L19 19\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
+            + "<text x=\"34\" y=\"20\" font-family=\"sans-serif\" font-size=\"17\" font-weight=\"600\" fill=\"#333\">Hubkit</text></svg>";
 
     // ------------------------------------------------------------------ rendering
 
