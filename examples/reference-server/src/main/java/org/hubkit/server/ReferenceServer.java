@@ -1,0 +1,291 @@
+package org.hubkit.server;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.hubkit.api.AccessRules;
+import org.hubkit.api.Authenticator;
+import org.hubkit.api.ConfigException;
+import org.hubkit.api.HubException;
+import org.hubkit.api.VolumePolicy;
+import org.hubkit.core.Database;
+import org.hubkit.core.DummyAuthenticator;
+import org.hubkit.core.Hub;
+import org.hubkit.core.LocalProcessSpawner;
+import org.hubkit.core.Service;
+import org.hubkit.core.SharedPasswordAuthenticator;
+import org.hubkit.proxy.netty.NettyProxy;
+import org.hubkit.server.ServerConfig.AuthSection;
+import org.hubkit.server.ServerConfig.AuthType;
+import org.hubkit.server.ServerConfig.ServiceEntry;
+import org.hubkit.server.ServerConfig.SpawnerSection;
+import org.hubkit.server.internal.Arguments;
+import org.hubkit.server.internal.SharedPassword;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference server: a {@link Hub} with the in-process {@link NettyProxy}, the
+ * {@link LocalProcessSpawner} and a shared-password or dummy authenticator, configured by one
+ * YAML file ({@link ServerConfig}) and run with {@code java -jar hubkit-server.jar [--config FILE]}.
+ *
+ * <p>The process runs until the hub is shut down: {@code POST /hub/api/shutdown} makes it exit
+ * with status 0; SIGTERM or SIGINT closes the hub from a shutdown hook. Either way single-user
+ * servers keep running, and the next start on the same data directory finds them again. A bad
+ * command line or configuration exits with status 2 after listing every problem; a hub that
+ * cannot start (a port in use, a database that cannot be opened) exits with status 1.
+ *
+ * <p>{@link #buildHub(ServerConfig)} is the same assembly without the process around it, for
+ * tests and for programs that embed the reference setup.
+ *
+ * @since 0.1
+ */
+public final class ReferenceServer {
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceServer.class);
+    /** The environment variable that sets the shared password when the configuration does not. */
+    public static final String PASSWORD_VARIABLE = "HUBKIT_PASSWORD";
+    private static final String ALLOW_ROOT = "--allow-root";
+
+    private ReferenceServer() {
+    }
+
+    /**
+     * Runs the server; see the class description for the arguments and exit statuses.
+     *
+     * @param args {@code --config FILE}, {@code --help}
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv(), System.out, System.err));
+    }
+
+    /** The whole life of the process; returns the exit status. */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        Arguments arguments;
+        try {
+            arguments = Arguments.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("hubkit-server: " + e.getMessage());
+            err.println(Arguments.USAGE);
+            return 2;
+        }
+        if (arguments.help()) {
+            out.println(Arguments.USAGE);
+            return 0;
+        }
+        ServerConfig config;
+        String generated = null;
+        Hub hub;
+        try {
+            config = arguments.config() == null ? ServerConfig.defaults() : ServerConfig.parse(arguments.config());
+            AuthSection auth = config.auth();
+            if (auth.type() == AuthType.SHARED_PASSWORD && auth.password() == null) {
+                String fromEnv = env.get(PASSWORD_VARIABLE);
+                if (fromEnv != null && !fromEnv.isEmpty()) {
+                    if (fromEnv.length() < 8) {
+                        throw ConfigException.of(PASSWORD_VARIABLE, "must be at least 8 characters");
+                    }
+                    config = config.withAuth(auth.withPassword(fromEnv));
+                } else if (auth.adminPassword() == null) {
+                    generated = SharedPassword.generate();
+                    config = config.withAuth(auth.withPassword(generated));
+                }
+            }
+            hub = buildHub(config);
+        } catch (ConfigException e) {
+            err.println("hubkit-server: invalid configuration"
+                    + (arguments.config() == null ? "" : " in " + arguments.config()) + ":");
+            e.problems().forEach(p -> err.println("  " + p));
+            return 2;
+        }
+        Path dataDir = config.hub().dataDir().toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            hub.close();
+            err.println("hubkit-server: cannot create hub.dataDir " + dataDir + ": " + e);
+            return 1;
+        }
+        // SIGTERM and SIGINT: close the hub (servers keep running) before the JVM goes.
+        Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "hubkit-shutdown-hook"));
+        try {
+            hub.start();
+        } catch (HubException e) {
+            LOG.error("The hub could not start: {}", e.getMessage());
+            LOG.debug("Start-up failure", e);
+            err.println("hubkit-server: the hub could not start: " + e.getMessage());
+            return 1;
+        }
+        if (generated != null) {
+            out.println(SharedPassword.banner(generated, hub.publicUrl(), config.auth().allowAll()));
+            out.flush();
+        }
+        try {
+            hub.awaitShutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            hub.close();
+        }
+        LOG.info("Hub shut down; exiting");
+        return 0;
+    }
+
+    /**
+     * Assembles the hub a configuration describes, without starting it: the Netty proxy on
+     * {@code proxy.ip:proxy.port}, the local-process spawner (adding {@code --allow-root} to a
+     * Jupyter command when the server runs as root, as notebook refuses root otherwise), the
+     * authenticator with its access rules, the database (H2 in {@code hub.dataDir} unless
+     * {@code hub.db} is set), home directories under {@code hub.dataDir/users} and server logs
+     * under {@code hub.dataDir/logs}, and the services.
+     *
+     * <p>With {@code auth.type: shared-password} the configuration must hold
+     * {@code auth.password} or {@code auth.adminPassword}: the password from
+     * {@code HUBKIT_PASSWORD} or a generated one is added by {@link #main(String[])} only.
+     *
+     * @param config the configuration
+     * @return the hub, not started; {@link Hub#close()} it when not needed
+     * @throws ConfigException listing every problem the hub's builders found, each named by its
+     *         configuration key
+     */
+    public static Hub buildHub(ServerConfig config) {
+        List<String> problems = new ArrayList<>();
+        ServerConfig.HubSection h = config.hub();
+        Path dataDir = h.dataDir().toAbsolutePath().normalize();
+        Database database = collect(problems, null, () -> h.db() == null ? Database.h2(dataDir) : Database.of(h.db()));
+        Authenticator authenticator = collect(problems, null, () -> authenticator(config.auth()));
+        LocalProcessSpawner spawner = collect(problems, null, () -> spawner(config.spawner(), dataDir));
+        NettyProxy proxy = collect(problems, "proxy.", () -> NettyProxy.builder()
+                .ip(config.proxy().ip()).port(config.proxy().port()).build());
+        List<Service> services = new ArrayList<>();
+        for (int i = 0; i < config.services().size(); i++) {
+            ServiceEntry s = config.services().get(i);
+            String path = "services[" + i + "].";
+            Service service = collect(problems, null, () -> {
+                try {
+                    return new Service(s.name(), s.apiToken(), s.admin());
+                } catch (ConfigException e) {
+                    // Service names its fields services.name / services.<name>.apiToken: point at the entry instead.
+                    throw new ConfigException(e.problems().stream()
+                            .map(p -> path + p.substring(p.lastIndexOf('.', p.indexOf(':')) + 1)).toList());
+                } catch (NullPointerException e) {
+                    throw ConfigException.of(path + "apiToken", "required");
+                }
+            });
+            if (service != null) {
+                services.add(service);
+            }
+        }
+        if (problems.isEmpty()) {
+            Hub.Builder b = Hub.builder()
+                    .database(database)
+                    .authenticator(authenticator)
+                    .spawner(spawner)
+                    .proxy(proxy)
+                    .volumePolicy(VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan/work"))
+                    .bindIp(h.ip())
+                    .port(h.port())
+                    .publicUrl(h.publicUrl())
+                    .hubConnectUrl(h.connectUrl())
+                    .concurrentSpawnLimit(h.concurrentSpawnLimit())
+                    .activeServerLimit(h.activeServerLimit())
+                    .pollInterval(h.pollInterval())
+                    .startTimeout(config.spawner().startTimeout())
+                    .httpTimeout(config.spawner().httpTimeout());
+            services.forEach(b::addService);
+            try {
+                return b.build();
+            } catch (ConfigException e) {
+                e.problems().forEach(p -> problems.add(hubKey(p)));
+            }
+        }
+        closeQuietly(authenticator, spawner, proxy);
+        throw new ConfigException(problems);
+    }
+
+    /** Runs one builder, adding its problems (prefixed if asked) to the list instead of throwing them. */
+    private static <T> T collect(List<String> problems, String prefix, Supplier<T> builder) {
+        try {
+            return builder.get();
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> problems.add(prefix == null ? p : prefix + p));
+            return null;
+        }
+    }
+
+    /** The Hub builder names its fields; the file names them by key. */
+    private static String hubKey(String problem) {
+        int colon = problem.indexOf(':');
+        if (colon < 0) {
+            return problem;
+        }
+        String key = switch (problem.substring(0, colon)) {
+            case "publicUrl" -> "hub.publicUrl";
+            case "port" -> "hub.port";
+            case "bindIp" -> "hub.ip";
+            case "hubConnectUrl" -> "hub.connectUrl";
+            case "pollInterval" -> "hub.pollInterval";
+            case "concurrentSpawnLimit" -> "hub.concurrentSpawnLimit";
+            case "activeServerLimit" -> "hub.activeServerLimit";
+            case "startTimeout" -> "spawner.startTimeout";
+            case "httpTimeout" -> "spawner.httpTimeout";
+            default -> problem.substring(0, colon);
+        };
+        return key + problem.substring(colon);
+    }
+
+    private static Authenticator authenticator(AuthSection auth) {
+        AccessRules rules = new AccessRules(new HashSet<>(auth.allowedUsers()), new HashSet<>(auth.blockedUsers()),
+                new HashSet<>(auth.adminUsers()), auth.allowAll(), true);
+        return switch (auth.type()) {
+            case SHARED_PASSWORD -> SharedPasswordAuthenticator.builder().password(auth.password())
+                    .adminPassword(auth.adminPassword()).accessRules(rules).build();
+            case DUMMY -> new DummyAuthenticator(auth.password(), rules);
+        };
+    }
+
+    private static LocalProcessSpawner spawner(SpawnerSection s, Path dataDir) {
+        List<String> args = new ArrayList<>(s.args());
+        if (!s.cmd().isEmpty() && isJupyter(s.cmd().get(0)) && runningAsRoot()
+                && !s.cmd().contains(ALLOW_ROOT) && !args.contains(ALLOW_ROOT)) {
+            args.add(ALLOW_ROOT);
+            LOG.info("Running as root: added {} to the single-user command, as the notebook server refuses root without it",
+                    ALLOW_ROOT);
+        }
+        LocalProcessSpawner.Builder b = LocalProcessSpawner.builder().cmd(s.cmd()).args(args)
+                .logDirectory(dataDir.resolve("logs"));
+        s.environment().forEach(b::environment);
+        return b.build();
+    }
+
+    private static boolean isJupyter(String command) {
+        String name = command.substring(command.lastIndexOf('/') + 1);
+        return name.toLowerCase(Locale.ROOT).startsWith("jupyter");
+    }
+
+    private static boolean runningAsRoot() {
+        try {
+            return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+        } catch (RuntimeException | LinkageError e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable... parts) {
+        for (AutoCloseable c : parts) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("Closing {} failed: {}", c, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.hubkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.hubkit.api.ConfigException;
+import org.hubkit.core.Hub;
+import org.hubkit.server.internal.SharedPassword;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The assembly and the command line, without starting a hub. */
+class ReferenceServerTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(Map<String, String> env, String... args) {
+        return ReferenceServer.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void buildsAHubFromAConfigurationWithoutStartingIt() {
+        ServerConfig config = ServerConfig.parse("""
+                hub: {dataDir: %s, port: 0}
+                auth: {password: a-long-enough-password, allowedUsers: [alice]}
+                services: [{name: admin, apiToken: 0123456789abcdef, admin: true}]
+                """.formatted(dir.resolve("data")));
+        try (Hub hub = ReferenceServer.buildHub(config)) {
+            assertThat(hub.publicUrl()).isEqualTo(URI.create("http://127.0.0.1:8000"));
+        }
+        assertThat(dir.resolve("data")).as("building has no side effect on disk").doesNotExist();
+    }
+
+    @Test
+    void problemsTheBuildersFindAreNamedByKey() {
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ReferenceServer.buildHub(ServerConfig.parse("hub: {dataDir: " + dir + "}")));
+        assertThat(e.problems()).containsExactly("auth.password: required (or auth.adminPassword)");
+
+        ServerConfig.ServiceEntry tooShort = new ServerConfig.ServiceEntry("svc", "short", false);
+        ServerConfig c = ServerConfig.parse("auth: {type: dummy}");
+        ServerConfig broken = new ServerConfig(c.hub(), new ServerConfig.ProxySection("bad ip", 8000), c.auth(), c.spawner(),
+                java.util.List.of(tooShort));
+        e = catchThrowableOfType(ConfigException.class, () -> ReferenceServer.buildHub(broken));
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "proxy.ip: must be an IP address or host name (got 'bad ip')",
+                "services[0].apiToken: must be at least 8 characters");
+    }
+
+    @Test
+    void helpPrintsUsage() {
+        assertThat(run(Map.of(), "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: java -jar hubkit-server.jar");
+    }
+
+    @Test
+    void aBadArgumentExitsWith2() {
+        assertThat(run(Map.of(), "--port", "80")).isEqualTo(2);
+        assertThat(err()).startsWith("hubkit-server: unknown argument '--port'").contains("Usage:");
+        err.reset();
+        assertThat(run(Map.of(), "--config")).isEqualTo(2);
+        assertThat(err()).startsWith("hubkit-server: --config needs a file name");
+    }
+
+    @Test
+    void aBadConfigurationExitsWith2ListingEveryProblem() throws Exception {
+        Path file = dir.resolve("hubkit.yaml");
+        Files.writeString(file, "hub: {prot: 1}\nauth: {type: ldap}\n");
+        assertThat(run(Map.of(), "--config", file.toString())).isEqualTo(2);
+        assertThat(err()).isEqualTo("hubkit-server: invalid configuration in " + file + ":\n"
+                + "  hub.prot: unknown key (did you mean hub.port?)\n"
+                + "  auth.type: must be shared-password or dummy; got 'ldap'\n");
+        err.reset();
+        assertThat(run(Map.of(), "--config=" + dir.resolve("missing.yaml"))).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("missing.yaml") + ": cannot read the file");
+    }
+
+    @Test
+    void aShortPasswordFromTheEnvironmentIsRefused() throws Exception {
+        Path file = dir.resolve("hubkit.yaml");
+        Files.writeString(file, "hub: {dataDir: " + dir.resolve("data") + "}\n");
+        assertThat(run(Map.of(ReferenceServer.PASSWORD_VARIABLE, "short"), "--config", file.toString())).isEqualTo(2);
+        assertThat(err()).contains("  HUBKIT_PASSWORD: must be at least 8 characters");
+    }
+
+    @Test
+    void theGeneratedPasswordIsLongAndShownInABox() {
+        String password = SharedPassword.generate();
+        assertThat(password).hasSize(24).matches("[A-Za-z0-9_-]+").isNotEqualTo(SharedPassword.generate());
+        String box = SharedPassword.banner(password, URI.create("http://127.0.0.1:8000/"), true);
+        assertThat(box.lines()).allSatisfy(l -> assertThat(l).hasSize(box.lines().findFirst().orElseThrow().length())
+                .matches("[+|].*[+|]"));
+        assertThat(box).contains("    " + password + " ").contains("http://127.0.0.1:8000/hub/login with any user name");
+    }
+}

@@ -1,0 +1,338 @@
+package org.hubkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hubkit.api.ConfigException;
+import org.hubkit.server.ServerConfig.AuthType;
+import org.hubkit.server.ServerConfig.ServiceEntry;
+import org.hubkit.server.ServerConfig.SpawnerType;
+import org.hubkit.server.internal.ConfigReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerConfigTest {
+    /** The module directory: surefire runs in it. */
+    private static final Path MODULE = Path.of(System.getProperty("basedir", "."));
+
+    private static List<String> problems(String yaml) {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ServerConfig.parse(yaml));
+        assertThat(e).as("expected %s to be rejected", yaml).isNotNull();
+        return e.problems();
+    }
+
+    @Test
+    void anEmptyFileGivesEveryDefault() {
+        ServerConfig c = ServerConfig.parse("");
+        assertThat(c.hub().ip()).isEqualTo("127.0.0.1");
+        assertThat(c.hub().port()).isEqualTo(8081);
+        assertThat(c.hub().dataDir()).isEqualTo(Path.of("hubkit-data"));
+        assertThat(c.hub().db()).isNull();
+        assertThat(c.hub().publicUrl()).isEqualTo(URI.create("http://127.0.0.1:8000"));
+        assertThat(c.hub().connectUrl()).isNull();
+        assertThat(c.hub().concurrentSpawnLimit()).isEqualTo(100);
+        assertThat(c.hub().activeServerLimit()).isZero();
+        assertThat(c.hub().pollInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.proxy().ip()).isEqualTo("127.0.0.1");
+        assertThat(c.proxy().port()).isEqualTo(8000);
+        assertThat(c.auth().type()).isEqualTo(AuthType.SHARED_PASSWORD);
+        assertThat(c.auth().password()).isNull();
+        assertThat(c.auth().adminPassword()).isNull();
+        assertThat(c.auth().adminUsers()).isEmpty();
+        assertThat(c.auth().allowedUsers()).isEmpty();
+        assertThat(c.auth().blockedUsers()).isEmpty();
+        assertThat(c.auth().allowAll()).isFalse();
+        assertThat(c.spawner().type()).isEqualTo(SpawnerType.LOCAL);
+        assertThat(c.spawner().cmd()).containsExactly("jupyterhub-singleuser");
+        assertThat(c.spawner().args()).isEmpty();
+        assertThat(c.spawner().startTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.spawner().httpTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.spawner().environment()).isEmpty();
+        assertThat(c.services()).isEmpty();
+        assertThat(ServerConfig.parse("# only a comment\n")).isEqualTo(c);
+        assertThat(ServerConfig.parse("hub:\nproxy: ~\nservices:\n")).isEqualTo(c);
+    }
+
+    @Test
+    void theEmbeddedDefaultAllowsEveryNameWithTheSharedPassword() {
+        ServerConfig d = ServerConfig.defaults();
+        assertThat(d.auth().type()).isEqualTo(AuthType.SHARED_PASSWORD);
+        assertThat(d.auth().allowAll()).isTrue();
+        assertThat(d.auth().password()).as("generated at start-up, not here").isNull();
+        assertThat(d.withAuth(ServerConfig.parse("").auth()).equals(ServerConfig.parse(""))).isTrue();
+    }
+
+    @Test
+    void everyKeyIsParsed() {
+        ServerConfig c = ServerConfig.parse("""
+                hub:
+                  ip: 0.0.0.0
+                  port: 9081
+                  dataDir: /var/lib/hubkit
+                  db: jdbc:postgresql://db.internal:5432/hubkit?user=hub
+                  publicUrl: https://hub.example.org
+                  connectUrl: http://10.0.0.5:9081
+                  concurrentSpawnLimit: 5
+                  activeServerLimit: 7
+                  pollInterval: 2.5
+                proxy:
+                  ip: 10.0.0.5
+                  port: 9000
+                auth:
+                  type: shared-password
+                  password: eight-or-more
+                  adminPassword: an-admin-password-of-32-characters!
+                  adminUsers: [alice]
+                  allowedUsers: [bob, carol]
+                  blockedUsers: [mallory]
+                  allowAll: true
+                spawner:
+                  type: local
+                  cmd: [/opt/conda/bin/jupyterhub-singleuser, --debug]
+                  args: [--ServerApp.root_dir=/data]
+                  startTimeout: 120
+                  httpTimeout: 45
+                  environment:
+                    TZ: UTC
+                    ANSWER: "42"
+                services:
+                  - name: culler
+                    apiToken: culler-token-123
+                    admin: true
+                  - {name: announcements, apiToken: another-token}
+                """);
+        assertThat(c.hub()).isEqualTo(new ServerConfig.HubSection("0.0.0.0", 9081, Path.of("/var/lib/hubkit"),
+                "jdbc:postgresql://db.internal:5432/hubkit?user=hub", URI.create("https://hub.example.org"),
+                URI.create("http://10.0.0.5:9081"), 5, 7, Duration.ofMillis(2500)));
+        assertThat(c.proxy()).isEqualTo(new ServerConfig.ProxySection("10.0.0.5", 9000));
+        assertThat(c.auth()).isEqualTo(new ServerConfig.AuthSection(AuthType.SHARED_PASSWORD, "eight-or-more",
+                "an-admin-password-of-32-characters!", List.of("alice"), List.of("bob", "carol"), List.of("mallory"), true));
+        assertThat(c.spawner()).isEqualTo(new ServerConfig.SpawnerSection(SpawnerType.LOCAL,
+                List.of("/opt/conda/bin/jupyterhub-singleuser", "--debug"), List.of("--ServerApp.root_dir=/data"),
+                Duration.ofSeconds(120), Duration.ofSeconds(45), Map.of("TZ", "UTC", "ANSWER", "42")));
+        assertThat(c.spawner().environment().keySet()).as("file order kept").containsExactly("TZ", "ANSWER");
+        assertThat(c.services()).containsExactly(new ServiceEntry("culler", "culler-token-123", true),
+                new ServiceEntry("announcements", "another-token", false));
+    }
+
+    @Test
+    void theDefaultPublicUrlFollowsTheProxy() {
+        assertThat(ServerConfig.parse("proxy: {ip: 10.1.2.3, port: 80}").hub().publicUrl())
+                .isEqualTo(URI.create("http://10.1.2.3:80"));
+        assertThat(ServerConfig.parse("proxy: {ip: 0.0.0.0, port: 8443}").hub().publicUrl())
+                .isEqualTo(URI.create("http://127.0.0.1:8443"));
+        assertThat(ServerConfig.parse("proxy: {ip: '::1'}").hub().publicUrl()).isEqualTo(URI.create("http://[::1]:8000"));
+    }
+
+    @Test
+    void aCommandStringIsSplitLikeAShellDoes() {
+        assertThat(ServerConfig.parse("spawner: {cmd: /usr/bin/jupyterhub-singleuser}").spawner().cmd())
+                .containsExactly("/usr/bin/jupyterhub-singleuser");
+        assertThat(ServerConfig.parse("spawner: {cmd: \"python3 -m jupyterhub.singleuser  '--x=a b'\"}").spawner().cmd())
+                .containsExactly("python3", "-m", "jupyterhub.singleuser", "--x=a b");
+        assertThat(problems("spawner: {cmd: \"python3 'oops\"}"))
+                .containsExactly("spawner.cmd: unclosed ' quote in 'python3 'oops'");
+        assertThat(problems("spawner: {cmd: '  '}")).containsExactly("spawner.cmd: must name a command");
+        assertThat(problems("spawner: {cmd: []}")).containsExactly("spawner.cmd: must name a command");
+    }
+
+    @Test
+    void allowAllDefaultsToTrueOnlyForDummyWithoutNames() {
+        assertThat(ServerConfig.parse("auth: {type: dummy}").auth().allowAll()).isTrue();
+        assertThat(ServerConfig.parse("auth: {type: dummy, allowedUsers: [alice]}").auth().allowAll()).isFalse();
+        assertThat(ServerConfig.parse("auth: {type: dummy, adminUsers: [root]}").auth().allowAll()).isFalse();
+        assertThat(ServerConfig.parse("auth: {type: dummy, blockedUsers: [eve]}").auth().allowAll()).isTrue();
+        assertThat(ServerConfig.parse("auth: {type: dummy, allowAll: false}").auth().allowAll()).isFalse();
+        assertThat(ServerConfig.parse("auth: {type: shared-password}").auth().allowAll()).isFalse();
+        assertThat(ServerConfig.parse("auth: {allowAll: true}").auth().allowAll()).isTrue();
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithItsPathAndTheClosestKnownKey() {
+        assertThat(problems("hub:\n  prot: 8081\n")).containsExactly("hub.prot: unknown key (did you mean hub.port?)");
+        assertThat(problems("proxy: {IP: 0.0.0.0}")).containsExactly("proxy.IP: unknown key (did you mean proxy.ip?)");
+        assertThat(problems("auth: {allowed_users: [a]}"))
+                .containsExactly("auth.allowed_users: unknown key (did you mean auth.allowedUsers?)");
+        assertThat(problems("spawner: {enviroment: {}}"))
+                .containsExactly("spawner.enviroment: unknown key (did you mean spawner.environment?)");
+        assertThat(problems("spawner: {jupyter: x}")).containsExactly("spawner.jupyter: unknown key");
+        assertThat(problems("hubb: {}")).containsExactly("hubb: unknown key (did you mean hub?)");
+        assertThat(problems("port: 8000")).containsExactly("port: unknown key (did you mean hub.port or proxy.port?)");
+        assertThat(problems("hub.port: 8000"))
+                .containsExactly("hub.port: unknown key (keys nest: write port indented under hub:)");
+        assertThat(problems("services:\n  - name: a\n    apiTokn: abcdefghij\n")).containsExactly(
+                "services[0].apiTokn: unknown key (did you mean services[0].apiToken?)",
+                "services[0].apiToken: required");
+    }
+
+    @Test
+    void severalBadValuesAreReportedTogether() {
+        assertThat(problems("""
+                hub:
+                  port: -1
+                  publicUrl: ftp://files.example.org
+                  concurrentSpawnLimit: -3
+                  pollInterval: 0
+                  db: mysql://somewhere
+                  portt: 1
+                proxy:
+                  port: 70000
+                auth:
+                  type: ldap
+                  password: short
+                spawner:
+                  type: docker
+                  startTimeout: -5
+                services:
+                  - name: "bad name"
+                    apiToken: tiny
+                """)).containsExactlyInAnyOrder(
+                "hub.port: must be from 0 to 65535; got -1",
+                "hub.publicUrl: must start with http:// or https://; got 'ftp://files.example.org'",
+                "hub.concurrentSpawnLimit: must be 0 or more; got -3",
+                "hub.pollInterval: must be a positive number of seconds (at most 31536000); got 0",
+                "hub.db: must be a jdbc:h2: or jdbc:postgresql: URL",
+                "hub.portt: unknown key (did you mean hub.port?)",
+                "proxy.port: must be from 1 to 65535; got 70000",
+                "auth.type: must be shared-password or dummy; got 'ldap'",
+                "auth.password: must be at least 8 characters",
+                "spawner.type: must be local; got 'docker'",
+                "spawner.startTimeout: must be a positive number of seconds (at most 31536000); got -5",
+                "services[0].name: must be 1-64 of the characters A-Z a-z 0-9 . _ -; got 'bad name'",
+                "services[0].apiToken: must be at least 8 characters");
+    }
+
+    @Test
+    void valuesOfTheWrongTypeAreNamed() {
+        assertThat(problems("""
+                hub: {port: "8081", ip: 127, connectUrl: [a], activeServerLimit: 1.5, pollInterval: soon}
+                proxy: [ip, port]
+                auth: {allowAll: "yes", allowedUsers: alice, adminUsers: [ok, 7]}
+                spawner: {args: --debug, cmd: 42, environment: {N: 1, OK: fine}}
+                services: {name: x}
+                """)).containsExactlyInAnyOrder(
+                "hub.port: must be an integer from 0 to 65535; got a string ('8081')",
+                "hub.ip: must be a string (put it in quotes); got an integer (127)",
+                "hub.connectUrl: must be a string; got a list",
+                "hub.activeServerLimit: must be an integer 0 or more; got a number (1.5)",
+                "hub.pollInterval: must be a number of seconds; got a string ('soon')",
+                "proxy: must be a mapping of ip, port; got a list",
+                "auth.allowAll: must be true or false; got a string ('yes')",
+                "auth.allowedUsers: must be a list of strings; got a string ('alice')",
+                "auth.adminUsers[1]: must be a string (put it in quotes); got an integer (7)",
+                "spawner.args: must be a list of strings; got a string ('--debug')",
+                "spawner.cmd: must be a string or a list of strings; got an integer (42)",
+                "spawner.environment.N: must be a string (put it in quotes); got an integer (1)",
+                "services: must be a list of mappings with name, apiToken and admin; got a mapping");
+        assertThat(problems("- just\n- a list\n")).containsExactly(
+                "config: must be a mapping with the sections hub, proxy, auth, spawner, services; got a list");
+    }
+
+    @Test
+    void servicesAreChecked() {
+        assertThat(problems("""
+                services:
+                  - name: ok
+                    apiToken: token-number-1
+                  - apiToken: token-number-2
+                  - name: ok
+                    apiToken: token-number-3
+                  - name: other
+                    apiToken: token-number-1
+                    admin: "true"
+                  - just-a-name
+                  - name: no-token
+                """)).containsExactly(
+                "services[1].name: required",
+                "services[2].name: 'ok' is already the name of services[0]",
+                "services[3].admin: must be true or false; got a string ('true')",
+                "services[3].apiToken: the same token as services[0]'s; each service needs its own",
+                "services[4]: must be a mapping with name, apiToken and admin; got a string ('just-a-name')",
+                "services[5].apiToken: required");
+    }
+
+    @Test
+    void secretsAreNeverEchoed() {
+        List<String> p = problems("""
+                hub: {db: "jdbc:mysql://u:hunter2hunter2@db/x"}
+                auth: {password: 12345678, adminPassword: [hunter2hunter2]}
+                services: [{name: s, apiToken: 987654321}]
+                """);
+        assertThat(p).containsExactlyInAnyOrder(
+                "hub.db: must be a jdbc:h2: or jdbc:postgresql: URL",
+                "auth.password: must be a string (put it in quotes); got an integer",
+                "auth.adminPassword: must be a string; got a list",
+                "services[0].apiToken: must be a string (put it in quotes); got an integer");
+        assertThat(String.join("\n", p)).doesNotContain("hunter2").doesNotContain("12345678").doesNotContain("987654321");
+        ServerConfig c = ServerConfig.parse("""
+                hub: {db: "jdbc:postgresql://db/x?user=u&password=hunter2hunter2"}
+                auth: {password: hunter2hunter2}
+                services: [{name: s, apiToken: hunter2hunter2-token}]
+                """);
+        assertThat(c.toString()).doesNotContain("hunter2").contains("password=***");
+    }
+
+    @Test
+    void otherCrossChecks() {
+        assertThat(problems("hub: {port: 8000}")).containsExactly("hub.port: must differ from proxy.port (both are 8000)");
+        assertThat(problems("auth: {type: dummy, adminPassword: 0123456789abcdef0123456789abcdef-}"))
+                .containsExactly("auth.adminPassword: only used with auth.type shared-password");
+        assertThat(problems("auth: {password: a-password-here, adminPassword: short}"))
+                .containsExactly("auth.adminPassword: must be at least 32 characters");
+        assertThat(problems("auth: {allowedUsers: ['', ' x']}")).containsExactly(
+                "auth.allowedUsers[0]: Invalid username '': must not be empty",
+                "auth.allowedUsers[1]: Invalid username ' x': must not start or end with whitespace");
+        assertThat(problems("spawner: {environment: {'A=B': x}}"))
+                .containsExactly("spawner.environment: 'A=B' is not a valid variable name");
+        assertThat(ServerConfig.parse("auth: {type: dummy, password: x}").auth().password()).isEqualTo("x");
+    }
+
+    @Test
+    void yamlThatDoesNotParseIsReportedWithItsLine() {
+        assertThat(problems("hub:\n  port: 8081\n  port: 8082\n")).singleElement().asString()
+                .startsWith("config: not valid YAML at line 3").contains("duplicate key 'port'");
+        assertThat(problems("hub: [unclosed\n")).singleElement().asString().startsWith("config: not valid YAML at line");
+    }
+
+    @Test
+    void aFileIsReadAndAMissingOneNamed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("hubkit.yaml");
+        Files.writeString(file, "hub: {port: 9999}\n");
+        assertThat(ServerConfig.parse(file).hub().port()).isEqualTo(9999);
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ServerConfig.parse(dir.resolve("nope.yaml")));
+        assertThat(e.problems()).singleElement().asString().startsWith(dir.resolve("nope.yaml") + ": cannot read the file");
+    }
+
+    @Test
+    void theExampleFileParsesAndTheReadmeShowsItVerbatim() throws Exception {
+        Path example = MODULE.resolve("hubkit.example.yaml");
+        String text = Files.readString(example, StandardCharsets.UTF_8);
+        ServerConfig c = ServerConfig.parse(example);
+        assertThat(c.auth().adminUsers()).containsExactly("alice");
+        assertThat(c.spawner().cmd()).containsExactly("jupyterhub-singleuser");
+
+        String readme = Files.readString(MODULE.resolve("README.md"), StandardCharsets.UTF_8);
+        List<String> yamlBlocks = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(readme).results()
+                .map(m -> m.group(1)).toList();
+        assertThat(yamlBlocks).as("the README shows hubkit.example.yaml").contains(text);
+        assertThat(yamlBlocks).as("the README shows the embedded default").contains(ServerConfig.EMBEDDED_DEFAULT
+                .lines().filter(l -> !l.startsWith("#")).map(l -> l + "\n").reduce("", String::concat));
+    }
+
+    @Test
+    void theReadmeDocumentsEveryKey() throws Exception {
+        String readme = Files.readString(MODULE.resolve("README.md"), StandardCharsets.UTF_8);
+        Matcher rows = Pattern.compile("(?m)^\\| `([^`]+)` \\|").matcher(readme);
+        List<String> documented = rows.results().map(m -> m.group(1)).filter(k -> k.contains(".")).toList();
+        assertThat(documented).containsExactlyElementsOf(ConfigReader.allKeys());
+    }
+}
