@@ -119,11 +119,13 @@ public final class Hub implements AutoCloseable {
             context.addServlet(new ServletHolder(new PagesServlet(engine)), "/*");
             server.setHandler(context);
             server.setStopAtShutdown(false);
-            server.start();
-            LOG.info("Hub API listening on http://{}:{}/hub/", settings.bindIp(), port());
+            // The port is bound already; requests wait in its backlog until state is loaded,
+            // services are registered and running servers are restored.
             proxy.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
             proxy.addRoute(Route.of("/", hubUrl(), Map.of("hub", true))).toCompletableFuture().get(30, TimeUnit.SECONDS);
             engine.start();
+            server.start();
+            LOG.info("Hub API listening on http://{}:{}/hub/", settings.bindIp(), port());
             LOG.info("Hubkit {} is running at {} (spawner {}, authenticator {})", VERSION, settings.publicUrl(), spawner.name(),
                     authenticator.name());
             return this;

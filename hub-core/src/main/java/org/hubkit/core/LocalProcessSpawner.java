@@ -64,6 +64,7 @@ public final class LocalProcessSpawner implements Spawner {
     private final Map<String, String> environment;
     private final Duration stopTimeout;
     private final ExecutorService executor;
+    private final Map<Integer, Long> recentPorts = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LocalProcessSpawner(Builder b) {
         List<String> cmd = new ArrayList<>(b.cmd);
@@ -179,12 +180,24 @@ public final class LocalProcessSpawner implements Spawner {
         return ip.contains(":") ? "[" + ip + "]" : ip;
     }
 
+    /**
+     * A port free now and not handed to another spawn in the last minute: between this check
+     * and the child's bind, a concurrent spawn must not get the same port.
+     */
     private int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress(ip, 0));
-            return s.getLocalPort();
+        long now = System.nanoTime();
+        recentPorts.values().removeIf(t -> now - t > TimeUnit.MINUTES.toNanos(1));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new InetSocketAddress(ip, 0));
+                int port = s.getLocalPort();
+                if (recentPorts.putIfAbsent(port, now) == null) {
+                    return port;
+                }
+            }
         }
+        throw new IOException("no free port on " + ip);
     }
 
     private boolean listening(int port) {

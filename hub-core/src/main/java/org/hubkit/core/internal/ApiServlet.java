@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.hubkit.api.HubException;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.ProgressEvent;
@@ -74,6 +76,27 @@ public final class ApiServlet extends HttpServlet {
         } catch (HubException e) {
             LOG.warn("{} {} failed: {}", method, req.getRequestURI(), e.getMessage());
             Web.error(resp, 500, e.getMessage());
+        } finally {
+            drain(req);
+        }
+    }
+
+    /**
+     * Reads what is left of the request body. A request refused before its body was read (403,
+     * 404, ...) otherwise makes Jetty drop the connection after a response that did not say so,
+     * and the next request on that kept-alive connection (the proxy reuses it) gets no answer.
+     */
+    private static void drain(HttpServletRequest req) {
+        try {
+            InputStream in = req.getInputStream();
+            byte[] buf = new byte[8192];
+            long left = 1 << 20;
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException | IllegalStateException e) {
+            // Nothing to drain, or the client went away: the connection will be closed anyway.
         }
     }
 
@@ -255,19 +278,31 @@ public final class ApiServlet extends HttpServlet {
     }
 
     /**
-     * A name for a new user: validated as given (JupyterHub's {@code validate_username} refuses
-     * names with whitespace at either end rather than stripping them), then normalised and validated again.
+     * A name for a new user, normalised and validated. Whitespace at either end is refused, not
+     * stripped: JupyterHub's {@code normalize_username} does not strip and its
+     * {@code validate_username} refuses such names, so an admin's typo never becomes another user.
      */
     private String normalizedNewName(String raw) {
         if (!raw.equals(raw.strip())) {
             throw new InvalidUsernameException(raw, "must not start or end with whitespace");
         }
-        return Usernames.validate(engine.authenticator.normalizeUsername(Usernames.validate(raw)));
+        return Usernames.validate(engine.authenticator.normalizeUsername(raw));
+    }
+
+    /**
+     * JupyterHub's answer to a missing per-resource scope: 404 when the caller holds the scope
+     * for other resources only (so existence does not leak), 403 when it does not hold it at all.
+     */
+    private static ApiError forbidden(Caller c, String scope) {
+        if (c.scopes().stream().anyMatch(s -> s.startsWith(scope + "!"))) {
+            return new ApiError(404, "No access to resources or resources not found");
+        }
+        return new ApiError(403, "Action is not authorized with current scopes; requires any of [" + scope + "]");
     }
 
     private UserState needUser(UserState u, String name, Caller c, String scope) {
         if (!c.hasForUser(scope, name, engine)) {
-            throw new ApiError(403, "Action is not authorized with current scopes; requires any of [" + scope + "]");
+            throw forbidden(c, scope);
         }
         if (u == null) {
             throw new ApiError(404, "No such user: " + name);
@@ -297,7 +332,9 @@ public final class ApiServlet extends HttpServlet {
         }
         List<UserState> matching = engine.users().stream()
                 .filter(u -> listAll || c.hasForUser("list:users", u.name, engine))
-                .filter(u -> nameFilter == null || u.name.startsWith(nameFilter))
+                // JupyterHub 3.0: name ILIKE '%filter%'
+                .filter(u -> nameFilter == null || u.name.toLowerCase(java.util.Locale.ROOT)
+                        .contains(nameFilter.toLowerCase(java.util.Locale.ROOT)))
                 .filter(u -> state == null || matchesState(u, state))
                 .sorted(Comparator.comparing(u -> u.name)).toList();
         List<Map<String, Object>> page = new ArrayList<>();
@@ -355,9 +392,10 @@ public final class ApiServlet extends HttpServlet {
         UserState u = engine.user(name);
         switch (method) {
             case "GET" -> {
-                if (!c.hasForUser("read:users:name", name, engine) && !c.hasForUser("read:users", name, engine)
-                        && !c.hasForUser("read:servers", name, engine)) {
-                    throw new ApiError(403, "Action is not authorized with current scopes; requires any of [read:users]");
+                // JupyterHub's @needs_scope for GET /users/{name}: any one of these on the user.
+                if (Stream.of("read:users", "read:users:name", "read:servers", "read:users:groups", "read:users:activity",
+                        "read:roles:users").noneMatch(scope -> c.hasForUser(scope, name, engine))) {
+                    throw forbidden(c, "read:users");
                 }
                 if (u == null) {
                     throw new ApiError(404, "No such user: " + name);
@@ -376,7 +414,7 @@ public final class ApiServlet extends HttpServlet {
             }
             case "PATCH" -> {
                 if (!c.hasForUser("admin:users", name, engine)) {
-                    throw new ApiError(403, "Action is not authorized with current scopes; requires any of [admin:users]");
+                    throw forbidden(c, "admin:users");
                 }
                 if (u == null) {
                     throw new ApiError(404, "No such user: " + name);
@@ -409,7 +447,7 @@ public final class ApiServlet extends HttpServlet {
             }
             case "DELETE" -> {
                 if (!c.hasForUser("delete:users", name, engine)) {
-                    throw new ApiError(403, "Action is not authorized with current scopes; requires any of [delete:users]");
+                    throw forbidden(c, "delete:users");
                 }
                 if (u == null) {
                     throw new ApiError(404, "No such user: " + name);
@@ -445,7 +483,7 @@ public final class ApiServlet extends HttpServlet {
             }
         } else if (method.equals("DELETE")) {
             if (!c.hasForServer("delete:servers", u.name, serverName, engine)) {
-                throw new ApiError(403, "Action is not authorized with current scopes; requires any of [delete:servers]");
+                throw forbidden(c, "delete:servers");
             }
             ServerState s = u.server(serverName);
             boolean remove = !serverName.isEmpty() && Boolean.TRUE.equals(body(req).get("remove"));
@@ -476,8 +514,12 @@ public final class ApiServlet extends HttpServlet {
 
     private void progress(HttpServletResponse resp, UserState u, String serverName, Caller c) throws IOException, InterruptedException {
         ServerState s = u.server(serverName);
-        ProgressEvent last = s == null ? null : s.lastEvent();
-        if (s == null || (!s.active() && (last == null || !last.failed()))) {
+        if (s == null) {
+            // JupyterHub: 404 when the user has no such server (never started, or stopped).
+            throw new ApiError(404, u.name + " has no server " + (serverName.isEmpty() ? "(default)" : serverName));
+        }
+        ProgressEvent last = s.lastEvent();
+        if (!s.active() && (last == null || !last.failed())) {
             throw new ApiError(400, u.name + "'s server " + (serverName.isEmpty() ? "" : serverName + " ") + "is not starting");
         }
         resp.setStatus(200);
@@ -589,7 +631,11 @@ public final class ApiServlet extends HttpServlet {
                 }
                 Web.json(resp, 200, Map.of("api_tokens", list));
             } else if (method.equals("POST")) {
-                needUser(u, name, c, "tokens");
+                if (u == null || !c.hasForUser("tokens", name, engine)) {
+                    // JupyterHub answers this one 403 whether the user is missing or the scope is.
+                    throw new ApiError(403, (c.user() != null ? "User " : "Service ") + name
+                            + " not found or no permissions to generate tokens");
+                }
                 Map<String, Object> body = body(req);
                 List<String> scopes = new ArrayList<>();
                 if (body.get("scopes") instanceof List<?> l) {

@@ -33,7 +33,10 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
         return user != null ? user.name() : service.name();
     }
 
-    /** Resolves the caller from a token header, a {@code ?token=} parameter or the login cookie. */
+    /**
+     * Resolves the caller from the {@code Authorization} header or the login cookie. As in
+     * JupyterHub 3.0, a {@code ?token=} parameter is not accepted: URLs end up in logs.
+     */
     public static Caller of(HttpServletRequest req, HubEngine engine) {
         String token = null;
         String header = req.getHeader("Authorization");
@@ -45,12 +48,6 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
                 if (scheme.equals("token") || scheme.equals("bearer")) {
                     token = h.substring(sp + 1).strip();
                 }
-            }
-        }
-        if (token == null) {
-            String q = req.getQueryString();
-            if (q != null && q.contains("token=")) {
-                token = req.getParameter("token");
             }
         }
         if (token != null) {
@@ -94,7 +91,11 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
         }
         return engine.session(id).map(s -> {
             UserState u = engine.user(s.user());
-            return u == null ? null : new Caller(u, null, null, s, u.scopes);
+            if (u == null) {
+                return null;
+            }
+            engine.touchUser(u, HubEngine.now());
+            return new Caller(u, null, null, s, u.scopes);
         }).orElse(null);
     }
 

@@ -411,7 +411,25 @@ public final class HubEngine implements AutoCloseable {
             t.lastActivity = now;
             dirtyTokenActivity.put(t.row.id(), now);
         }
+        if (t.row.user() != null && !"server".equals(t.row.kind())) {
+            touchUser(users.get(t.row.user()), now);
+        }
         return t;
+    }
+
+    /**
+     * A user acting through the hub (a token or a login cookie) is active, as in JupyterHub;
+     * written at most once a minute per user. Server tokens report activity explicitly instead.
+     */
+    public void touchUser(UserState u, Instant now) {
+        if (u == null) {
+            return;
+        }
+        Instant last = u.lastActivity;
+        if (last == null || Duration.between(last, now).toSeconds() >= 60) {
+            u.lastActivity = now;
+            workers.execute(() -> safely(() -> store.updateUserActivity(u.name, now)));
+        }
     }
 
     public TokenState tokenById(long id) {
@@ -661,8 +679,9 @@ public final class HubEngine implements AutoCloseable {
                             "access:servers!server=" + id.qualifiedName()), "Server at " + prefix(id), null, "server",
                     id.serverName(), null, null);
             String clientId = clientId(id);
+            // The client may grant access to this one server only (JupyterHub's oauth_client_allowed_scopes).
             Store.ClientRow client = new Store.ClientRow(clientId, Secrets.hash(token), prefix(id) + "oauth_callback", id.user(),
-                    id.serverName(), accessScopes);
+                    id.serverName(), List.of("access:servers!server=" + id.qualifiedName()));
             store.saveClient(client);
             clients.put(clientId, client);
             long tokenId = tokenByHashOf(token).row.id();

@@ -60,7 +60,8 @@ public final class Models {
             m.put("servers", servers);
         }
         if (c.hasForUser("admin:auth_state", u.name, engine)) {
-            m.put("auth_state", u.authState);
+            // null without any, as JupyterHub's get_auth_state()
+            m.put("auth_state", u.authState == null || u.authState.isEmpty() ? null : u.authState);
         }
         return m;
     }
