@@ -172,10 +172,21 @@ public final class ApiServlet extends HttpServlet {
             case "shutdown" -> {
                 requireMethod(method, "POST");
                 requireScope(c, "shutdown");
-                LOG.info("Shutdown requested by {}", c.name());
+                Map<String, Object> body = body(req);
+                Object servers = body.getOrDefault("servers", false);
+                if (!(servers instanceof Boolean) || !(body.getOrDefault("proxy", true) instanceof Boolean)) {
+                    throw new ApiError(400, "servers and proxy must be booleans");
+                }
+                boolean stopServers = (Boolean) servers;
+                LOG.info("Shutdown requested by {}{}", c.name(), stopServers ? ", stopping all servers" : "");
                 resp.setStatus(202);
                 resp.flushBuffer();
-                Thread t = new Thread(shutdown, "hubkit-shutdown");
+                Thread t = new Thread(() -> {
+                    if (stopServers) {
+                        engine.stopAll();
+                    }
+                    shutdown.run();
+                }, "hubkit-shutdown");
                 t.start();
             }
             default -> throw new ApiError(404, "Not found");

@@ -892,6 +892,28 @@ public final class HubEngine implements AutoCloseable {
         LOG.info("Server {} stopped ({})", s.id, why);
     }
 
+    /** Stops every running server and waits for them (shutdown with {@code servers: true}). */
+    public void stopAll() {
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (UserState u : users.values()) {
+            for (ServerState s : List.copyOf(u.servers.values())) {
+                if (s.ready() && s.pending() == null) {
+                    try {
+                        stops.add(stop(u, s, false));
+                    } catch (ApiError raced) {
+                        LOG.debug("Not stopping {}: {}", s.id, raced.getMessage());
+                    }
+                }
+            }
+        }
+        try {
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                    .get(settings.startTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("Not every server stopped before shutdown: {}", rootMessage(e));
+        }
+    }
+
     /** One round of the periodic poll: servers found dead lose their route and are marked stopped. */
     public void pollAll() {
         if (closed) {
