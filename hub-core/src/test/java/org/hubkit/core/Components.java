@@ -46,6 +46,25 @@ final class Components {
         return null;
     }
 
+    /** The npm configurable-http-proxy 5.x: $HUBKIT_CHP_CMD or where scripts/install-components.sh puts it. */
+    static String chpCommand() {
+        for (String c : new String[] {System.getenv("HUBKIT_CHP_CMD"), "/opt/hubkit-chp/node_modules/.bin/configurable-http-proxy"}) {
+            if (c != null && !c.isBlank() && Files.isExecutable(Path.of(c))) {
+                return c;
+            }
+        }
+        missing("configurable-http-proxy from npm (scripts/install-components.sh)");
+        return null;
+    }
+
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Arguments the single-user server needs here: notebook refuses to run as root without --allow-root. */
     static List<String> singleuserArgs() {
         return "root".equals(System.getProperty("user.name").toLowerCase(Locale.ROOT)) ? List.of("--allow-root") : List.of();

@@ -53,6 +53,11 @@ abstract class EndToEndScenario {
 
     abstract Database database(Path dir);
 
+    /** The proxy in front of the hub: the in-process Netty proxy unless a subclass says otherwise. */
+    org.hubkit.api.Proxy proxy(int publicPort) {
+        return NettyProxy.builder().ip("127.0.0.1").port(publicPort).build();
+    }
+
     @BeforeAll
     void startHub() throws Exception {
         singleuser = Components.singleuserCommand();
@@ -71,7 +76,7 @@ abstract class EndToEndScenario {
                         .logDirectory(dir.resolve("logs")).build())
                 .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD)
                         .accessRules(AccessRules.allow(Set.of("alice", "bob"))).build())
-                .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
+                .proxy(proxy(proxyPort))
                 .volumePolicy(VolumePolicy.perUserDirectory(dir.resolve("home"), "/home/jovyan"))
                 .database(database)
                 .port(0)
@@ -141,7 +146,7 @@ abstract class EndToEndScenario {
                 .header("X-XSRFToken", bob.cookie("/hub/", "_xsrf")).POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
         String bobsToken = (String) HubClient.json(made).get("token");
-        HttpResponse<String> api = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> api = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
                         bob.base.resolve("/user/alice/api/contents")).header("Authorization", "token " + bobsToken).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(api.statusCode()).isEqualTo(403);
@@ -239,7 +244,7 @@ abstract class EndToEndScenario {
         String cookie = client.cookieHeader("/user/alice/api/kernels/");
         CompletableFuture<String> printed = new CompletableFuture<>();
         String msgId = UUID.randomUUID().toString();
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().header("Cookie", cookie)
+        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder().header("Cookie", cookie)
                 .buildAsync(ws, new WebSocket.Listener() {
                     final StringBuilder buf = new StringBuilder();
 
