@@ -89,14 +89,17 @@ abstract class EndToEndScenario {
     @AfterAll
     void stopEverything() throws Exception {
         if (hub != null) {
-            HubClient admin = new HubClient(hub.publicUrl());
-            for (String user : List.of("alice", "bob")) {
-                admin.api("DELETE", "/users/" + user + "/server", ADMIN_TOKEN, null);
+            try {
+                HubClient admin = new HubClient(hub.publicUrl());
+                for (String user : List.of("alice", "bob")) {
+                    admin.api("DELETE", "/users/" + user + "/server", ADMIN_TOKEN, null);
+                }
+                for (int i = 0; i < 100 && activeServers(admin) > 0; i++) {
+                    Thread.sleep(100);
+                }
+            } finally {
+                hub.close();
             }
-            for (int i = 0; i < 100 && activeServers(admin) > 0; i++) {
-                Thread.sleep(100);
-            }
-            hub.close();
         }
     }
 

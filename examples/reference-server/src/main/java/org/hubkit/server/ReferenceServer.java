@@ -3,6 +3,7 @@ package org.hubkit.server;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,6 +22,8 @@ import org.hubkit.core.Hub;
 import org.hubkit.core.LocalProcessSpawner;
 import org.hubkit.core.Service;
 import org.hubkit.core.SharedPasswordAuthenticator;
+import org.hubkit.api.Proxy;
+import org.hubkit.core.ConfigurableHttpProxy;
 import org.hubkit.proxy.netty.NettyProxy;
 import org.hubkit.server.ServerConfig.AuthSection;
 import org.hubkit.server.ServerConfig.AuthType;
@@ -160,8 +163,9 @@ public final class ReferenceServer {
         Database database = collect(problems, null, () -> h.db() == null ? Database.h2(dataDir) : Database.of(h.db()));
         Authenticator authenticator = collect(problems, null, () -> authenticator(config.auth()));
         LocalProcessSpawner spawner = collect(problems, null, () -> spawner(config.spawner(), dataDir));
-        NettyProxy proxy = collect(problems, "proxy.", () -> NettyProxy.builder()
-                .ip(config.proxy().ip()).port(config.proxy().port()).build());
+        Proxy proxy = config.proxy().type() == ServerConfig.ProxyType.CHP
+                ? collect(problems, null, () -> chp(config.proxy(), h, dataDir))
+                : collect(problems, "proxy.", () -> NettyProxy.builder().ip(config.proxy().ip()).port(config.proxy().port()).build());
         List<Service> services = new ArrayList<>();
         for (int i = 0; i < config.services().size(); i++) {
             ServiceEntry s = config.services().get(i);
@@ -209,6 +213,19 @@ public final class ReferenceServer {
     }
 
     /** Runs one builder, adding its problems (prefixed if asked) to the list instead of throwing them. */
+    /** configurable-http-proxy (or hubkit-proxy) through its REST API; started and kept running when a command is given. */
+    private static Proxy chp(ServerConfig.ProxySection p, ServerConfig.HubSection h, Path dataDir) {
+        String hubHost = h.ip().equals("0.0.0.0") ? "127.0.0.1" : h.ip();
+        return ConfigurableHttpProxy.builder()
+                .command(p.command())
+                .publicAddress(p.ip(), p.port())
+                .apiUrl(p.apiUrl())
+                .authToken(p.authToken())
+                .errorTarget(URI.create("http://" + hubHost + ":" + h.port() + "/hub/error"))
+                .logFile(dataDir.resolve("proxy.log"))
+                .build();
+    }
+
     private static <T> T collect(List<String> problems, String prefix, Supplier<T> builder) {
         try {
             return builder.get();

@@ -137,13 +137,53 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
     }
 
     /**
-     * The {@code proxy} section: where the in-process Netty proxy listens.
+     * The {@code proxy} section: the public proxy, in-process (Netty) or configurable-http-proxy
+     * driven through its REST API.
      *
      * @param ip the listening address ({@code proxy.ip})
      * @param port the listening port ({@code proxy.port})
+     * @param type which proxy ({@code proxy.type})
+     * @param command for {@code chp}: the command the hub starts and keeps running, or {@code null}
+     *        for a proxy started elsewhere ({@code proxy.command})
+     * @param apiUrl for {@code chp}: the proxy's REST API ({@code proxy.apiUrl})
+     * @param authToken for {@code chp}: {@code CONFIGPROXY_AUTH_TOKEN} ({@code proxy.authToken}); never shown
      * @since 0.1
      */
-    public record ProxySection(String ip, int port) {
+    public record ProxySection(String ip, int port, ProxyType type, List<String> command, URI apiUrl, String authToken) {
+        /**
+         * The in-process proxy on an address.
+         *
+         * @param ip the listening address
+         * @param port the listening port
+         */
+        public ProxySection(String ip, int port) {
+            this(ip, port, ProxyType.NETTY, null, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "ProxySection[ip=" + ip + ", port=" + port + ", type=" + type.key() + ", command=" + command
+                    + ", apiUrl=" + apiUrl + ", authToken=" + (authToken == null ? null : "***") + "]";
+        }
+    }
+
+    /** The proxies the reference server offers ({@code proxy.type}). */
+    public enum ProxyType {
+        /** Hubkit's in-process Netty proxy ({@code netty}). */
+        NETTY("netty"),
+        /** configurable-http-proxy, or Hubkit's standalone proxy, through CHP's REST API ({@code chp}). */
+        CHP("chp");
+
+        private final String key;
+
+        ProxyType(String key) {
+            this.key = key;
+        }
+
+        /** @return the value written in the file */
+        public String key() {
+            return key;
+        }
     }
 
     /**

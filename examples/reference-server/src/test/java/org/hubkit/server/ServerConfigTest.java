@@ -175,6 +175,30 @@ class ServerConfigTest {
     }
 
     @Test
+    void aChpProxyIsReadWithItsApiDefaultsAndChecked() {
+        ServerConfig c = ServerConfig.parse("proxy:\n  port: 9000\n  type: chp\n  command: /opt/chp --log-level warn\n");
+        assertThat(c.proxy().type()).isEqualTo(ServerConfig.ProxyType.CHP);
+        assertThat(c.proxy().command()).containsExactly("/opt/chp", "--log-level", "warn");
+        assertThat(c.proxy().apiUrl()).hasToString("http://127.0.0.1:9001");
+        assertThat(c.proxy().authToken()).as("generated for a proxy the hub starts").hasSizeGreaterThanOrEqualTo(16);
+        assertThat(c.proxy().toString()).doesNotContain(c.proxy().authToken());
+
+        ServerConfig external = ServerConfig.parse("proxy: {type: chp, apiUrl: 'http://127.0.0.1:7001', authToken: s3cret-token}");
+        assertThat(external.proxy().command()).isNull();
+        assertThat(external.proxy().authToken()).isEqualTo("s3cret-token");
+
+        if (System.getenv("CONFIGPROXY_AUTH_TOKEN") == null) {
+            assertThat(problems("proxy: {type: chp, apiUrl: 'http://127.0.0.1:7001'}"))
+                    .containsExactly("proxy.authToken: required for a proxy started elsewhere (or set CONFIGPROXY_AUTH_TOKEN)");
+        }
+        assertThat(problems("proxy: {command: chp, authToken: x}")).containsExactly(
+                "proxy.command: only used with proxy.type chp", "proxy.authToken: only used with proxy.type chp");
+        assertThat(problems("proxy: {type: traefik}")).hasSize(1).allMatch(p -> p.startsWith("proxy.type:"));
+        assertThat(problems("hub: {port: 9001}\nproxy: {port: 9000, type: chp, command: chp}")).containsExactly(
+                "proxy.apiUrl: port 9001 is also hub.port; the proxy started by the hub could not bind it (its default is proxy.port + 1)");
+    }
+
+    @Test
     void severalBadValuesAreReportedTogether() {
         assertThat(problems("""
                 hub:
@@ -225,7 +249,7 @@ class ServerConfigTest {
                 "hub.connectUrl: must be a string; got a list",
                 "hub.activeServerLimit: must be an integer 0 or more; got a number (1.5)",
                 "hub.pollInterval: must be a number of seconds; got a string ('soon')",
-                "proxy: must be a mapping of ip, port; got a list",
+                "proxy: must be a mapping of ip, port, type, command, apiUrl, authToken; got a list",
                 "auth.allowAll: must be true or false; got a string ('yes')",
                 "auth.allowedUsers: must be a list of strings; got a string ('alice')",
                 "auth.adminUsers[1]: must be a string (put it in quotes); got an integer (7)",

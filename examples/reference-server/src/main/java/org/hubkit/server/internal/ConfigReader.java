@@ -41,7 +41,7 @@ public final class ConfigReader {
     static final List<String> ROOT_KEYS = List.of("hub", "proxy", "auth", "spawner", "services");
     static final List<String> HUB_KEYS = List.of("ip", "port", "dataDir", "db", "publicUrl", "connectUrl",
             "concurrentSpawnLimit", "activeServerLimit", "pollInterval");
-    static final List<String> PROXY_KEYS = List.of("ip", "port");
+    static final List<String> PROXY_KEYS = List.of("ip", "port", "type", "command", "apiUrl", "authToken");
     static final List<String> AUTH_KEYS = List.of("type", "password", "adminPassword", "adminUsers", "allowedUsers",
             "blockedUsers", "allowAll");
     static final List<String> SPAWNER_KEYS = List.of("type", "cmd", "args", "startTimeout", "httpTimeout", "environment");
@@ -125,8 +125,7 @@ public final class ConfigReader {
         Mapping p = top.section("proxy", PROXY_KEYS);
         String proxyIp = p.host("ip", "127.0.0.1");
         int proxyPort = p.integer("port", 8000, 1, 65535);
-        p.rejectUnknown();
-        ProxySection proxy = new ProxySection(proxyIp, proxyPort);
+        ProxySection proxy = proxy(p, proxyIp, proxyPort);
 
         Mapping h = top.section("hub", HUB_KEYS);
         String hubIp = h.host("ip", "127.0.0.1");
@@ -144,6 +143,10 @@ public final class ConfigReader {
         if (hubPort != 0 && hubPort == proxyPort && (hubIp.equals(proxyIp) || isWildcard(hubIp) || isWildcard(proxyIp))) {
             problems.add(h.key("port") + ": must differ from proxy.port (both are " + hubPort + ")");
         }
+        if (proxy.apiUrl() != null && proxy.command() != null && hubPort != 0 && proxy.apiUrl().getPort() == hubPort) {
+            problems.add("proxy.apiUrl: port " + hubPort + " is also hub.port; the proxy started by the hub could not bind it"
+                    + " (its default is proxy.port + 1)");
+        }
         HubSection hub = new HubSection(hubIp, hubPort, dataDir, db, publicUrl, connectUrl, spawnLimit, activeLimit, pollInterval);
 
         AuthSection auth = auth(top.section("auth", AUTH_KEYS));
@@ -154,6 +157,37 @@ public final class ConfigReader {
 
     private static boolean isWildcard(String ip) {
         return ip.equals("0.0.0.0") || ip.equals("::") || ip.equals("[::]");
+    }
+
+    private ProxySection proxy(Mapping p, String ip, int port) {
+        ServerConfig.ProxyType type = p.choice("type", ServerConfig.ProxyType.values(), ServerConfig.ProxyType::key,
+                ServerConfig.ProxyType.NETTY);
+        List<String> command = p.command("command", null);
+        URI apiUrl = p.url("apiUrl", null);
+        String token = p.string("authToken", null, true);
+        if (type == ServerConfig.ProxyType.NETTY) {
+            for (String k : List.of("command", "apiUrl", "authToken")) {
+                if (p.value(k) != null) {
+                    problems.add(p.key(k) + ": only used with proxy.type chp");
+                }
+            }
+            p.rejectUnknown();
+            return new ProxySection(ip, port);
+        }
+        if (apiUrl == null) {
+            apiUrl = URI.create("http://127.0.0.1:" + (port == 65535 ? 65534 : port + 1));
+        }
+        if (token == null) {
+            token = System.getenv("CONFIGPROXY_AUTH_TOKEN");
+        }
+        if (token == null && command != null) {
+            token = SharedPassword.generate();
+        }
+        if (token == null) {
+            problems.add(p.key("authToken") + ": required for a proxy started elsewhere (or set CONFIGPROXY_AUTH_TOKEN)");
+        }
+        p.rejectUnknown();
+        return new ProxySection(ip, port, type, command, apiUrl, token);
     }
 
     private AuthSection auth(Mapping a) {
