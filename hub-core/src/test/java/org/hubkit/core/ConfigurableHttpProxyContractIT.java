@@ -1,5 +1,6 @@
 package org.hubkit.core;
 
+import org.hubkit.testkit.RealComponents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -23,10 +24,10 @@ class ConfigurableHttpProxyContractIT extends ProxyContract {
 
     @Override
     protected Proxy createProxy() {
-        int port = Components.freePort();
-        ConfigurableHttpProxy p = ConfigurableHttpProxy.builder().command(List.of(Components.chpCommand()))
+        int port = RealComponents.freePort();
+        ConfigurableHttpProxy p = ConfigurableHttpProxy.builder().command(List.of(RealComponents.chpCommand()))
                 .publicAddress("127.0.0.1", port)
-                .apiUrl(URI.create("http://127.0.0.1:" + Components.freePort()))
+                .apiUrl(URI.create("http://127.0.0.1:" + RealComponents.freePort()))
                 .authToken("contract-" + System.nanoTime())
                 .checkInterval(Duration.ofMillis(300))
                 .build();

@@ -1,5 +1,6 @@
 package org.hubkit.core;
 
+import org.hubkit.testkit.RealComponents;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,9 +18,9 @@ class EndToEndChpIT extends EndToEndScenario {
 
     @Override
     Proxy proxy(int publicPort) {
-        return ConfigurableHttpProxy.builder().command(List.of(Components.chpCommand()))
+        return ConfigurableHttpProxy.builder().command(List.of(RealComponents.chpCommand()))
                 .publicAddress("127.0.0.1", publicPort)
-                .apiUrl(URI.create("http://127.0.0.1:" + Components.freePort()))
+                .apiUrl(URI.create("http://127.0.0.1:" + RealComponents.freePort()))
                 .authToken("chp-e2e-" + System.nanoTime())
                 .logFile(dir.resolve("chp.log"))
                 .build();

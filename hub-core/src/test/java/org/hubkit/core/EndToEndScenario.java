@@ -1,5 +1,6 @@
 package org.hubkit.core;
 
+import org.hubkit.testkit.RealComponents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
@@ -60,7 +61,7 @@ abstract class EndToEndScenario {
 
     @BeforeAll
     void startHub() throws Exception {
-        singleuser = Components.singleuserCommand();
+        singleuser = RealComponents.singleuserCommand();
         database = database(dir);
         try (ServerSocket s = new ServerSocket(0)) {
             proxyPort = s.getLocalPort();
@@ -72,7 +73,7 @@ abstract class EndToEndScenario {
 
     Hub newHub() {
         return Hub.builder()
-                .spawner(LocalProcessSpawner.builder().cmd(List.of(singleuser)).args(Components.singleuserArgs())
+                .spawner(LocalProcessSpawner.builder().cmd(List.of(singleuser)).args(RealComponents.singleuserArgs())
                         .logDirectory(dir.resolve("logs")).build())
                 .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD)
                         .accessRules(AccessRules.allow(Set.of("alice", "bob"))).build())

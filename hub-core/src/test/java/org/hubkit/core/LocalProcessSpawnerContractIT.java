@@ -1,5 +1,6 @@
 package org.hubkit.core;
 
+import org.hubkit.testkit.RealComponents;
 import org.hubkit.api.Spawner;
 import org.hubkit.testkit.SpawnerContract;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +12,7 @@ class LocalProcessSpawnerContractIT extends SpawnerContract {
 
     @Override
     protected Spawner createSpawner() {
-        return LocalProcessSpawner.builder().cmd(java.util.List.of(Components.singleuserCommand()))
-                .args(Components.singleuserArgs()).logDirectory(logs).build();
+        return LocalProcessSpawner.builder().cmd(java.util.List.of(RealComponents.singleuserCommand()))
+                .args(RealComponents.singleuserArgs()).logDirectory(logs).build();
     }
 }

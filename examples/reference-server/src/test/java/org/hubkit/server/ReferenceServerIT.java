@@ -1,5 +1,6 @@
 package org.hubkit.server;
 
+import org.hubkit.testkit.RealComponents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,7 +67,7 @@ class ReferenceServerIT {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aServerOutlivesAKilledHubAndTheNextHubFindsIt() throws Exception {
-        String singleuser = Components.singleuserCommand();
+        String singleuser = RealComponents.singleuserCommand();
         int hubPort = freePort();
         int proxyPort = freePort();
         URI base = URI.create("http://127.0.0.1:" + proxyPort);
@@ -78,7 +79,7 @@ class ReferenceServerIT {
                 "spawner:",
                 "  type: local",
                 "  cmd: [" + quote(singleuser) + "]",
-                "  args: " + JSON.writeValueAsString(Components.singleuserArgs()),
+                "  args: " + JSON.writeValueAsString(RealComponents.singleuserArgs()),
                 "  startTimeout: 120",
                 "services:",
                 "  - {name: it-admin, apiToken: " + quote(ADMIN_TOKEN) + ", admin: true}",

@@ -6,7 +6,6 @@ import static org.hubkit.core.api.TestHub.json;
 import static org.hubkit.core.api.TestHub.map;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,12 +13,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code POST /hub/api/users/{name}/activity}, as the single-user server sends it with its own API
@@ -27,23 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
-class ActivityApiTest {
+class ActivityApiTest extends HubApiTestBase {
     private static final DateTimeFormatter PY_ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
 
-    TestHub hub;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        hub = TestHub.start(dir);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
-    }
 
     /** Starts the user's server and returns its own API token (JUPYTERHUB_API_TOKEN). */
     private String serverToken(String user) throws Exception {

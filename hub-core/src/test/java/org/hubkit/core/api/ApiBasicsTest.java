@@ -4,33 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hubkit.core.api.TestHub.json;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /hub/api/}, the version header, and who a token is ({@code GET /hub/api/user}). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
-class ApiBasicsTest {
-    TestHub hub;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        hub = TestHub.start(dir);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
-    }
+class ApiBasicsTest extends HubApiTestBase {
 
     @Test
     void versionEndpointAnswersWithoutCredentialsAndMatchesTheHeader() throws Exception {

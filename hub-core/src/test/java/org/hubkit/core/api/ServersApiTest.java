@@ -7,35 +7,18 @@ import static org.hubkit.core.api.TestHub.map;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Starting and stopping servers, the progress event stream, and failed spawns. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
-class ServersApiTest {
-    TestHub hub;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        hub = TestHub.start(dir);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
-    }
+class ServersApiTest extends HubApiTestBase {
 
     private HttpResponse<String> throughProxy(String path) throws Exception {
         return hub.send(HttpRequest.newBuilder(hub.base.resolve(path)).GET());

@@ -9,36 +9,19 @@ import static org.hubkit.core.api.TestHub.map;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code /hub/api/users}: create, list, filter, paginate, patch and delete, with an admin service token. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
-class UsersApiTest {
-    TestHub hub;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        hub = TestHub.start(dir);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
-    }
+class UsersApiTest extends HubApiTestBase {
 
     private List<String> allUserNames() throws Exception {
         HttpResponse<String> r = hub.admin("GET", "/users?limit=200", null);

@@ -1,5 +1,6 @@
 package org.hubkit.core.browser;
 
+import org.hubkit.testkit.RealComponents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -130,9 +131,9 @@ class HubPagesBrowserIT {
 
     @BeforeAll
     void startHubAndBrowser() throws Exception {
-        String singleuser = BrowserComponents.singleuserCommand();
-        Path chromium = BrowserComponents.chromium();
-        Path chromedriver = BrowserComponents.chromedriver();
+        String singleuser = RealComponents.singleuserCommand();
+        Path chromium = RealComponents.chromium();
+        Path chromedriver = RealComponents.chromedriver();
         Files.createDirectories(SCREENSHOTS);
 
         int proxyPort;
@@ -141,7 +142,7 @@ class HubPagesBrowserIT {
         }
         base = URI.create("http://127.0.0.1:" + proxyPort);
         hub = Hub.builder()
-                .spawner(LocalProcessSpawner.builder().cmd(List.of(singleuser)).args(BrowserComponents.singleuserArgs())
+                .spawner(LocalProcessSpawner.builder().cmd(List.of(singleuser)).args(RealComponents.singleuserArgs())
                         .logDirectory(dir.resolve("logs")).build())
                 .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD)
                         .accessRules(AccessRules.allow(Set.of("alice"))).build())
