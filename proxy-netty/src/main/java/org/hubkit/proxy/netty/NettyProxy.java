@@ -1,8 +1,13 @@
 package org.hubkit.proxy.netty;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +18,7 @@ import org.hubkit.api.ConfigException;
 import org.hubkit.api.HubException;
 import org.hubkit.api.Proxy;
 import org.hubkit.api.Route;
+import org.hubkit.proxy.netty.internal.ProxyMetrics;
 import org.hubkit.proxy.netty.internal.ProxyServer;
 import org.hubkit.proxy.netty.internal.ProxySettings;
 import org.hubkit.proxy.netty.internal.RouteEntry;
@@ -32,13 +38,19 @@ import org.slf4j.LoggerFactory;
  * or drops it before answering, {@code 503}; both with a small HTML page.
  *
  * <p><b>Forwarding.</b> The upstream request path is the target's path followed by the
- * original path and query; {@code Host} is kept; {@code X-Forwarded-For}, {@code -Port} and
- * {@code -Proto} are appended and {@code X-Forwarded-Host} set if absent. Bodies stream in
+ * original path and query ({@link Builder#prependPath}, {@link Builder#includePrefix} change
+ * that as their configurable-http-proxy namesakes do); {@code Host} is kept; {@code X-Forwarded-For},
+ * {@code -Port} and {@code -Proto} are appended and {@code X-Forwarded-Host} set if absent
+ * (unless {@link Builder#xForward} is off). Bodies stream in
  * both directions with backpressure, so memory use does not grow with body size. Client
  * connections are kept alive (closed after {@link Builder#keepAliveTimeout idle time}); each
  * holds one upstream connection, reused while its requests go to the same host and port. WebSocket handshakes are forwarded and, after the target's
- * {@code 101}, bytes are relayed both ways. HTTPS targets and host-based routing are not
- * supported yet.
+ * {@code 101}, bytes are relayed both ways. With {@link Builder#hostRouting} the route key is
+ * {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}. The listener
+ * may use TLS ({@link Builder#tls}); HTTPS targets are not supported yet.
+ *
+ * <p><b>Errors.</b> Error pages come from the {@link Builder#errorTarget error target}, else the
+ * {@link Builder#errorPath error path}, else a small built-in HTML page; the status is kept.
  *
  * <p><b>Activity.</b> A route's {@link Route#lastActivity()} is set when it is added (unless
  * the added route carries one) and moves forward on forwarded request body data, on responses
@@ -67,6 +79,20 @@ public final class NettyProxy implements Proxy {
     private final boolean nativeTransport;
     private final Duration connectTimeout;
     private final Duration keepAliveTimeout;
+    private final boolean hostRouting;
+    private final boolean prependPath;
+    private final boolean includePrefix;
+    private final boolean xForward;
+    private final boolean changeOrigin;
+    private final Map<String, String> customHeaders;
+    private final URI errorTarget;
+    private final Path errorPath;
+    private final Duration timeout;
+    private final Duration proxyTimeout;
+    private final Path tlsCertificateChain;
+    private final Path tlsPrivateKey;
+    private final String tlsKeyPassword;
+    private final ProxyMetrics metrics;
     private final RouteTable routes = new RouteTable();
     private final ProxyServer server;
     private volatile int boundPort = -1;
@@ -79,8 +105,24 @@ public final class NettyProxy implements Proxy {
         this.nativeTransport = b.nativeTransport;
         this.connectTimeout = b.connectTimeout;
         this.keepAliveTimeout = b.keepAliveTimeout;
+        this.hostRouting = b.hostRouting;
+        this.prependPath = b.prependPath;
+        this.includePrefix = b.includePrefix;
+        this.xForward = b.xForward;
+        this.changeOrigin = b.changeOrigin;
+        this.customHeaders = Map.copyOf(b.customHeaders);
+        this.errorTarget = b.errorTarget;
+        this.errorPath = b.errorPath;
+        this.timeout = b.timeout;
+        this.proxyTimeout = b.proxyTimeout;
+        this.tlsCertificateChain = b.tlsCertificateChain;
+        this.tlsPrivateKey = b.tlsPrivateKey;
+        this.tlsKeyPassword = b.tlsKeyPassword;
+        this.metrics = b.metrics;
         this.server = new ProxyServer(routes, new ProxySettings(ip, port, ioThreads, nativeTransport,
-                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis()));
+                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis(),
+                new ProxySettings.Forwarding(hostRouting, prependPath, includePrefix, xForward, changeOrigin, customHeaders),
+                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), b.sslContext, metrics));
         if (defaultTarget != null) {
             addRoute(Route.of("/", defaultTarget, Map.of()));
         }
@@ -91,16 +133,40 @@ public final class NettyProxy implements Proxy {
         return new Builder();
     }
 
+    private static long millis(Duration d) {
+        return d == null ? 0 : d.toMillis();
+    }
+
     /** @return a builder holding this proxy's configuration, to build a variant */
     public Builder toBuilder() {
-        return new Builder()
+        Builder b = new Builder()
                 .ip(ip)
                 .port(port)
                 .defaultTarget(defaultTarget)
                 .ioThreads(ioThreads)
                 .nativeTransport(nativeTransport)
                 .connectTimeout(connectTimeout)
-                .keepAliveTimeout(keepAliveTimeout);
+                .keepAliveTimeout(keepAliveTimeout)
+                .hostRouting(hostRouting)
+                .prependPath(prependPath)
+                .includePrefix(includePrefix)
+                .xForward(xForward)
+                .changeOrigin(changeOrigin)
+                .errorTarget(errorTarget)
+                .errorPath(errorPath)
+                .timeout(timeout)
+                .proxyTimeout(proxyTimeout)
+                .metrics(metrics);
+        customHeaders.forEach(b::customHeader);
+        if (tlsCertificateChain != null) {
+            b.tls(tlsCertificateChain, tlsPrivateKey, tlsKeyPassword);
+        }
+        return b;
+    }
+
+    /** The table the CHP API serves; same package only. */
+    RouteTable routeTable() {
+        return routes;
     }
 
     /**
@@ -206,9 +272,64 @@ public final class NettyProxy implements Proxy {
         return keepAliveTimeout;
     }
 
+    /** @return whether routes are keyed {@code /host/path} */
+    public boolean hostRouting() {
+        return hostRouting;
+    }
+
+    /** @return whether the target's path is put in front of forwarded paths */
+    public boolean prependPath() {
+        return prependPath;
+    }
+
+    /** @return whether forwarded paths keep the route's prefix */
+    public boolean includePrefix() {
+        return includePrefix;
+    }
+
+    /** @return whether {@code X-Forwarded-*} headers are added */
+    public boolean xForward() {
+        return xForward;
+    }
+
+    /** @return whether {@code Host} is replaced by the target's host and port */
+    public boolean changeOrigin() {
+        return changeOrigin;
+    }
+
+    /** @return the headers set on every forwarded request */
+    public Map<String, String> customHeaders() {
+        return customHeaders;
+    }
+
+    /** @return where error pages are fetched from, if configured */
+    public Optional<URI> errorTarget() {
+        return Optional.ofNullable(errorTarget);
+    }
+
+    /** @return the directory error pages are read from, if configured */
+    public Optional<Path> errorPath() {
+        return Optional.ofNullable(errorPath);
+    }
+
+    /** @return how long a client connection may idle during a request, if limited */
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /** @return how long a target connection may idle during a request, if limited */
+    public Optional<Duration> proxyTimeout() {
+        return Optional.ofNullable(proxyTimeout);
+    }
+
+    /** @return whether the listener speaks TLS */
+    public boolean tls() {
+        return tlsCertificateChain != null;
+    }
+
     @Override
     public String toString() {
-        return "NettyProxy[" + (ip.isEmpty() ? "*" : ip) + ":" + port() + "]";
+        return "NettyProxy[" + (tls() ? "https://" : "http://") + (ip.isEmpty() ? "*" : ip) + ":" + port() + "]";
     }
 
     /**
@@ -225,6 +346,21 @@ public final class NettyProxy implements Proxy {
         private boolean nativeTransport = true;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration keepAliveTimeout = Duration.ofSeconds(5);
+        private boolean hostRouting;
+        private boolean prependPath = true;
+        private boolean includePrefix = true;
+        private boolean xForward = true;
+        private boolean changeOrigin;
+        private final Map<String, String> customHeaders = new LinkedHashMap<>();
+        private URI errorTarget;
+        private Path errorPath;
+        private Duration timeout;
+        private Duration proxyTimeout;
+        private Path tlsCertificateChain;
+        private Path tlsPrivateKey;
+        private String tlsKeyPassword;
+        private ProxyMetrics metrics = ProxyMetrics.NONE;
+        private SslContext sslContext;
 
         private Builder() {
         }
@@ -302,6 +438,134 @@ public final class NettyProxy implements Proxy {
         }
 
         /**
+         * @param hostRouting whether the route key is {@code /} + the request's host (port
+         *        removed) + its path, as configurable-http-proxy's {@code --host-routing};
+         *        default off
+         * @return this builder
+         */
+        public Builder hostRouting(boolean hostRouting) {
+            this.hostRouting = hostRouting;
+            return this;
+        }
+
+        /**
+         * @param prependPath whether the target's path goes in front of the forwarded path
+         *        (default); off is {@code --no-prepend-path}
+         * @return this builder
+         */
+        public Builder prependPath(boolean prependPath) {
+            this.prependPath = prependPath;
+            return this;
+        }
+
+        /**
+         * @param includePrefix whether the forwarded path keeps the matched route's prefix
+         *        (default); off is {@code --no-include-prefix}
+         * @return this builder
+         */
+        public Builder includePrefix(boolean includePrefix) {
+            this.includePrefix = includePrefix;
+            return this;
+        }
+
+        /**
+         * @param xForward whether {@code X-Forwarded-For/-Port/-Proto/-Host} are added (default);
+         *        off is {@code --no-x-forward}
+         * @return this builder
+         */
+        public Builder xForward(boolean xForward) {
+            this.xForward = xForward;
+            return this;
+        }
+
+        /**
+         * @param changeOrigin whether {@code Host} becomes the target's host and port, as
+         *        {@code --change-origin}; default off (the client's {@code Host} is kept)
+         * @return this builder
+         */
+        public Builder changeOrigin(boolean changeOrigin) {
+            this.changeOrigin = changeOrigin;
+            return this;
+        }
+
+        /**
+         * @param name a header set on every forwarded request, as {@code --custom-header name:value}
+         * @param value its value
+         * @return this builder
+         */
+        public Builder customHeader(String name, String value) {
+            customHeaders.put(name, value);
+            return this;
+        }
+
+        /**
+         * @param errorTarget if not {@code null}, error pages come from
+         *        {@code GET {errorTarget}/{code}?url={escaped request url}}: the proxy answers with
+         *        that body, Content-Type and Content-Encoding and its own status, as
+         *        {@code --error-target} (JupyterHub passes {@code {hub}/hub/error})
+         * @return this builder
+         */
+        public Builder errorTarget(URI errorTarget) {
+            this.errorTarget = errorTarget;
+            return this;
+        }
+
+        /**
+         * @param errorPath if not {@code null}, a directory whose {@code {code}.html}, else
+         *        {@code error.html}, is the error page, as {@code --error-path}
+         * @return this builder
+         */
+        public Builder errorPath(Path errorPath) {
+            this.errorPath = errorPath;
+            return this;
+        }
+
+        /**
+         * @param timeout if not {@code null}, a client connection that is silent this long while
+         *        a request is in progress is closed, as {@code --timeout}; default none
+         * @return this builder
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param proxyTimeout if not {@code null}, a target that is silent this long during a
+         *        request gets it answered with 503 (or cut if the response had begun), as
+         *        {@code --proxy-timeout}; default none. WebSockets are not limited.
+         * @return this builder
+         */
+        public Builder proxyTimeout(Duration proxyTimeout) {
+            this.proxyTimeout = proxyTimeout;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS, as {@code --ssl-cert} and {@code --ssl-key}.
+         *
+         * @param certificateChain a PEM file with the certificate, then any intermediates
+         * @param privateKey a PEM file with the PKCS#8 private key
+         * @param keyPassword the key's password if it is encrypted, else {@code null}
+         * @return this builder
+         */
+        public Builder tls(Path certificateChain, Path privateKey, String keyPassword) {
+            this.tlsCertificateChain = certificateChain;
+            this.tlsPrivateKey = privateKey;
+            this.tlsKeyPassword = keyPassword;
+            return this;
+        }
+
+        Builder metrics(ProxyMetrics metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        private static boolean positiveOrNull(Duration d) {
+            return d == null || (!d.isNegative() && !d.isZero());
+        }
+
+        /**
          * @return a proxy, not yet listening
          * @throws ConfigException listing every invalid field, each by name
          */
@@ -329,6 +593,45 @@ public final class NettyProxy implements Proxy {
             }
             if (keepAliveTimeout == null || keepAliveTimeout.isNegative() || keepAliveTimeout.isZero()) {
                 problems.add("keepAliveTimeout: must be positive (got " + keepAliveTimeout + ")");
+            }
+            if (errorTarget != null) {
+                String problem = RouteEntry.checkTarget(errorTarget);
+                if (problem != null) {
+                    problems.add("errorTarget: " + problem);
+                }
+                if (errorPath != null) {
+                    problems.add("errorPath: cannot be set with errorTarget (pick one)");
+                }
+            }
+            if (errorPath != null && !Files.isDirectory(errorPath)) {
+                problems.add("errorPath: must be a directory (got '" + errorPath + "')");
+            }
+            if (!positiveOrNull(timeout)) {
+                problems.add("timeout: must be positive (got " + timeout + ")");
+            }
+            if (!positiveOrNull(proxyTimeout)) {
+                problems.add("proxyTimeout: must be positive (got " + proxyTimeout + ")");
+            }
+            customHeaders.forEach((name, value) -> {
+                if (name == null || name.isBlank() || value == null) {
+                    problems.add("customHeader: name and value required (got '" + name + "')");
+                }
+            });
+            sslContext = null;
+            if (tlsCertificateChain != null || tlsPrivateKey != null) {
+                if (tlsCertificateChain == null || tlsPrivateKey == null) {
+                    problems.add("tls: both a certificate chain and a private key are needed");
+                } else {
+                    try {
+                        sslContext = SslContextBuilder.forServer(tlsCertificateChain.toFile(), tlsPrivateKey.toFile(),
+                                tlsKeyPassword).build();
+                    } catch (Exception e) {
+                        problems.add("tls: cannot load " + tlsCertificateChain + " and " + tlsPrivateKey + ": " + e.getMessage());
+                    }
+                }
+            }
+            if (metrics == null) {
+                problems.add("metrics: must not be null");
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

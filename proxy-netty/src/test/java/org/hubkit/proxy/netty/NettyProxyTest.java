@@ -628,6 +628,51 @@ class NettyProxyTest {
     }
 
     @Test
+    void builderRejectsInvalidChpOptionsNamingEachField(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThatThrownBy(() -> NettyProxy.builder()
+                .errorTarget(URI.create("ftp://errors.example.org"))
+                .errorPath(dir.resolve("missing"))
+                .timeout(Duration.ZERO)
+                .proxyTimeout(Duration.ofSeconds(-1))
+                .tls(dir.resolve("cert.pem"), dir.resolve("key.pem"), null)
+                .build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("errorTarget: "))
+                        .anySatisfy(p -> assertThat(p).startsWith("errorPath: cannot be set with errorTarget"))
+                        .anySatisfy(p -> assertThat(p).startsWith("errorPath: must be a directory"))
+                        .anySatisfy(p -> assertThat(p).startsWith("timeout: "))
+                        .anySatisfy(p -> assertThat(p).startsWith("proxyTimeout: "))
+                        .anySatisfy(p -> assertThat(p).startsWith("tls: ")));
+    }
+
+    @Test
+    void toBuilderCopiesTheChpOptions(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        NettyProxy original = NettyProxy.builder().hostRouting(true).prependPath(false).includePrefix(false)
+                .xForward(false).changeOrigin(true).customHeader("X-A", "1").errorPath(dir)
+                .timeout(Duration.ofSeconds(1)).proxyTimeout(Duration.ofSeconds(2)).build();
+
+        NettyProxy copy = original.toBuilder().build();
+
+        assertThat(copy.hostRouting()).isTrue();
+        assertThat(copy.prependPath()).isFalse();
+        assertThat(copy.includePrefix()).isFalse();
+        assertThat(copy.xForward()).isFalse();
+        assertThat(copy.changeOrigin()).isTrue();
+        assertThat(copy.customHeaders()).containsEntry("X-A", "1");
+        assertThat(copy.errorPath()).contains(dir);
+        assertThat(copy.timeout()).contains(Duration.ofSeconds(1));
+        assertThat(copy.proxyTimeout()).contains(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void answersTheHealthCheckWithoutARoute() throws Exception {
+        HttpResponse<String> res = get("/_chp_healthz");
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("{\"status\":\"OK\"}");
+    }
+
+    @Test
     void worksOnTheNioTransportToo() throws Exception {
         NettyProxy nio = track(NettyProxy.builder().ip("127.0.0.1").port(0).nativeTransport(false).ioThreads(1).build());
         nio.start().toCompletableFuture().join();

@@ -39,13 +39,13 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketTest {
-    private EchoServer echo;
+    private WsEchoServer echo;
     private NettyProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
     void start() throws InterruptedException {
-        echo = new EchoServer();
+        echo = new WsEchoServer();
         proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
         proxy.start().toCompletableFuture().join();
         proxy.addRoute(Route.of("/user/alice", echo.uri(), Map.of())).toCompletableFuture().join();
@@ -141,55 +141,6 @@ class WebSocketTest {
             String m = queue.poll(10, TimeUnit.SECONDS);
             assertThat(m).as("a message within 10 s").isNotNull();
             return m;
-        }
-    }
-
-    /** A Netty WebSocket server that says "connected", then echoes text frames. */
-    private static final class EchoServer {
-        final CountDownLatch closed = new CountDownLatch(1);
-        volatile String handshakeUri;
-        volatile HttpHeaders handshakeHeaders;
-        private final EventLoopGroup group = new NioEventLoopGroup(1);
-        private final Channel server;
-
-        EchoServer() throws InterruptedException {
-            server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.closeFuture().addListener(f -> closed.countDown());
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                    new WebSocketServerProtocolHandler("/", null, true, 1 << 20, false, true),
-                                    new WebSocketFrameAggregator(1 << 20),
-                                    new SimpleChannelInboundHandler<TextWebSocketFrame>() {
-                                        @Override
-                                        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-                                                var hs = (WebSocketServerProtocolHandler.HandshakeComplete) evt;
-                                                handshakeUri = hs.requestUri();
-                                                handshakeHeaders = hs.requestHeaders();
-                                                ctx.writeAndFlush(new TextWebSocketFrame("connected"));
-                                            }
-                                            ctx.fireUserEventTriggered(evt);
-                                        }
-
-                                        @Override
-                                        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
-                                            ctx.writeAndFlush(new TextWebSocketFrame(frame.text()));
-                                        }
-                                    });
-                        }
-                    })
-                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        }
-
-        URI uri() {
-            return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort());
-        }
-
-        void close() {
-            server.close();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,10 +22,13 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +55,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     private enum BodyMode { WAIT_CONNECT, FORWARD, DISCARD }
 
+    private static final String HEALTH_CHECK = "/_chp_healthz";
+
     private final RouteTable routes;
     private final UpstreamConnector connector;
+    private final ProxySettings settings;
+    private final ErrorResponder errors;
     private final long keepAliveTimeoutMillis;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
@@ -64,16 +72,19 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean upstreamNeedsFlush;
     private ScheduledFuture<?> idleTimer;
 
-    ClientConnection(RouteTable routes, UpstreamConnector connector, long keepAliveTimeoutMillis) {
+    ClientConnection(RouteTable routes, UpstreamConnector connector, ProxySettings settings, ErrorResponder errors) {
         this.routes = routes;
         this.connector = connector;
-        this.keepAliveTimeoutMillis = keepAliveTimeoutMillis;
+        this.settings = settings;
+        this.errors = errors;
+        this.keepAliveTimeoutMillis = settings.keepAliveTimeoutMillis();
     }
 
     /** One request and its response. */
     private static final class Exchange {
         final String method;
         final String logPath;
+        final String originalUrl;
         final HttpVersion clientVersion;
         final boolean head;
         final boolean safe;
@@ -96,6 +107,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         Exchange(HttpRequest request, RequestTarget target) {
             this.method = request.method().name();
             this.logPath = target == null ? "-" : target.rawPath();
+            this.originalUrl = request.uri();
             this.clientVersion = request.protocolVersion();
             this.head = HttpMethod.HEAD.equals(request.method());
             this.safe = head || HttpMethod.GET.equals(request.method()) || HttpMethod.OPTIONS.equals(request.method());
@@ -149,6 +161,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         cancelIdleTimer();
         releasePending();
         closeUpstream();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            Exchange ex = exchange;
+            if (!done && ex != null && !ex.responseComplete) {
+                // as Node's socket timeout: the connection is dropped, no response
+                log.warn("{} {} -> client idle for {} ms during the request; closing", ex.method, ex.logPath,
+                        settings.timeoutMillis());
+                closeClient();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -257,17 +284,39 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         RequestTarget target = RequestTarget.parse(request.uri());
         Exchange ex = new Exchange(request, target);
         exchange = ex;
-        if (target == null) {
-            sendError(ex, HttpResponseStatus.BAD_REQUEST);
+        if (request.uri().equals(HEALTH_CHECK) && !ex.websocket) {
+            sendHealth(ex);
             return;
         }
-        RouteEntry route = routes.find(target.routingPath());
+        ProxyMetrics metrics = settings.metrics();
+        if (ex.websocket) {
+            metrics.requestWs();
+        } else {
+            metrics.requestWeb();
+        }
+        if (target == null) {
+            sendError(ex, HttpResponseStatus.BAD_REQUEST, "malformed request-target");
+            return;
+        }
+        ProxySettings.Forwarding fwd = settings.forwarding();
+        String key = target.routingPath();
+        if (fwd.hostRouting()) {
+            key = "/" + HeaderRewriter.hostWithoutPort(request.headers().get(HttpHeaderNames.HOST)) + key;
+        }
+        long findStart = System.nanoTime();
+        RouteEntry route = routes.find(key);
+        metrics.findTarget(System.nanoTime() - findStart);
         if (route == null) {
-            sendError(ex, HttpResponseStatus.NOT_FOUND);
+            sendError(ex, HttpResponseStatus.NOT_FOUND, "");
             return;
         }
         ex.route = route;
-        ex.outgoing = HeaderRewriter.toUpstream(request, target, route, clientIp(), ex.websocket);
+        if (route.unusable() != null) {
+            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "target " + route.unusable());
+            return;
+        }
+        ex.outgoing = HeaderRewriter.toUpstream(request, target, route, clientIp(), ex.websocket,
+                settings.sslContext() != null, fwd);
         if (upstream != null && upstream.isActive() && sameEndpoint(upstreamRoute, route)) {
             ex.reusedUpstream = true;
             sendHead(ex);
@@ -305,8 +354,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!future.isSuccess()) {
             upstream = null;
             upstreamRoute = null;
-            log.debug("Cannot connect to {}: {}", ex.route.target(), future.cause().toString());
-            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE);
+            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "connect " + future.cause().getMessage());
         } else {
             upstream.config().setAutoRead(ctx.channel().isWritable());
             sendHead(ex);
@@ -325,26 +373,59 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         upstreamNeedsFlush = true;
     }
 
-    /** Answers the exchange with an error page; the rest of its request body is discarded. */
-    private void sendError(Exchange ex, HttpResponseStatus status) {
+    /**
+     * Answers the exchange with an error page (fetched from the error target if configured,
+     * which completes later on this event loop); the rest of its request body is discarded.
+     */
+    private void sendError(Exchange ex, HttpResponseStatus status, String why) {
         if (ex.mode != BodyMode.DISCARD) {
             closeUpstream();
         }
         ex.mode = BodyMode.DISCARD;
         ex.responseStarted = true;
-        ex.responseComplete = true;
         ex.status = status.code();
-        if (ex.websocket) {
-            ex.keepAlive = false;
+        settings.metrics().requestProxy(status.code());
+        if (status.code() >= 500) {
+            log.error("{} {} {} {}", status.code(), ex.method, ex.logPath, why);
+        } else {
+            log.warn("{} {} {} {}", status.code(), ex.method, ex.logPath, why);
         }
+        if (ex.websocket) {
+            // a WebSocket client gets the bare status, and the connection ends
+            ex.keepAlive = false;
+            FullHttpResponse res = ErrorPage.response(status, Unpooled.EMPTY_BUFFER, null);
+            writeErrorResponse(ex, res);
+            return;
+        }
+        errors.respond(ctx.channel().eventLoop(), status, ex.originalUrl, res -> writeErrorResponse(ex, res));
+    }
+
+    private void writeErrorResponse(Exchange ex, FullHttpResponse res) {
+        if (done || exchange != ex) {
+            res.release();
+            return;
+        }
+        ex.responseComplete = true;
         logExchange(ex);
-        ctx.write(ErrorPage.of(status, ex.keepAlive, ex.clientVersion), ctx.voidPromise());
+        ctx.write(ErrorPage.withConnection(res, ex.keepAlive, ex.clientVersion), ctx.voidPromise());
         if (!ex.keepAlive) {
             closeClientAfterFlush();
             return;
         }
         ctx.flush();
         finishIfDone(ex);
+        drain();
+        maybeRead();
+    }
+
+    /** {@code GET /_chp_healthz}, answered by the proxy itself as configurable-http-proxy does. */
+    private void sendHealth(Exchange ex) {
+        ex.mode = BodyMode.DISCARD;
+        ex.responseStarted = true;
+        ex.status = 200;
+        FullHttpResponse res = ErrorPage.response(HttpResponseStatus.OK,
+                Unpooled.copiedBuffer("{\"status\":\"OK\"}", StandardCharsets.UTF_8), "application/json");
+        writeErrorResponse(ex, res);
     }
 
     private void finishIfDone(Exchange ex) {
@@ -427,6 +508,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         ex.responseStarted = true;
         ex.status = code;
+        settings.metrics().requestProxy(code);
         ex.upstreamKeepAlive = HttpUtil.isKeepAlive(res);
         HttpHeaders h = res.headers().copy();
         HeaderRewriter.removeHopByHop(h, false);
@@ -441,11 +523,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
-        if (!ex.keepAlive) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (ex.clientVersion.equals(HttpVersion.HTTP_1_0)) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
+        h.set(HttpHeaderNames.CONNECTION, ex.keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), h), ctx.voidPromise());
         return true;
     }
@@ -492,6 +570,26 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The target said nothing for the proxy timeout: 503 if nothing was answered yet. */
+    void onUpstreamIdle(Channel ch) {
+        Exchange ex = exchange;
+        if (ch != upstream) {
+            return;
+        }
+        if (done || ex == null || ex.mode != BodyMode.FORWARD || ex.responseComplete) {
+            closeUpstream(); // an idle kept-alive connection: the next request opens a new one
+            return;
+        }
+        if (ex.responseStarted || ex.informational) {
+            log.error("{} {} -> target {} idle for {} ms mid-response; closing", ex.method, ex.logPath,
+                    ex.route.target(), settings.proxyTimeoutMillis());
+            closeClient();
+            return;
+        }
+        closeUpstream();
+        sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "proxy timeout after " + settings.proxyTimeoutMillis() + " ms");
+    }
+
     void onUpstreamWritabilityChanged(Channel ch) {
         if (ch == upstream && ch.isWritable()) {
             maybeRead();
@@ -528,7 +626,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             closeClient();
             return;
         }
-        sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE);
+        sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "target " + ex.route.target() + " closed without answering");
         drain();
         maybeRead();
     }
@@ -547,6 +645,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         exchange = null;
         upstream = null;
         releasePending();
+        // WebSockets may idle as long as they like: the timeouts are for HTTP exchanges
+        if (up.pipeline().get(IdleStateHandler.class) != null) {
+            up.pipeline().remove(IdleStateHandler.class);
+        }
+        if (ctx.pipeline().get(IdleStateHandler.class) != null) {
+            ctx.pipeline().remove(IdleStateHandler.class);
+        }
         // handlers first, codecs second: bytes the decoders still hold go to the relays
         up.pipeline().replace(UpstreamHandler.class, "relay", new RelayHandler(client, null));
         up.pipeline().remove(HttpClientCodec.class);

@@ -22,20 +22,45 @@ final class ErrorPage {
      * @return a complete response with an HTML body
      */
     static FullHttpResponse of(HttpResponseStatus status, boolean keepAlive, HttpVersion clientVersion) {
-        String title = status.code() + " " + status.reasonPhrase();
+        return withConnection(html(status), keepAlive, clientVersion);
+    }
+
+    /**
+     * @param status the status
+     * @return the default page, as configurable-http-proxy's own {@code error/{code}.html}
+     *         titles them ({@code 404: Not Found})
+     */
+    static FullHttpResponse html(HttpResponseStatus status) {
+        String title = status.code() + ": " + status.reasonPhrase();
         String html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title
                 + "</title></head>\n<body><h1>" + title + "</h1><p>" + explanation(status.code())
-                + "</p></body></html>\n";
-        ByteBuf body = Unpooled.copiedBuffer(html, StandardCharsets.UTF_8);
+                + "</p><hr><p>hubkit-proxy</p></body></html>\n";
+        return response(status, Unpooled.copiedBuffer(html, StandardCharsets.UTF_8), "text/html; charset=utf-8");
+    }
+
+    /**
+     * @param status the status
+     * @param body the body, owned by the response
+     * @param contentType its content type, or {@code null}
+     * @return a response with Content-Length set
+     */
+    static FullHttpResponse response(HttpResponseStatus status, ByteBuf body, String contentType) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        res.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        if (!keepAlive) {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        if (contentType != null) {
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        return res;
+    }
+
+    /**
+     * @param res a response
+     * @param keepAlive whether the connection stays open afterwards
+     * @param clientVersion the client's HTTP version
+     * @return the response, with its Connection header set accordingly
+     */
+    static FullHttpResponse withConnection(FullHttpResponse res, boolean keepAlive, HttpVersion clientVersion) {
+        res.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         return res;
     }
 

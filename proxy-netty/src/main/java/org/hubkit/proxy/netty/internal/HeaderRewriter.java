@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Rewrites message heads between client and upstream the way configurable-http-proxy's
- * defaults do (prependPath and includePrefix on, xfwd on, origin kept): hop-by-hop headers
- * dropped, {@code X-Forwarded-*} appended, the target path put in front of the request path.
+ * Rewrites message heads between client and upstream the way configurable-http-proxy does with
+ * its options (prependPath, includePrefix, xfwd, changeOrigin, custom headers): hop-by-hop
+ * headers dropped, {@code X-Forwarded-*} appended, the target path put in front of the request
+ * path.
  */
 final class HeaderRewriter {
     private static final String X_FORWARDED_FOR = "x-forwarded-for";
@@ -40,27 +41,106 @@ final class HeaderRewriter {
      * @param route the route it matched
      * @param clientIp the address of the client
      * @param websocket whether the request is a WebSocket upgrade
+     * @param secure whether the client connection is TLS
+     * @param fwd the forwarding options
      * @return the request head to send upstream, always HTTP/1.1 and keep-alive
      */
     static HttpRequest toUpstream(HttpRequest request, RequestTarget target, RouteEntry route,
-            String clientIp, boolean websocket) {
+            String clientIp, boolean websocket, boolean secure, ProxySettings.Forwarding fwd) {
         HttpHeaders h = request.headers().copy();
         removeHopByHop(h, websocket);
         if (websocket) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         String host = h.get(HttpHeaderNames.HOST);
-        if (host == null) {
-            h.set(HttpHeaderNames.HOST, route.target().getRawAuthority());
+        if (fwd.xForward()) {
+            append(h, X_FORWARDED_FOR, clientIp);
+            append(h, X_FORWARDED_PORT, portOf(host, secure));
+            append(h, X_FORWARDED_PROTO, websocket ? (secure ? "wss" : "ws") : (secure ? "https" : "http"));
+            if (!websocket && host != null && !h.contains(X_FORWARDED_HOST)) {
+                h.set(X_FORWARDED_HOST, host);
+            }
         }
-        append(h, X_FORWARDED_FOR, clientIp);
-        append(h, X_FORWARDED_PORT, portOf(host));
-        append(h, X_FORWARDED_PROTO, websocket ? "ws" : "http");
-        if (!websocket && host != null && !h.contains(X_FORWARDED_HOST)) {
-            h.set(X_FORWARDED_HOST, host);
+        if (host == null || fwd.changeOrigin()) {
+            h.set(HttpHeaderNames.HOST, route.authority());
         }
-        String uri = route.pathPrefix() + target.originForm();
+        fwd.customHeaders().forEach(h::set);
+        String uri = upstreamUri(target, route, fwd);
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, h);
+    }
+
+    /**
+     * The path and query sent to the target, as http-proxy builds it: the target's path (with
+     * prependPath) joined to the request's path and query (without the route's prefix when
+     * includePrefix is off), queries merged with {@code &}.
+     */
+    static String upstreamUri(RequestTarget target, RouteEntry route, ProxySettings.Forwarding fwd) {
+        String rest = target.originForm();
+        if (!fwd.includePrefix()) {
+            int segments = segmentCount(route.spec()) - (fwd.hostRouting() ? 1 : 0);
+            rest = stripSegments(rest, segments);
+        }
+        String base = "/";
+        if (fwd.prependPath()) {
+            base = route.targetPath() + (route.targetQuery() == null ? "" : "?" + route.targetQuery());
+        }
+        return urlJoin(base, rest);
+    }
+
+    private static int segmentCount(String spec) {
+        if (spec.equals("/")) {
+            return 0;
+        }
+        int n = 0;
+        for (int i = 0; i < spec.length(); i++) {
+            if (spec.charAt(i) == '/') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Cuts the first {@code n} path segments of an origin-form target, keeping its query. */
+    static String stripSegments(String originForm, int n) {
+        int q = originForm.indexOf('?');
+        int pathEnd = q < 0 ? originForm.length() : q;
+        int pos = 0;
+        for (int i = 0; i < n && pos < pathEnd; i++) {
+            int next = originForm.indexOf('/', pos + 1);
+            pos = next < 0 || next > pathEnd ? pathEnd : next;
+        }
+        return originForm.substring(pos);
+    }
+
+    /** Joins paths without doubling or dropping the slash between them; queries are merged. */
+    static String urlJoin(String a, String b) {
+        StringBuilder path = new StringBuilder();
+        StringBuilder query = new StringBuilder();
+        for (String part : new String[] {a, b}) {
+            int q = part.indexOf('?');
+            String p = q < 0 ? part : part.substring(0, q);
+            if (q >= 0 && q < part.length() - 1) {
+                if (query.length() > 0) {
+                    query.append('&');
+                }
+                query.append(part, q + 1, part.length());
+            }
+            if (p.isEmpty()) {
+                continue;
+            }
+            boolean endsWithSlash = path.length() > 0 && path.charAt(path.length() - 1) == '/';
+            if (endsWithSlash && p.startsWith("/")) {
+                path.append(p, 1, p.length());
+            } else if (!endsWithSlash && !p.startsWith("/")) {
+                path.append('/').append(p);
+            } else {
+                path.append(p);
+            }
+        }
+        if (path.length() == 0) {
+            path.append('/');
+        }
+        return query.length() == 0 ? path.toString() : path + "?" + query;
     }
 
     /**
@@ -103,7 +183,7 @@ final class HeaderRewriter {
     }
 
     /** The port the client addressed, from Host, as http-proxy reports it. */
-    static String portOf(String host) {
+    static String portOf(String host, boolean secure) {
         if (host != null) {
             int colon = host.lastIndexOf(':');
             int bracket = host.lastIndexOf(']');
@@ -114,6 +194,19 @@ final class HeaderRewriter {
                 }
             }
         }
-        return "80";
+        return secure ? "443" : "80";
+    }
+
+    /**
+     * @param host a Host header value, or {@code null}
+     * @return the host name without port (IPv6 brackets kept), or {@code ""}
+     */
+    static String hostWithoutPort(String host) {
+        if (host == null) {
+            return "";
+        }
+        int colon = host.lastIndexOf(':');
+        int bracket = host.lastIndexOf(']');
+        return colon > bracket ? host.substring(0, colon) : host;
     }
 }

@@ -9,6 +9,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -59,7 +60,10 @@ public final class ProxyServer {
         acceptGroup = transport.newGroup(1, new DefaultThreadFactory("hubkit-proxy-accept", true));
         ioGroup = transport.newGroup(settings.ioThreads(), new DefaultThreadFactory("hubkit-proxy-io", true));
         channels = new DefaultChannelGroup("hubkit-proxy", GlobalEventExecutor.INSTANCE);
-        UpstreamConnector connector = new UpstreamConnector(transport, channels, settings.connectTimeoutMillis());
+        UpstreamConnector connector = new UpstreamConnector(transport, channels, settings.connectTimeoutMillis(),
+                settings.proxyTimeoutMillis());
+        ErrorResponder errors = new ErrorResponder(settings.errorTarget(), settings.errorPath(), transport, channels,
+                settings.connectTimeoutMillis());
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
                 .channel(transport.serverChannelClass())
@@ -72,10 +76,16 @@ public final class ProxyServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (settings.sslContext() != null) {
+                            ch.pipeline().addLast(settings.sslContext().newHandler(ch.alloc()));
+                        }
+                        if (settings.timeoutMillis() > 0) {
+                            ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.timeoutMillis(), TimeUnit.MILLISECONDS));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(
                                 UpstreamConnector.MAX_INITIAL_LINE, UpstreamConnector.MAX_HEADER_SIZE,
                                 UpstreamConnector.MAX_CHUNK_SIZE));
-                        ch.pipeline().addLast(new ClientConnection(routes, connector, settings.keepAliveTimeoutMillis()));
+                        ch.pipeline().addLast(new ClientConnection(routes, connector, settings, errors));
                     }
                 });
         String ip = settings.ip();
@@ -93,7 +103,8 @@ public final class ProxyServer {
             throw new HubException("Cannot listen on " + describe(bindAddress) + ": " + e.getMessage(), e);
         }
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("Proxy listening on {} ({})", describe(bound), transport.name());
+        log.info("Proxy listening on {}://{} ({})", settings.sslContext() != null ? "https" : "http", describe(bound),
+                transport.name());
         return bound;
     }
 

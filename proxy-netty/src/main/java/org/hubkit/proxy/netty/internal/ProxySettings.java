@@ -1,5 +1,10 @@
 package org.hubkit.proxy.netty.internal;
 
+import io.netty.handler.ssl.SslContext;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
 /**
  * What {@link ProxyServer} needs from the proxy's configuration, already validated.
  *
@@ -9,7 +14,37 @@ package org.hubkit.proxy.netty.internal;
  * @param preferNative whether to use epoll where available
  * @param connectTimeoutMillis how long to wait for a target to accept a connection
  * @param keepAliveTimeoutMillis how long a client connection may sit idle between requests
+ * @param forwarding how requests are rewritten on their way to a target
+ * @param errorTarget where error pages are fetched from ({@code {errorTarget}/{code}?url=...}), or {@code null}
+ * @param errorPath a directory with {@code {code}.html} and {@code error.html}, or {@code null}
+ * @param timeoutMillis how long a client connection may sit idle during a request; 0 for no limit
+ * @param proxyTimeoutMillis how long a target connection may sit idle during a request; 0 for no limit
+ * @param sslContext TLS for the listening socket, or {@code null} for plain HTTP
+ * @param metrics what the proxy counts
  */
 public record ProxySettings(String ip, int port, int ioThreads, boolean preferNative,
-        int connectTimeoutMillis, long keepAliveTimeoutMillis) {
+        int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
+        URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
+        SslContext sslContext, ProxyMetrics metrics) {
+
+    /**
+     * How a request is rewritten for its target, with configurable-http-proxy's names.
+     *
+     * @param hostRouting route on {@code /host/path} instead of {@code /path}
+     * @param prependPath put the target's path in front of the forwarded path
+     * @param includePrefix keep the route's prefix in the forwarded path
+     * @param xForward add {@code X-Forwarded-*} headers
+     * @param changeOrigin send the target's host and port as {@code Host}
+     * @param customHeaders headers set on every forwarded request
+     */
+    public record Forwarding(boolean hostRouting, boolean prependPath, boolean includePrefix,
+            boolean xForward, boolean changeOrigin, Map<String, String> customHeaders) {
+        /** configurable-http-proxy's defaults. */
+        public static final Forwarding DEFAULT = new Forwarding(false, true, true, true, false, Map.of());
+
+        /** Copies the headers. */
+        public Forwarding {
+            customHeaders = Map.copyOf(customHeaders);
+        }
+    }
 }

@@ -1,36 +1,98 @@
 package org.hubkit.proxy.netty.internal;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.hubkit.api.Route;
 
 /**
- * One route as the proxy uses it: the target split into what a connection needs, and the time
- * of the last traffic. Immutable except for {@link #touch()}, which any event loop may call.
+ * One route as the proxy uses it: the data as configurable-http-proxy stores it (the JSON
+ * object posted to its API, {@code target} included), the target split into what a connection
+ * needs, and the time of the last traffic. Immutable except for {@link #touch()}, which any
+ * event loop may call.
+ *
+ * <p>A target the proxy cannot forward to (not {@code http://}, no host, not a URI) is kept as
+ * given, as configurable-http-proxy keeps it; requests routed to it get a 503.
  */
 public final class RouteEntry {
+    /** {@code last_activity} as JavaScript's {@code Date.toJSON()} writes it. */
+    private static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
     private final String spec;
-    private final URI target;
+    private final String target;
     private final Map<String, Object> data;
+    private final String unusable;
     private final String host;
     private final int port;
-    private final String pathPrefix;
+    private final String authority;
+    private final String targetPath;
+    private final String targetQuery;
     private volatile long lastActivityMillis;
 
-    RouteEntry(Route route, long lastActivityMillis) {
-        this.spec = route.routespec();
-        this.target = route.target();
-        this.data = route.data();
-        this.host = hostOf(target);
-        this.port = target.getPort() == -1 ? 80 : target.getPort();
-        String path = target.getRawPath() == null ? "" : target.getRawPath();
-        while (path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
-        this.pathPrefix = path;
+    private RouteEntry(String spec, String target, Map<String, Object> data, long lastActivityMillis) {
+        this.spec = spec;
+        this.target = target;
+        this.data = Collections.unmodifiableMap(data);
         this.lastActivityMillis = lastActivityMillis;
+        URI uri = null;
+        String problem;
+        try {
+            uri = new URI(target);
+            problem = checkTarget(uri);
+        } catch (URISyntaxException e) {
+            problem = "is not a URI (got '" + target + "')";
+        }
+        this.unusable = problem;
+        if (problem == null) {
+            this.host = hostOf(uri);
+            this.port = uri.getPort() == -1 ? 80 : uri.getPort();
+            this.authority = uri.getRawUserInfo() == null ? uri.getRawAuthority()
+                    : uri.getRawAuthority().substring(uri.getRawUserInfo().length() + 1);
+            this.targetPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+            this.targetQuery = uri.getRawQuery();
+        } else {
+            this.host = null;
+            this.port = -1;
+            this.authority = null;
+            this.targetPath = "";
+            this.targetQuery = null;
+        }
+    }
+
+    /**
+     * @param route a route from the {@link org.hubkit.api.Proxy} SPI, with a normalised spec
+     * @param lastActivityMillis its activity
+     * @return the entry; its data is {@code target} followed by the route's data
+     */
+    static RouteEntry fromRoute(Route route, long lastActivityMillis) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("target", route.target().toString());
+        route.data().forEach((k, v) -> {
+            if (!k.equals("target") && !k.equals("last_activity")) {
+                data.put(k, v);
+            }
+        });
+        return new RouteEntry(route.routespec(), route.target().toString(), data, lastActivityMillis);
+    }
+
+    /**
+     * @param spec a normalised routespec
+     * @param body the JSON object posted to the API, as maps, lists and scalars; its
+     *        {@code target} must be a string
+     * @param lastActivityMillis its activity
+     * @return the entry, storing the body as given except for {@code last_activity}
+     */
+    public static RouteEntry fromChp(String spec, Map<String, Object> body, long lastActivityMillis) {
+        Map<String, Object> data = new LinkedHashMap<>(body);
+        data.remove("last_activity");
+        return new RouteEntry(spec, (String) body.get("target"), data, lastActivityMillis);
     }
 
     /**
@@ -48,8 +110,8 @@ public final class RouteEntry {
         if (target.getHost() == null) {
             return "must name a host (got '" + target + "')";
         }
-        if (target.getRawQuery() != null || target.getRawFragment() != null) {
-            return "must not have a query or fragment (got '" + target + "')";
+        if (target.getRawFragment() != null) {
+            return "must not have a fragment (got '" + target + "')";
         }
         return null;
     }
@@ -77,8 +139,13 @@ public final class RouteEntry {
     }
 
     /** @return the target as given */
-    public URI target() {
+    public String target() {
         return target;
+    }
+
+    /** @return why requests cannot be forwarded to the target, or {@code null} if they can */
+    public String unusable() {
+        return unusable;
     }
 
     /** @return the host to connect to, without IPv6 brackets */
@@ -91,13 +158,55 @@ public final class RouteEntry {
         return port;
     }
 
-    /** @return the target's path without a trailing slash, prepended to forwarded paths */
-    public String pathPrefix() {
-        return pathPrefix;
+    /** @return host and port as a Host header names the target (for change-origin) */
+    public String authority() {
+        return authority;
     }
 
-    /** @return the route as the SPI returns it */
+    /** @return the target's raw path, possibly empty */
+    public String targetPath() {
+        return targetPath;
+    }
+
+    /** @return the target's raw query, or {@code null} */
+    public String targetQuery() {
+        return targetQuery;
+    }
+
+    /** @return when the route last carried traffic, epoch milliseconds */
+    public long lastActivityMillis() {
+        return lastActivityMillis;
+    }
+
+    /** @return the stored data, {@code target} included, without {@code last_activity} */
+    public Map<String, Object> data() {
+        return data;
+    }
+
+    /** @return the route as the CHP API returns it: its data plus {@code last_activity} */
+    public Map<String, Object> toChpJson() {
+        Map<String, Object> out = new LinkedHashMap<>(data);
+        out.put("last_activity", ISO_MILLIS.format(Instant.ofEpochMilli(lastActivityMillis)));
+        return out;
+    }
+
+    /**
+     * @return the route as the SPI returns it (data without {@code target} and without null
+     *         values), or {@code null} if its target is not a URI
+     */
     public Route toRoute() {
-        return new Route(spec, target, data, Instant.ofEpochMilli(lastActivityMillis));
+        URI uri;
+        try {
+            uri = new URI(target);
+        } catch (URISyntaxException | NullPointerException e) {
+            return null;
+        }
+        Map<String, Object> spiData = new LinkedHashMap<>();
+        data.forEach((k, v) -> {
+            if (!k.equals("target") && v != null) {
+                spiData.put(k, v);
+            }
+        });
+        return new Route(spec, uri, spiData, Instant.ofEpochMilli(lastActivityMillis));
     }
 }

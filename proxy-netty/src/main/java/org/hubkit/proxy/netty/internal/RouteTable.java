@@ -28,15 +28,56 @@ public final class RouteTable {
         long activity = route.lastActivity() != null
                 ? route.lastActivity().toEpochMilli()
                 : System.currentTimeMillis();
-        RouteEntry entry = new RouteEntry(route, activity);
+        return put(RouteEntry.fromRoute(route, activity));
+    }
+
+    /**
+     * Adds or replaces a route.
+     *
+     * @param entry the route, with a normalised spec
+     * @return the entry
+     */
+    public RouteEntry put(RouteEntry entry) {
         synchronized (writeLock) {
             Node node = root;
-            for (String segment : specSegments(route.routespec())) {
+            for (String segment : specSegments(entry.spec())) {
                 node = node.children.computeIfAbsent(segment, s -> new Node());
             }
             node.entry = entry;
         }
         return entry;
+    }
+
+    /**
+     * @param spec a normalised routespec
+     * @return the route stored under exactly that spec, or {@code null}
+     */
+    public RouteEntry get(String spec) {
+        Node node = root;
+        for (String segment : specSegments(spec)) {
+            node = node.children.get(segment);
+            if (node == null) {
+                return null;
+            }
+        }
+        return node.entry;
+    }
+
+    /** @return every route in spec order */
+    public List<RouteEntry> entries() {
+        Map<String, RouteEntry> out = new TreeMap<>();
+        collectEntries(root, out);
+        return List.copyOf(out.values());
+    }
+
+    private static void collectEntries(Node node, Map<String, RouteEntry> out) {
+        RouteEntry entry = node.entry;
+        if (entry != null) {
+            out.put(entry.spec(), entry);
+        }
+        for (Node child : node.children.values()) {
+            collectEntries(child, out);
+        }
     }
 
     /**
@@ -102,21 +143,19 @@ public final class RouteTable {
         return best;
     }
 
-    /** @return every route, keyed by spec, in spec order */
+    /**
+     * @return every route, keyed by spec, in spec order; routes added through the CHP API whose
+     *         target is not a URI are left out, as a {@link Route} cannot hold them
+     */
     public Map<String, Route> snapshot() {
         Map<String, Route> out = new TreeMap<>();
-        collect(root, out);
+        for (RouteEntry entry : entries()) {
+            Route route = entry.toRoute();
+            if (route != null) {
+                out.put(entry.spec(), route);
+            }
+        }
         return Collections.unmodifiableMap(out);
-    }
-
-    private static void collect(Node node, Map<String, Route> out) {
-        RouteEntry entry = node.entry;
-        if (entry != null) {
-            out.put(entry.spec(), entry.toRoute());
-        }
-        for (Node child : node.children.values()) {
-            collect(child, out);
-        }
     }
 
     private static List<String> specSegments(String spec) {

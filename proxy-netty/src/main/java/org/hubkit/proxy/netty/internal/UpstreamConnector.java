@@ -8,6 +8,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Opens connections to route targets. Each connection is registered on the event loop of the
@@ -21,11 +23,17 @@ final class UpstreamConnector {
     private final Transport transport;
     private final ChannelGroup channels;
     private final int connectTimeoutMillis;
+    private final long idleTimeoutMillis;
 
-    UpstreamConnector(Transport transport, ChannelGroup channels, int connectTimeoutMillis) {
+    /**
+     * @param idleTimeoutMillis after how long without traffic an upstream connection tells its
+     *        owner ({@code --proxy-timeout}); 0 for never
+     */
+    UpstreamConnector(Transport transport, ChannelGroup channels, int connectTimeoutMillis, long idleTimeoutMillis) {
         this.transport = transport;
         this.channels = channels;
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.idleTimeoutMillis = idleTimeoutMillis;
     }
 
     /**
@@ -45,6 +53,9 @@ final class UpstreamConnector {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (idleTimeoutMillis > 0) {
+                            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
                         ch.pipeline().addLast(new UpstreamHandler(owner));
                     }

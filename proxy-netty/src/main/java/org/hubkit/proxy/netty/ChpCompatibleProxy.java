@@ -1,0 +1,335 @@
+package org.hubkit.proxy.netty;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.hubkit.api.ConfigException;
+import org.hubkit.api.HubException;
+import org.hubkit.proxy.netty.internal.ChpApiServer;
+import org.hubkit.proxy.netty.internal.HttpsRedirect;
+import org.hubkit.proxy.netty.internal.ProxyMetrics;
+import org.hubkit.proxy.netty.internal.RouteEntry;
+import org.hubkit.proxy.netty.internal.ServiceListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link NettyProxy} with configurable-http-proxy's REST API beside it, so that anything that
+ * drives CHP over HTTP (JupyterHub's {@code ConfigurableHTTPProxy}, scripts) can drive it:
+ * {@code GET /api/routes[?inactive_since=]}, {@code GET|POST|DELETE /api/routes/{path}}, with
+ * {@code Authorization: token <authToken>}. Optionally a Prometheus {@code /metrics} listener
+ * with CHP's counters (needs {@code micrometer-registry-prometheus} on the class path) and a
+ * plain-HTTP listener that redirects to HTTPS. This is what {@link ProxyMain} runs.
+ *
+ * <p>Routes posted to the API are stored as given (the whole JSON body, {@code target}
+ * included) and returned with {@code last_activity}; the proxy's {@link NettyProxy#routes()}
+ * shows them too, and routes added through {@link NettyProxy#addRoute} show in the API.
+ *
+ * <pre>{@code
+ * ChpCompatibleProxy chp = ChpCompatibleProxy.builder()
+ *         .proxy(NettyProxy.builder().ip("127.0.0.1").port(8000))
+ *         .authToken(System.getenv("CONFIGPROXY_AUTH_TOKEN"))
+ *         .build();
+ * chp.start();
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #start()} and {@link #close()} block until done.
+ *
+ * @since 0.1
+ */
+public final class ChpCompatibleProxy implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChpCompatibleProxy.class);
+
+    private final NettyProxy proxy;
+    private final String defaultTarget;
+    private final String apiIp;
+    private final int apiPort;
+    private final String authToken;
+    private final String metricsIp;
+    private final int metricsPort;
+    private final int redirectPort;
+    private final int redirectTo;
+    private final ProxyMetrics metrics;
+    private final List<ServiceListener> listeners = new ArrayList<>();
+    private EventLoopGroup serviceGroup;
+    private ServiceListener api;
+    private ServiceListener metricsListener;
+    private ServiceListener redirect;
+    private boolean started;
+    private boolean closed;
+
+    private ChpCompatibleProxy(Builder b, NettyProxy proxy, ProxyMetrics metrics) {
+        this.proxy = proxy;
+        this.defaultTarget = b.defaultTarget;
+        this.apiIp = b.apiIp;
+        this.apiPort = b.apiPort;
+        this.authToken = b.authToken;
+        this.metricsIp = b.metricsIp;
+        this.metricsPort = b.metricsPort;
+        this.redirectPort = b.redirectPort;
+        this.redirectTo = b.redirectTo;
+        this.metrics = metrics;
+    }
+
+    /** @return a builder: API on localhost at the proxy's port + 1, no token, no metrics */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the proxy, then the API (and metrics and redirect listeners), then adds the default
+     * target's route, logging {@code Route added / -> target} as configurable-http-proxy does.
+     *
+     * @return this
+     * @throws HubException if an address cannot be bound; whatever was started is closed again
+     * @throws IllegalStateException if started before or closed
+     */
+    public synchronized ChpCompatibleProxy start() {
+        if (closed || started) {
+            throw new IllegalStateException(closed ? "closed" : "already started");
+        }
+        started = true;
+        try {
+            proxy.start().toCompletableFuture().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            close();
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
+        }
+        try {
+            serviceGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("hubkit-proxy-api", true));
+            int port = apiPort >= 0 ? apiPort : (proxy.port() == 0 ? 0 : proxy.port() + 1);
+            ChpApiServer handler = new ChpApiServer(proxy.routeTable(), authToken, proxy.hostRouting(), metrics);
+            api = listen(apiIp, port, handler, "proxy API");
+            if (metricsPort >= 0) {
+                metricsListener = listen(metricsIp, metricsPort, (io.netty.channel.ChannelHandler) metrics, "metrics");
+            }
+            if (redirectPort >= 0) {
+                int to = redirectTo > 0 ? redirectTo : proxy.port();
+                redirect = listen(proxy.ip(), redirectPort, new HttpsRedirect(to), "HTTPS redirect");
+                log.info("Added HTTP to HTTPS redirection from {} to {}", redirect.port(), to);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        if (authToken == null || authToken.isEmpty()) {
+            log.warn("REST API is not authenticated.");
+        }
+        log.info("Proxying {}://{}:{} to {}", proxy.tls() ? "https" : "http", proxy.ip().isEmpty() ? "*" : proxy.ip(),
+                proxy.port(), defaultTarget == null ? "(no default)" : defaultTarget);
+        log.info("Proxy API at http://{}:{}/api/routes", apiIp.isEmpty() ? "*" : apiIp, api.port());
+        if (metricsListener != null) {
+            log.info("Serve metrics at http://{}:{}/metrics", metricsIp.isEmpty() ? "*" : metricsIp, metricsListener.port());
+        }
+        if (defaultTarget != null) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("target", defaultTarget);
+            log.info("Adding route / -> {}", defaultTarget);
+            proxy.routeTable().put(RouteEntry.fromChp("/", data, System.currentTimeMillis()));
+            log.info("Route added / -> {}", defaultTarget);
+        }
+        return this;
+    }
+
+    private ServiceListener listen(String ip, int port, io.netty.channel.ChannelHandler handler, String what) {
+        ServiceListener l = ServiceListener.bind(serviceGroup, ip, port, handler, what);
+        listeners.add(l);
+        return l;
+    }
+
+    /** @return the proxy; use it for its port, or to add routes without the API */
+    public NettyProxy proxy() {
+        return proxy;
+    }
+
+    /** @return the API's port once started, else the configured one (-1: the proxy's port + 1) */
+    public synchronized int apiPort() {
+        return api != null ? api.port() : apiPort;
+    }
+
+    /** @return the metrics port once started, -1 if there is no metrics listener */
+    public synchronized int metricsPort() {
+        return metricsListener != null ? metricsListener.port() : metricsPort;
+    }
+
+    /** @return the redirect port once started, -1 if there is no redirect listener */
+    public synchronized int redirectPort() {
+        return redirect != null ? redirect.port() : redirectPort;
+    }
+
+    /** Stops every listener and the proxy. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ServiceListener l : listeners) {
+            l.close();
+        }
+        if (serviceGroup != null) {
+            serviceGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        proxy.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ChpCompatibleProxy[" + proxy + ", api " + apiIp + ":" + apiPort() + "]";
+    }
+
+    /**
+     * Configures a {@link ChpCompatibleProxy}; {@link #build()} reports every problem at once.
+     * Not thread-safe.
+     *
+     * @since 0.1
+     */
+    public static final class Builder {
+        private NettyProxy.Builder proxy = NettyProxy.builder();
+        private String defaultTarget;
+        private String apiIp = "localhost";
+        private int apiPort = -1;
+        private String authToken;
+        private String metricsIp = "";
+        private int metricsPort = -1;
+        private int redirectPort = -1;
+        private int redirectTo = -1;
+
+        private Builder() {
+        }
+
+        /**
+         * @param proxy the proxy's configuration (listener, forwarding options, error pages, TLS)
+         * @return this builder
+         */
+        public Builder proxy(NettyProxy.Builder proxy) {
+            this.proxy = proxy;
+            return this;
+        }
+
+        /**
+         * @param defaultTarget if not {@code null}, the {@code /} route's target, stored as
+         *        given and added once listening, as {@code --default-target}
+         * @return this builder
+         */
+        public Builder defaultTarget(String defaultTarget) {
+            this.defaultTarget = defaultTarget;
+            return this;
+        }
+
+        /**
+         * @param apiIp the API's address, as {@code --api-ip}; default {@code localhost}, empty
+         *        for every interface
+         * @return this builder
+         */
+        public Builder apiIp(String apiIp) {
+            this.apiIp = apiIp;
+            return this;
+        }
+
+        /**
+         * @param apiPort the API's port, as {@code --api-port}; default -1: the proxy's port + 1
+         *        (or any free port when the proxy's is 0); 0 for any free port
+         * @return this builder
+         */
+        public Builder apiPort(int apiPort) {
+            this.apiPort = apiPort;
+            return this;
+        }
+
+        /**
+         * @param authToken the token API clients must send as {@code Authorization: token ...},
+         *        as {@code CONFIGPROXY_AUTH_TOKEN}; {@code null} or empty leaves the API open
+         *        (a warning is logged)
+         * @return this builder
+         */
+        public Builder authToken(String authToken) {
+            this.authToken = authToken;
+            return this;
+        }
+
+        /**
+         * Serves Prometheus metrics at {@code /metrics}, as {@code --metrics-ip/--metrics-port}.
+         *
+         * @param ip the address; empty for every interface
+         * @param port the port; 0 for any free one
+         * @return this builder
+         */
+        public Builder metrics(String ip, int port) {
+            this.metricsIp = ip;
+            this.metricsPort = port;
+            return this;
+        }
+
+        /**
+         * Listens for plain HTTP and redirects it to the HTTPS proxy, as {@code --redirect-port}
+         * and {@code --redirect-to}. Needs {@link NettyProxy.Builder#tls}.
+         *
+         * @param port the plain-HTTP port; 0 for any free one
+         * @param to the HTTPS port in the Location; -1 for the proxy's port
+         * @return this builder
+         */
+        public Builder redirect(int port, int to) {
+            this.redirectPort = port;
+            this.redirectTo = to;
+            return this;
+        }
+
+        /**
+         * @return the proxy, not yet listening
+         * @throws ConfigException listing every invalid field of this builder and the proxy's
+         */
+        public ChpCompatibleProxy build() {
+            List<String> problems = new ArrayList<>();
+            NettyProxy built = null;
+            ProxyMetrics metrics = ProxyMetrics.NONE;
+            if (metricsPort >= 0) {
+                try {
+                    metrics = new org.hubkit.proxy.netty.internal.PrometheusMetrics();
+                } catch (LinkageError e) {
+                    problems.add("metrics: needs io.micrometer:micrometer-registry-prometheus on the class path ("
+                            + e + ")");
+                }
+            }
+            if (proxy == null) {
+                problems.add("proxy: must not be null");
+            } else {
+                try {
+                    built = proxy.metrics(metrics).build();
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                }
+            }
+            if (apiIp == null) {
+                problems.add("apiIp: must not be null (use \"\" for every interface)");
+            }
+            if (apiPort < -1 || apiPort > 65535) {
+                problems.add("apiPort: must be between 0 and 65535, or -1 (got " + apiPort + ")");
+            }
+            if (metricsIp == null) {
+                problems.add("metricsIp: must not be null (use \"\" for every interface)");
+            }
+            if (metricsPort < -1 || metricsPort > 65535) {
+                problems.add("metricsPort: must be between 0 and 65535, or -1 (got " + metricsPort + ")");
+            }
+            if (redirectPort < -1 || redirectPort > 65535) {
+                problems.add("redirectPort: must be between 0 and 65535, or -1 (got " + redirectPort + ")");
+            }
+            if (redirectPort >= 0 && built != null && !built.tls()) {
+                problems.add("redirectPort: HTTPS redirection needs TLS certificates (proxy tls)");
+            }
+            if (defaultTarget != null && defaultTarget.isBlank()) {
+                problems.add("defaultTarget: must not be blank");
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new ChpCompatibleProxy(this, built, metrics);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package org.hubkit.proxy.netty;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * configurable-http-proxy's command line, parsed into a {@link ChpCompatibleProxy.Builder}.
+ * Flags take their value as the next argument or after {@code =}. Flags CHP has that this proxy
+ * does not implement are refused by name, as are unknown ones. Not API: {@link ProxyMain} uses it.
+ */
+final class CommandLine {
+    static final String USAGE = String.join("\n",
+            "Usage: hubkit-proxy [options]",
+            "",
+            "A drop-in for configurable-http-proxy (its flags, REST API and logs), on Netty.",
+            "",
+            "Options:",
+            "  --ip <ip-address>              Public-facing IP of the proxy (default: all interfaces)",
+            "  --port <n>                     Public-facing port of the proxy (default: 8000)",
+            "  --ssl-key <keyfile>            SSL key to use (PEM, PKCS#8), if any",
+            "  --ssl-cert <certfile>          SSL certificate to use (PEM), if any",
+            "  --api-ip <ip>                  Inward-facing IP for API requests (default: localhost)",
+            "  --api-port <n>                 Inward-facing port for API requests (default: --port + 1)",
+            "  --default-target <host>        Default proxy target (proto://host[:port])",
+            "  --error-target <host>          Alternate server for handling proxy errors (proto://host[:port])",
+            "  --error-path <path>            Directory with {code}.html / error.html error pages",
+            "  --redirect-port <port>         Redirect HTTP requests on this port to the server on HTTPS",
+            "  --redirect-to <port>           Redirect HTTP requests from --redirect-port to this port",
+            "  --pid-file <pid-file>          Write our PID to a file",
+            "  --no-x-forward                 Don't add 'X-forward-' headers to proxied requests",
+            "  --no-prepend-path              Avoid prepending target paths to proxied requests",
+            "  --no-include-prefix            Don't include the routing prefix in proxied requests",
+            "  --change-origin                Changes the origin of the host header to the target URL",
+            "  --custom-header <header>       Custom header to add to proxied requests (k:v, repeatable)",
+            "  --host-routing                 Use host routing (host as first level of path)",
+            "  --metrics-ip <ip>              IP for metrics server (default: all interfaces)",
+            "  --metrics-port <n>             Port of metrics server. Defaults to no metrics server",
+            "  --log-level <loglevel>         Log level (debug, info, warn, error) (default: info)",
+            "  --timeout <n>                  Timeout (in millis) when proxy drops connection for a request",
+            "  --proxy-timeout <n>            Timeout (in millis) when proxy receives no response from target",
+            "  --keep-alive-timeout <n>       Timeout (in millis) for Keep-Alive connections (default: 5000)",
+            "  -V, --version                  Output the version number",
+            "  -h, --help                     Display help",
+            "",
+            "Environment: CONFIGPROXY_AUTH_TOKEN (API token), CONFIGPROXY_SSL_KEY_PASSPHRASE.",
+            "");
+
+    private static final Set<String> VALUE_FLAGS = Set.of("--ip", "--port", "--ssl-key", "--ssl-cert", "--api-ip",
+            "--api-port", "--default-target", "--error-target", "--error-path", "--redirect-port", "--redirect-to",
+            "--pid-file", "--custom-header", "--metrics-ip", "--metrics-port", "--log-level", "--timeout",
+            "--proxy-timeout", "--keep-alive-timeout");
+    private static final Set<String> SWITCHES = Set.of("--no-x-forward", "--no-prepend-path", "--no-include-prefix",
+            "--change-origin", "--host-routing");
+    /** configurable-http-proxy's flags this proxy does not implement (yet), with whether they take a value. */
+    private static final Map<String, Boolean> UNSUPPORTED = Map.ofEntries(
+            Map.entry("--socket", true), Map.entry("--api-socket", true), Map.entry("--metrics-socket", true),
+            Map.entry("--ssl-ca", true), Map.entry("--ssl-request-cert", false),
+            Map.entry("--ssl-reject-unauthorized", false), Map.entry("--ssl-protocol", true),
+            Map.entry("--ssl-ciphers", true), Map.entry("--ssl-allow-rc4", false), Map.entry("--ssl-dhparam", true),
+            Map.entry("--api-ssl-key", true), Map.entry("--api-ssl-cert", true), Map.entry("--api-ssl-ca", true),
+            Map.entry("--api-ssl-request-cert", false), Map.entry("--api-ssl-reject-unauthorized", false),
+            Map.entry("--client-ssl-key", true), Map.entry("--client-ssl-cert", true),
+            Map.entry("--client-ssl-ca", true), Map.entry("--client-ssl-request-cert", false),
+            Map.entry("--client-ssl-reject-unauthorized", false), Map.entry("--auto-rewrite", false),
+            Map.entry("--protocol-rewrite", true), Map.entry("--insecure", false),
+            Map.entry("--storage-backend", true));
+
+    /** The command line could not be used; the message says why, naming the flag. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** What was asked for. */
+    enum Action { RUN, HELP, VERSION }
+
+    final Action action;
+    final ChpCompatibleProxy.Builder builder;
+    final String logLevel;
+    final Path pidFile;
+    /** Messages to log once logging is set up. */
+    final List<String> warnings;
+
+    private CommandLine(Action action, ChpCompatibleProxy.Builder builder, String logLevel, Path pidFile,
+            List<String> warnings) {
+        this.action = action;
+        this.builder = builder;
+        this.logLevel = logLevel;
+        this.pidFile = pidFile;
+        this.warnings = warnings;
+    }
+
+    /**
+     * Finds {@code --log-level} without parsing the rest, so logging can be set up first.
+     *
+     * @param args the arguments
+     * @return the level asked for, lower case, or {@code info}
+     */
+    static String logLevel(String[] args) {
+        String level = "info";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--log-level") && i + 1 < args.length) {
+                level = args[i + 1];
+            } else if (args[i].startsWith("--log-level=")) {
+                level = args[i].substring("--log-level=".length());
+            }
+        }
+        return level.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * @param args the arguments, as configurable-http-proxy takes them
+     * @param env the environment ({@code CONFIGPROXY_AUTH_TOKEN}, {@code CONFIGPROXY_SSL_KEY_PASSPHRASE})
+     * @return the parsed command line
+     * @throws UsageException naming the first flag that cannot be used
+     */
+    static CommandLine parse(String[] args, Map<String, String> env) throws UsageException {
+        NettyProxy.Builder proxy = NettyProxy.builder();
+        ChpCompatibleProxy.Builder chp = ChpCompatibleProxy.builder().proxy(proxy);
+        List<String> warnings = new ArrayList<>();
+        int port = 8000;
+        Integer apiPort = null;
+        String sslKey = null;
+        String sslCert = null;
+        String errorTarget = null;
+        String errorPath = null;
+        Integer redirectPort = null;
+        Integer redirectTo = null;
+        String metricsIp = "";
+        Integer metricsPort = null;
+        String logLevel = "info";
+        Path pidFile = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                return new CommandLine(Action.HELP, chp, logLevel, null, warnings);
+            }
+            if (arg.equals("-V") || arg.equals("--version")) {
+                return new CommandLine(Action.VERSION, chp, logLevel, null, warnings);
+            }
+            if (!arg.startsWith("-")) {
+                throw new UsageException("error: too many arguments: '" + arg + "' (every option starts with --)");
+            }
+            String flag = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                flag = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            if (UNSUPPORTED.containsKey(flag)) {
+                throw new UsageException("error: option '" + flag + "' of configurable-http-proxy is not supported yet"
+                        + " by hubkit-proxy");
+            }
+            if (SWITCHES.contains(flag)) {
+                if (value != null) {
+                    throw new UsageException("error: option '" + flag + "' takes no value");
+                }
+                switch (flag) {
+                    case "--no-x-forward" -> proxy.xForward(false);
+                    case "--no-prepend-path" -> proxy.prependPath(false);
+                    case "--no-include-prefix" -> proxy.includePrefix(false);
+                    case "--change-origin" -> proxy.changeOrigin(true);
+                    default -> proxy.hostRouting(true);
+                }
+                continue;
+            }
+            if (!VALUE_FLAGS.contains(flag)) {
+                throw new UsageException("error: unknown option '" + flag + "'");
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException("error: option '" + flag + "' argument missing");
+                }
+                value = args[++i];
+            }
+            switch (flag) {
+                case "--ip" -> {
+                    if (value.equals("*")) {
+                        warnings.add("Interpreting ip='*' as all-interfaces. Preferred usage is 0.0.0.0 for all IPv4"
+                                + " or '' for all-interfaces.");
+                        value = "";
+                    }
+                    proxy.ip(value);
+                }
+                case "--port" -> port = port(flag, value);
+                case "--ssl-key" -> sslKey = value;
+                case "--ssl-cert" -> sslCert = value;
+                case "--api-ip" -> chp.apiIp(value);
+                case "--api-port" -> apiPort = port(flag, value);
+                case "--default-target" -> chp.defaultTarget(value);
+                case "--error-target" -> errorTarget = value;
+                case "--error-path" -> errorPath = value;
+                case "--redirect-port" -> redirectPort = port(flag, value);
+                case "--redirect-to" -> redirectTo = port(flag, value);
+                case "--pid-file" -> pidFile = Path.of(value);
+                case "--custom-header" -> {
+                    String h = value.trim();
+                    int colon = h.indexOf(':');
+                    if (colon <= 0) {
+                        throw new UsageException("A colon was expected in custom header: " + h);
+                    }
+                    proxy.customHeader(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+                }
+                case "--metrics-ip" -> metricsIp = value;
+                case "--metrics-port" -> metricsPort = port(flag, value);
+                case "--log-level" -> {
+                    logLevel = value.toLowerCase(Locale.ROOT);
+                    if (!Set.of("debug", "info", "warn", "error").contains(logLevel)) {
+                        throw new UsageException("error: option '--log-level' must be debug, info, warn or error"
+                                + " (got '" + value + "')");
+                    }
+                }
+                case "--timeout" -> millis(flag, value).ifPresent(proxy::timeout);
+                case "--proxy-timeout" -> millis(flag, value).ifPresent(proxy::proxyTimeout);
+                default -> millis(flag, value).ifPresent(proxy::keepAliveTimeout);
+            }
+        }
+        proxy.port(port);
+        chp.apiPort(apiPort != null ? apiPort : (port == 0 ? 0 : port + 1));
+        if (sslKey != null || sslCert != null) {
+            if (sslKey == null || sslCert == null) {
+                throw new UsageException("error: --ssl-key and --ssl-cert go together (got only "
+                        + (sslKey == null ? "--ssl-cert" : "--ssl-key") + ")");
+            }
+            proxy.tls(Path.of(sslCert), Path.of(sslKey), env.get("CONFIGPROXY_SSL_KEY_PASSPHRASE"));
+        }
+        if (redirectPort != null && redirectPort > 0) {
+            if (sslKey == null) {
+                throw new UsageException("HTTPS redirection specified but certificates not provided.");
+            }
+            if (port != 80) {
+                chp.redirect(redirectPort, redirectTo != null && redirectTo > 0 ? redirectTo : -1);
+            }
+        }
+        if (errorTarget != null && errorPath != null) {
+            throw new UsageException("Cannot specify both error-target and error-path. Pick one.");
+        }
+        if (errorTarget != null) {
+            try {
+                proxy.errorTarget(new URI(errorTarget));
+            } catch (URISyntaxException e) {
+                throw new UsageException("error: option '--error-target' is not a URL: " + e.getMessage());
+            }
+        }
+        if (errorPath != null) {
+            proxy.errorPath(Path.of(errorPath));
+        }
+        if (metricsPort != null) {
+            chp.metrics(metricsIp, metricsPort); // 0: any free port (configurable-http-proxy: none)
+        }
+        chp.authToken(env.get("CONFIGPROXY_AUTH_TOKEN"));
+        return new CommandLine(Action.RUN, chp, logLevel, pidFile, warnings);
+    }
+
+    private static int port(String flag, String value) throws UsageException {
+        try {
+            int p = Integer.parseInt(value.trim());
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException("error: option '" + flag + "' argument '" + value + "' is not a port number");
+    }
+
+    /** A duration in milliseconds; 0 means none, as configurable-http-proxy treats it. */
+    private static java.util.Optional<Duration> millis(String flag, String value) throws UsageException {
+        try {
+            long ms = Long.parseLong(value.trim());
+            if (ms >= 0) {
+                return ms == 0 ? java.util.Optional.empty() : java.util.Optional.of(Duration.ofMillis(ms));
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UsageException("error: option '" + flag + "' argument '" + value + "' is not a number of milliseconds");
+    }
+}

@@ -1,0 +1,119 @@
+package org.hubkit.proxy.netty.internal;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.hubkit.api.HubException;
+
+/**
+ * A small HTTP/1.1 listener for the proxy's side services (REST API, metrics, HTTPS redirect):
+ * whole requests up to 16 MiB, keep-alive, one shared handler. Thread-safe.
+ */
+public final class ServiceListener implements AutoCloseable {
+    private static final int MAX_BODY = 16 << 20;
+
+    private final Channel serverChannel;
+    private final ChannelGroup channels;
+
+    private ServiceListener(Channel serverChannel, ChannelGroup channels) {
+        this.serverChannel = serverChannel;
+        this.channels = channels;
+    }
+
+    /**
+     * @param group the event loops (NIO) to run on
+     * @param ip the address to listen on; empty for every interface
+     * @param port the port; 0 for any free one
+     * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
+     * @param what what the listener is, for the error message
+     * @return the listener, accepting connections
+     * @throws HubException if the address cannot be bound
+     */
+    public static ServiceListener bind(EventLoopGroup group, String ip, int port, ChannelHandler handler, String what) {
+        ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
+        InetSocketAddress address = ip.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(ip, port);
+        if (address.isUnresolved()) {
+            throw new HubException("Cannot resolve the " + what + " address '" + ip + "'");
+        }
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                                new HttpObjectAggregator(MAX_BODY), handler);
+                    }
+                });
+        try {
+            Channel ch = b.bind(address).syncUninterruptibly().channel();
+            return new ServiceListener(ch, channels);
+        } catch (Exception e) {
+            throw new HubException("Cannot listen for the " + what + " on " + ip + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the port bound */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /**
+     * Sends a complete response; keep-alive as the request asked.
+     *
+     * @param ctx the connection
+     * @param req the request answered
+     * @param status the status
+     * @param contentType the content type, or {@code null} for none
+     * @param body the body, possibly empty
+     */
+    static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String contentType,
+            String body) {
+        ByteBuf content = body.isEmpty() ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        if (contentType != null) {
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        HttpUtil.setKeepAlive(res, HttpUtil.isKeepAlive(req));
+        if (HttpUtil.isKeepAlive(req)) {
+            ctx.writeAndFlush(res);
+        } else {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Stops listening and closes open connections. */
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly();
+        channels.close().awaitUninterruptibly();
+    }
+}
