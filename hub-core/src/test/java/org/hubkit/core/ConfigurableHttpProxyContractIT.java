@@ -22,10 +22,15 @@ import org.junit.jupiter.api.Test;
 class ConfigurableHttpProxyContractIT extends ProxyContract {
     private final Map<Proxy, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The proxy command the client starts: the npm configurable-http-proxy here. */
+    String proxyCommand() {
+        return RealComponents.chpCommand();
+    }
+
     @Override
     protected Proxy createProxy() {
         int port = RealComponents.freePort();
-        ConfigurableHttpProxy p = ConfigurableHttpProxy.builder().command(List.of(RealComponents.chpCommand()))
+        ConfigurableHttpProxy p = ConfigurableHttpProxy.builder().command(List.of(proxyCommand()))
                 .publicAddress("127.0.0.1", port)
                 .apiUrl(URI.create("http://127.0.0.1:" + RealComponents.freePort()))
                 .authToken("contract-" + System.nanoTime())

@@ -13,12 +13,17 @@ import org.hubkit.api.Proxy;
 class EndToEndChpIT extends EndToEndScenario {
     @Override
     Database database(Path dir) {
-        return Database.h2(dir.resolve("db-chp"));
+        return Database.h2(dir.resolve("db-" + getClass().getSimpleName()));
+    }
+
+    /** The proxy command the hub starts: the npm configurable-http-proxy here. */
+    String proxyCommand() {
+        return RealComponents.chpCommand();
     }
 
     @Override
     Proxy proxy(int publicPort) {
-        return ConfigurableHttpProxy.builder().command(List.of(RealComponents.chpCommand()))
+        return ConfigurableHttpProxy.builder().command(List.of(proxyCommand()))
                 .publicAddress("127.0.0.1", publicPort)
                 .apiUrl(URI.create("http://127.0.0.1:" + RealComponents.freePort()))
                 .authToken("chp-e2e-" + System.nanoTime())
