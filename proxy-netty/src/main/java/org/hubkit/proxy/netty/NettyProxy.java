@@ -1,7 +1,5 @@
 package org.hubkit.proxy.netty;
 
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +21,7 @@ import org.hubkit.proxy.netty.internal.ProxyServer;
 import org.hubkit.proxy.netty.internal.ProxySettings;
 import org.hubkit.proxy.netty.internal.RouteEntry;
 import org.hubkit.proxy.netty.internal.RouteTable;
+import org.hubkit.proxy.netty.internal.TlsCertificates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +42,16 @@ import org.slf4j.LoggerFactory;
  * {@code -Port} and {@code -Proto} are appended and {@code X-Forwarded-Host} set if absent
  * (unless {@link Builder#xForward} is off). Bodies stream in
  * both directions with backpressure, so memory use does not grow with body size. Client
- * connections are kept alive (closed after {@link Builder#keepAliveTimeout idle time}); each
- * holds one upstream connection, reused while its requests go to the same host and port. WebSocket handshakes are forwarded and, after the target's
- * {@code 101}, bytes are relayed both ways. With {@link Builder#hostRouting} the route key is
- * {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}. The listener
- * may use TLS ({@link Builder#tls}); HTTPS targets are not supported yet.
+ * connections are kept alive (closed after {@link Builder#keepAliveTimeout idle time}).
+ * Upstream connections are pooled: once an exchange has ended cleanly its connection waits,
+ * idle, for the next request to the same host and port from any client connection served by
+ * the same event loop ({@link Builder#upstreamMaxIdle}, {@link Builder#upstreamIdleTimeout});
+ * a safe request sent on a pooled connection that the target had just closed is sent once more
+ * on a new one. WebSocket handshakes are forwarded and, after the target's {@code 101}, bytes
+ * are relayed both ways (that connection is never pooled). With {@link Builder#hostRouting} the
+ * route key is {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}.
+ * The listener may use TLS ({@link Builder#tls}), its certificate re-read when the files change
+ * ({@link Builder#tlsReloadInterval}, {@link #reloadTls()}); HTTPS targets are not supported yet.
  *
  * <p><b>Errors.</b> Error pages come from the {@link Builder#errorTarget error target}, else the
  * {@link Builder#errorPath error path}, else a small built-in HTML page; the status is kept.
@@ -89,9 +93,13 @@ public final class NettyProxy implements Proxy {
     private final Path errorPath;
     private final Duration timeout;
     private final Duration proxyTimeout;
+    private final int upstreamMaxIdle;
+    private final Duration upstreamIdleTimeout;
     private final Path tlsCertificateChain;
     private final Path tlsPrivateKey;
     private final String tlsKeyPassword;
+    private final Duration tlsReloadInterval;
+    private final TlsCertificates tlsCertificates;
     private final ProxyMetrics metrics;
     private final RouteTable routes = new RouteTable();
     private final ProxyServer server;
@@ -115,14 +123,19 @@ public final class NettyProxy implements Proxy {
         this.errorPath = b.errorPath;
         this.timeout = b.timeout;
         this.proxyTimeout = b.proxyTimeout;
+        this.upstreamMaxIdle = b.upstreamMaxIdle;
+        this.upstreamIdleTimeout = b.upstreamIdleTimeout;
         this.tlsCertificateChain = b.tlsCertificateChain;
         this.tlsPrivateKey = b.tlsPrivateKey;
         this.tlsKeyPassword = b.tlsKeyPassword;
+        this.tlsReloadInterval = b.tlsReloadInterval;
+        this.tlsCertificates = b.tlsCertificates;
         this.metrics = b.metrics;
         this.server = new ProxyServer(routes, new ProxySettings(ip, port, ioThreads, nativeTransport,
                 (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis(),
                 new ProxySettings.Forwarding(hostRouting, prependPath, includePrefix, xForward, changeOrigin, customHeaders),
-                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), b.sslContext, metrics));
+                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), upstreamMaxIdle,
+                upstreamIdleTimeout.toMillis(), tlsCertificates, metrics));
         if (defaultTarget != null) {
             addRoute(Route.of("/", defaultTarget, Map.of()));
         }
@@ -156,12 +169,20 @@ public final class NettyProxy implements Proxy {
                 .errorPath(errorPath)
                 .timeout(timeout)
                 .proxyTimeout(proxyTimeout)
+                .upstreamMaxIdle(upstreamMaxIdle)
+                .upstreamIdleTimeout(upstreamIdleTimeout)
+                .tlsReloadInterval(tlsReloadInterval)
                 .metrics(metrics);
         customHeaders.forEach(b::customHeader);
         if (tlsCertificateChain != null) {
             b.tls(tlsCertificateChain, tlsPrivateKey, tlsKeyPassword);
         }
         return b;
+    }
+
+    /** @return upstream connections idle in the pool right now; same package only (tests) */
+    int idleUpstreamConnections() {
+        return server.idleUpstreamConnections();
     }
 
     /** The table the CHP API serves; same package only. */
@@ -228,6 +249,19 @@ public final class NettyProxy implements Proxy {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Reads the TLS certificate and key files again now, whether or not they changed (the
+     * periodic check of {@link Builder#tlsReloadInterval} only reads them after a change). New
+     * connections get the new certificate; open ones keep theirs. If the files do not load (or
+     * the key does not match the certificate) the error is logged and the current certificate
+     * stays. The launcher calls this on {@code SIGHUP}.
+     *
+     * @return whether the files were loaded; {@code false} without TLS or if they did not load
+     */
+    public boolean reloadTls() {
+        return tlsCertificates != null && tlsCertificates.reload();
     }
 
     /** Stops listening and closes every client and upstream connection. Idempotent. */
@@ -322,6 +356,21 @@ public final class NettyProxy implements Proxy {
         return Optional.ofNullable(proxyTimeout);
     }
 
+    /** @return how many idle connections are kept per target (and event loop); 0: none */
+    public int upstreamMaxIdle() {
+        return upstreamMaxIdle;
+    }
+
+    /** @return how long an idle upstream connection is kept for reuse */
+    public Duration upstreamIdleTimeout() {
+        return upstreamIdleTimeout;
+    }
+
+    /** @return how often the TLS files are checked for changes; zero: never */
+    public Duration tlsReloadInterval() {
+        return tlsReloadInterval;
+    }
+
     /** @return whether the listener speaks TLS */
     public boolean tls() {
         return tlsCertificateChain != null;
@@ -356,11 +405,14 @@ public final class NettyProxy implements Proxy {
         private Path errorPath;
         private Duration timeout;
         private Duration proxyTimeout;
+        private int upstreamMaxIdle = 32;
+        private Duration upstreamIdleTimeout = Duration.ofSeconds(4);
         private Path tlsCertificateChain;
         private Path tlsPrivateKey;
         private String tlsKeyPassword;
+        private Duration tlsReloadInterval = Duration.ofSeconds(5);
         private ProxyMetrics metrics = ProxyMetrics.NONE;
-        private SslContext sslContext;
+        private TlsCertificates tlsCertificates;
 
         private Builder() {
         }
@@ -542,7 +594,43 @@ public final class NettyProxy implements Proxy {
         }
 
         /**
-         * Serves HTTPS, as {@code --ssl-cert} and {@code --ssl-key}.
+         * @param upstreamMaxIdle how many idle connections to one target (host and port) each
+         *        event loop keeps for reuse by any client connection; default 32, 0 closes every
+         *        upstream connection after its exchange. Beyond it the oldest idle one is closed.
+         * @return this builder
+         */
+        public Builder upstreamMaxIdle(int upstreamMaxIdle) {
+            this.upstreamMaxIdle = upstreamMaxIdle;
+            return this;
+        }
+
+        /**
+         * @param upstreamIdleTimeout how long an idle upstream connection is kept for reuse;
+         *        default 4 s, below the 5 s after which Node.js servers (and configurable-http-proxy's
+         *        own keep-alive) close idle connections, so that the proxy is the one to close
+         * @return this builder
+         */
+        public Builder upstreamIdleTimeout(Duration upstreamIdleTimeout) {
+            this.upstreamIdleTimeout = upstreamIdleTimeout;
+            return this;
+        }
+
+        /**
+         * @param tlsReloadInterval how often the {@link #tls} files' modification time, size and
+         *        identity are checked; when they change the pair is loaded again and new
+         *        connections get it (open ones keep theirs; a pair that does not load is logged
+         *        and ignored). Default 5 s; zero turns the check off ({@link NettyProxy#reloadTls()}
+         *        still works)
+         * @return this builder
+         */
+        public Builder tlsReloadInterval(Duration tlsReloadInterval) {
+            this.tlsReloadInterval = tlsReloadInterval;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS, as {@code --ssl-cert} and {@code --ssl-key}. The files are checked for
+         * changes every {@link #tlsReloadInterval}.
          *
          * @param certificateChain a PEM file with the certificate, then any intermediates
          * @param privateKey a PEM file with the PKCS#8 private key
@@ -612,20 +700,30 @@ public final class NettyProxy implements Proxy {
             if (!positiveOrNull(proxyTimeout)) {
                 problems.add("proxyTimeout: must be positive (got " + proxyTimeout + ")");
             }
+            if (upstreamMaxIdle < 0) {
+                problems.add("upstreamMaxIdle: must be 0 or more (got " + upstreamMaxIdle + ")");
+            }
+            if (upstreamIdleTimeout == null || upstreamIdleTimeout.isNegative() || upstreamIdleTimeout.isZero()) {
+                problems.add("upstreamIdleTimeout: must be positive (got " + upstreamIdleTimeout + ")");
+            }
+            if (tlsReloadInterval == null || tlsReloadInterval.isNegative()) {
+                problems.add("tlsReloadInterval: must be zero or positive (got " + tlsReloadInterval + ")");
+            }
             customHeaders.forEach((name, value) -> {
                 if (name == null || name.isBlank() || value == null) {
                     problems.add("customHeader: name and value required (got '" + name + "')");
                 }
             });
-            sslContext = null;
+            tlsCertificates = null;
             if (tlsCertificateChain != null || tlsPrivateKey != null) {
                 if (tlsCertificateChain == null || tlsPrivateKey == null) {
                     problems.add("tls: both a certificate chain and a private key are needed");
                 } else {
                     try {
-                        sslContext = SslContextBuilder.forServer(tlsCertificateChain.toFile(), tlsPrivateKey.toFile(),
-                                tlsKeyPassword).build();
-                    } catch (Exception e) {
+                        tlsCertificates = TlsCertificates.load(tlsCertificateChain, tlsPrivateKey, tlsKeyPassword,
+                                tlsReloadInterval == null || tlsReloadInterval.isNegative() ? 0
+                                        : tlsReloadInterval.toMillis());
+                    } catch (IllegalArgumentException e) {
                         problems.add("tls: cannot load " + tlsCertificateChain + " and " + tlsPrivateKey + ": " + e.getMessage());
                     }
                 }

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
  * ({@code CONFIGPROXY_AUTH_TOKEN}), REST API and log lines
  * ({@code 2024-05-01T12:00:00.000Z [ConfigProxy] info: Route added / -> http://...}); exits 1 on
  * a flag it does not know or implement, naming it, and 2 on SIGTERM or SIGINT, as CHP does.
+ * With {@code --ssl-key}/{@code --ssl-cert}, the files are re-read when they change (checked
+ * every 5 s) and at once on {@code SIGHUP}; new connections get the new certificate.
  *
  * <p>Run it from the shaded {@code hubkit-proxy.jar} ({@code java -jar}, or
  * {@code proxy-netty/bin/hubkit-proxy}), which carries the logging backend; the level follows
@@ -82,6 +84,9 @@ public final class ProxyMain {
         }, "hubkit-proxy-shutdown"));
         trapSignal("TERM", "Terminated", log);
         trapSignal("INT", "Interrupted", log);
+        if (proxy.proxy().tls()) {
+            trapHangUp(proxy.proxy(), log);
+        }
         if (cli.pidFile != null) {
             writePid(cli, log);
         }
@@ -127,6 +132,18 @@ public final class ProxyMain {
             });
         } catch (IllegalArgumentException | LinkageError e) {
             log.debug("Cannot trap SIG{}: {}; the JVM's default applies", name, e.toString());
+        }
+    }
+
+    /** {@code SIGHUP}: read the TLS files again now (CHP would exit; nothing sends it one). */
+    private static void trapHangUp(NettyProxy proxy, Logger log) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                log.info("SIGHUP: reloading the TLS certificate");
+                proxy.reloadTls();
+            });
+        } catch (IllegalArgumentException | LinkageError e) {
+            log.debug("Cannot trap SIGHUP: {}; the TLS files are still checked periodically", e.toString());
         }
     }
 

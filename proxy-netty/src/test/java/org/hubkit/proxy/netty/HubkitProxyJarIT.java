@@ -9,14 +9,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * configurable-http-proxy's {@code test/cli_spec.js} behaviours against the real launcher:
@@ -92,6 +98,56 @@ class HubkitProxyJarIT {
             assertThat(redirected.statusCode()).isEqualTo(301);
             assertThat(redirected.headers().firstValue("location")).contains("https://127.0.0.1:" + port + "/x?y=1");
             assertThat(proxy.output()).doesNotContain(TOKEN);
+        }
+    }
+
+    @Test
+    void sighupReloadsTheTlsCertificateWithoutARestart(@TempDir Path dir) throws Exception {
+        Path resources = Path.of(getClass().getClassLoader().getResource("tls/cert.pem").toURI()).getParent();
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Files.copy(resources.resolve("cert.pem"), cert);
+        Files.copy(resources.resolve("key.pem"), key);
+        int port = LauncherProcess.freePort();
+        ProcessBuilder pb = new ProcessBuilder(LauncherProcess.script().toString(), "--ip", "127.0.0.1",
+                "--port", String.valueOf(port), "--api-ip", "127.0.0.1", "--api-port",
+                String.valueOf(LauncherProcess.freePort()), "--ssl-key", key.toString(), "--ssl-cert", cert.toString());
+        try (LauncherProcess.Running proxy = new LauncherProcess.Running(pb)) {
+            assertThat(proxy.awaitLine("Proxy API at", 30)).as(proxy.output()).isTrue();
+            assertThat(servedSubject(port)).isEqualTo("CN=localhost");
+
+            Files.copy(resources.resolve("other-cert.pem"), cert, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(resources.resolve("other-key.pem"), key, StandardCopyOption.REPLACE_EXISTING);
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(proxy.process.pid())).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(proxy.awaitLine("SIGHUP: reloading the TLS certificate", 10)).as(proxy.output()).isTrue();
+            assertThat(proxy.awaitLine("info: TLS certificate reloaded: CN=reloaded.localhost", 10))
+                    .as(proxy.output()).isTrue();
+            assertThat(servedSubject(port)).isEqualTo("CN=reloaded.localhost");
+            assertThat(proxy.process.isAlive()).as("still the same process").isTrue();
+        }
+    }
+
+    private static String servedSubject(int port) throws Exception {
+        SSLContext trustAll = SSLContext.getInstance("TLS");
+        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.startHandshake();
+            return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
         }
     }
 

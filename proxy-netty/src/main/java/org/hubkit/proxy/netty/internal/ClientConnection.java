@@ -44,9 +44,12 @@ import org.slf4j.LoggerFactory;
  * {@code pending}). The upstream reads only while the client is writable. So no more than a
  * read's worth of data sits in the proxy per direction, whatever the body size.
  *
- * <p>The upstream is kept for the next request if it goes to the same host and port, and
- * replaced otherwise. After a {@code 101} to a WebSocket handshake both HTTP codecs are removed
- * and a {@link RelayHandler} on each side copies bytes.
+ * <p>Each request takes an upstream connection from the {@link UpstreamPool} (an idle one to
+ * the same host and port on this event loop, else a new one) and gives it back once the
+ * exchange has ended cleanly: response complete with a known length and keep-alive, request
+ * body fully sent. Anything else (an error, a body ending by close, a client gone mid-exchange)
+ * closes it. After a {@code 101} to a WebSocket handshake the connection is never pooled: both
+ * HTTP codecs are removed and a {@link RelayHandler} on each side copies bytes.
  *
  * <p>Confined to the client channel's event loop; the upstream channel runs on the same loop.
  */
@@ -58,23 +61,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private static final String HEALTH_CHECK = "/_chp_healthz";
 
     private final RouteTable routes;
-    private final UpstreamConnector connector;
+    private final UpstreamPool pool;
     private final ProxySettings settings;
     private final ErrorResponder errors;
     private final long keepAliveTimeoutMillis;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Channel upstream;
-    private RouteEntry upstreamRoute;
     private Exchange exchange;
     private boolean done;
     private boolean draining;
     private boolean upstreamNeedsFlush;
     private ScheduledFuture<?> idleTimer;
 
-    ClientConnection(RouteTable routes, UpstreamConnector connector, ProxySettings settings, ErrorResponder errors) {
+    ClientConnection(RouteTable routes, UpstreamPool pool, ProxySettings settings, ErrorResponder errors) {
         this.routes = routes;
-        this.connector = connector;
+        this.pool = pool;
         this.settings = settings;
         this.errors = errors;
         this.keepAliveTimeoutMillis = settings.keepAliveTimeoutMillis();
@@ -101,7 +103,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         boolean informational;
         boolean responseStarted;
         boolean responseComplete;
-        boolean upstreamKeepAlive = true;
+        boolean upstreamReusable;
         int status;
 
         Exchange(HttpRequest request, RequestTarget target) {
@@ -316,12 +318,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         ex.outgoing = HeaderRewriter.toUpstream(request, target, route, clientIp(), ex.websocket,
-                settings.sslContext() != null, fwd);
-        if (upstream != null && upstream.isActive() && sameEndpoint(upstreamRoute, route)) {
+                settings.tls() != null, fwd);
+        closeUpstream(); // none is held between exchanges; this is a safety net
+        Channel pooled = pool.acquire(ctx.channel().eventLoop(), route, this);
+        if (pooled != null) {
+            upstream = pooled;
             ex.reusedUpstream = true;
+            pooled.config().setAutoRead(ctx.channel().isWritable());
             sendHead(ex);
         } else {
-            closeUpstream();
             connect(ex);
         }
     }
@@ -334,15 +339,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return "unknown";
     }
 
-    private static boolean sameEndpoint(RouteEntry a, RouteEntry b) {
-        return a != null && a.port() == b.port() && a.host().equalsIgnoreCase(b.host());
-    }
-
     private void connect(Exchange ex) {
         ex.mode = BodyMode.WAIT_CONNECT;
-        ChannelFuture f = connector.connect(ctx.channel().eventLoop(), ex.route, this);
+        ChannelFuture f = pool.connect(ctx.channel().eventLoop(), ex.route, this);
         upstream = f.channel();
-        upstreamRoute = ex.route;
         f.addListener((ChannelFutureListener) future -> onConnected(ex, future));
     }
 
@@ -353,7 +353,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         if (!future.isSuccess()) {
             upstream = null;
-            upstreamRoute = null;
             sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "connect " + future.cause().getMessage());
         } else {
             upstream.config().setAutoRead(ctx.channel().isWritable());
@@ -509,10 +508,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ex.responseStarted = true;
         ex.status = code;
         settings.metrics().requestProxy(code);
-        ex.upstreamKeepAlive = HttpUtil.isKeepAlive(res);
         HttpHeaders h = res.headers().copy();
         HeaderRewriter.removeHopByHop(h, false);
         boolean bodyless = ex.head || code == 204 || code == 304;
+        // a body that ends when the target closes, or a refused upgrade, leaves nothing to reuse
+        ex.upstreamReusable = HttpUtil.isKeepAlive(res) && !ex.websocket
+                && (bodyless || HttpUtil.isContentLengthSet(res) || HttpUtil.isTransferEncodingChunked(res));
         if (!bodyless && !HttpUtil.isContentLengthSet(res)) {
             if (ex.clientVersion.equals(HttpVersion.HTTP_1_0)) {
                 // no chunking for 1.0: the body ends when we close
@@ -547,7 +548,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             ex.route.touch();
         }
         logExchange(ex);
-        if (!ex.upstreamKeepAlive || !ex.requestComplete) {
+        if (ex.upstreamReusable && ex.requestComplete) {
+            releaseUpstream(ex);
+        } else {
             // an unfinished request body would be read as the next request
             closeUpstream();
         }
@@ -601,7 +604,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         upstream = null;
-        upstreamRoute = null;
         Exchange ex = exchange;
         if (done || ex == null || ex.mode != BodyMode.FORWARD || ex.responseComplete) {
             return;
@@ -612,7 +614,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         if (ex.reusedUpstream && ex.safe && !ex.retried && !ex.bodyForwarded) {
-            // the kept-alive upstream closed as we sent; a safe request may be sent again
+            // the pooled upstream closed as we sent; a safe request may be sent again, on a new one
             ex.retried = true;
             ex.reusedUpstream = false;
             connect(ex);
@@ -674,9 +676,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private void closeUpstream() {
         Channel c = upstream;
         upstream = null;
-        upstreamRoute = null;
         if (c != null) {
             c.close();
+        }
+    }
+
+    /** The exchange ended cleanly: the upstream goes back to the pool for any client connection. */
+    private void releaseUpstream(Exchange ex) {
+        Channel c = upstream;
+        upstream = null;
+        if (c != null) {
+            pool.release(c, ex.route);
         }
     }
 

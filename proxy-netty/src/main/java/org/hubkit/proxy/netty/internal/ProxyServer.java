@@ -31,6 +31,7 @@ public final class ProxyServer {
     private EventLoopGroup ioGroup;
     private ChannelGroup channels;
     private Channel serverChannel;
+    private volatile UpstreamPool pool;
     private boolean closed;
 
     /**
@@ -62,6 +63,10 @@ public final class ProxyServer {
         channels = new DefaultChannelGroup("hubkit-proxy", GlobalEventExecutor.INSTANCE);
         UpstreamConnector connector = new UpstreamConnector(transport, channels, settings.connectTimeoutMillis(),
                 settings.proxyTimeoutMillis());
+        UpstreamPool upstreams = new UpstreamPool(connector, settings.upstreamMaxIdle(),
+                settings.upstreamIdleTimeoutMillis());
+        pool = upstreams;
+        TlsCertificates tls = settings.tls();
         ErrorResponder errors = new ErrorResponder(settings.errorTarget(), settings.errorPath(), transport, channels,
                 settings.connectTimeoutMillis());
         ServerBootstrap b = new ServerBootstrap()
@@ -76,8 +81,9 @@ public final class ProxyServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
-                        if (settings.sslContext() != null) {
-                            ch.pipeline().addLast(settings.sslContext().newHandler(ch.alloc()));
+                        if (tls != null) {
+                            // the certificate of the moment: a reload affects new connections only
+                            ch.pipeline().addLast(tls.current().newHandler(ch.alloc()));
                         }
                         if (settings.timeoutMillis() > 0) {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.timeoutMillis(), TimeUnit.MILLISECONDS));
@@ -85,7 +91,7 @@ public final class ProxyServer {
                         ch.pipeline().addLast(new HttpServerCodec(
                                 UpstreamConnector.MAX_INITIAL_LINE, UpstreamConnector.MAX_HEADER_SIZE,
                                 UpstreamConnector.MAX_CHUNK_SIZE));
-                        ch.pipeline().addLast(new ClientConnection(routes, connector, settings, errors));
+                        ch.pipeline().addLast(new ClientConnection(routes, upstreams, settings, errors));
                     }
                 });
         String ip = settings.ip();
@@ -103,9 +109,28 @@ public final class ProxyServer {
             throw new HubException("Cannot listen on " + describe(bindAddress) + ": " + e.getMessage(), e);
         }
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("Proxy listening on {}://{} ({})", settings.sslContext() != null ? "https" : "http", describe(bound),
+        log.info("Proxy listening on {}://{} ({})", tls != null ? "https" : "http", describe(bound),
                 transport.name());
+        if (tls != null && tls.reloadIntervalMillis() > 0) {
+            // a few file stats on the accept loop, which only accepts
+            long every = tls.reloadIntervalMillis();
+            acceptGroup.next().scheduleWithFixedDelay(this::reloadTls, every, every, TimeUnit.MILLISECONDS);
+        }
         return bound;
+    }
+
+    /** @return upstream connections idle in the pool now, 0 before start; for tests and monitoring */
+    public int idleUpstreamConnections() {
+        UpstreamPool p = pool;
+        return p == null ? 0 : p.idleCount();
+    }
+
+    private void reloadTls() {
+        try {
+            settings.tls().reloadIfChanged();
+        } catch (RuntimeException e) {
+            log.error("TLS certificate check failed", e); // and the next check runs anyway
+        }
     }
 
     /** Stops listening, closes every client and upstream connection and stops the event loops. */

@@ -1,6 +1,5 @@
 package org.hubkit.proxy.netty.internal;
 
-import io.netty.handler.ssl.SslContext;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,13 +18,15 @@ import java.util.Map;
  * @param errorPath a directory with {@code {code}.html} and {@code error.html}, or {@code null}
  * @param timeoutMillis how long a client connection may sit idle during a request; 0 for no limit
  * @param proxyTimeoutMillis how long a target connection may sit idle during a request; 0 for no limit
- * @param sslContext TLS for the listening socket, or {@code null} for plain HTTP
+ * @param upstreamMaxIdle idle upstream connections kept per target and event loop; 0 for none
+ * @param upstreamIdleTimeoutMillis how long an idle upstream connection is kept
+ * @param tls the listening socket's certificate, or {@code null} for plain HTTP
  * @param metrics what the proxy counts
  */
 public record ProxySettings(String ip, int port, int ioThreads, boolean preferNative,
         int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
         URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
-        SslContext sslContext, ProxyMetrics metrics) {
+        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, ProxyMetrics metrics) {
 
     /**
      * How a request is rewritten for its target, with configurable-http-proxy's names.

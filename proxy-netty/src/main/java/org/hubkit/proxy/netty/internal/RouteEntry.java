@@ -31,6 +31,7 @@ public final class RouteEntry {
     private final String unusable;
     private final String host;
     private final int port;
+    private final String endpoint;
     private final String authority;
     private final String targetPath;
     private final String targetQuery;
@@ -53,6 +54,7 @@ public final class RouteEntry {
         if (problem == null) {
             this.host = hostOf(uri);
             this.port = uri.getPort() == -1 ? 80 : uri.getPort();
+            this.endpoint = port + "/" + host.toLowerCase(Locale.ROOT);
             this.authority = uri.getRawUserInfo() == null ? uri.getRawAuthority()
                     : uri.getRawAuthority().substring(uri.getRawUserInfo().length() + 1);
             this.targetPath = uri.getRawPath() == null ? "" : uri.getRawPath();
@@ -60,6 +62,7 @@ public final class RouteEntry {
         } else {
             this.host = null;
             this.port = -1;
+            this.endpoint = null;
             this.authority = null;
             this.targetPath = "";
             this.targetQuery = null;
@@ -156,6 +159,14 @@ public final class RouteEntry {
     /** @return the port to connect to */
     public int port() {
         return port;
+    }
+
+    /**
+     * @return the host and port connections go to, as one key ({@code port/host}, host in lower
+     *         case): routes with equal keys can share upstream connections
+     */
+    public String endpoint() {
+        return endpoint;
     }
 
     /** @return host and port as a Host header names the target (for change-origin) */

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Opens connections to route targets. Each connection is registered on the event loop of the
- * client connection that needs it, so the two never need locks between them.
+ * client connection that needs it, so the two never need locks between them; {@link UpstreamPool}
+ * keeps them for reuse by client connections on the same loop.
  */
 final class UpstreamConnector {
     static final int MAX_INITIAL_LINE = 8192;
@@ -40,9 +41,10 @@ final class UpstreamConnector {
      * @param loop the client connection's event loop
      * @param route where to connect
      * @param owner the client connection that gets the upstream's events
+     * @param pool the pool the connection may idle in later
      * @return the pending connection; its channel starts with auto-read off
      */
-    ChannelFuture connect(EventLoop loop, RouteEntry route, ClientConnection owner) {
+    ChannelFuture connect(EventLoop loop, RouteEntry route, ClientConnection owner, UpstreamPool pool) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(transport.channelClass())
@@ -57,7 +59,7 @@ final class UpstreamConnector {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS));
                         }
                         ch.pipeline().addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
-                        ch.pipeline().addLast(new UpstreamHandler(owner));
+                        ch.pipeline().addLast(new UpstreamHandler(owner, pool));
                     }
                 });
         return b.connect(route.host(), route.port());

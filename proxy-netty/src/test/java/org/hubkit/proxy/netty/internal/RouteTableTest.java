@@ -77,4 +77,36 @@ class RouteTableTest {
         assertThat(table.find("/x").port()).isEqualTo(2);
         assertThat(table.snapshot().get("/x").data()).isEqualTo(Map.of("n", 2));
     }
+
+    @Test
+    void lookupCostDependsOnThePathNotOnTheNumberOfRoutes() {
+        RouteTable small = withUsers(10);
+        RouteTable large = withUsers(10_000);
+        String[] paths = {"/user/u7/tree/notebooks/x.ipynb", "/user/u7/lab", "/user/u3/", "/hub/home", "/user/nobody/x", "/"};
+
+        for (String path : paths) {
+            int[] smallProbes = {0};
+            int[] largeProbes = {0};
+            RouteEntry inSmall = small.find(path, smallProbes);
+            RouteEntry inLarge = large.find(path, largeProbes);
+
+            assertThat(inLarge.spec()).as(path).isEqualTo(inSmall.spec());
+            assertThat(largeProbes[0]).as("map probes for %s", path).isEqualTo(smallProbes[0])
+                    .isLessThanOrEqualTo(path.split("/").length);
+        }
+        int[] probes = {0};
+        assertThat(large.find("/user/u9999/api/kernels", probes).spec()).isEqualTo("/user/u9999");
+        assertThat(probes[0]).as("user, u9999, api: three probes among 10,000 routes").isEqualTo(3);
+    }
+
+    /** @return a table with {@code /}, {@code /hub} and {@code /user/u0} to {@code /user/u<n-1>} */
+    private static RouteTable withUsers(int n) {
+        RouteTable t = new RouteTable();
+        t.put(Route.of("/", URI.create("http://127.0.0.1:8081"), Map.of()));
+        t.put(Route.of("/hub", URI.create("http://127.0.0.1:8081"), Map.of()));
+        for (int i = 0; i < n; i++) {
+            t.put(Route.of("/user/u" + i, URI.create("http://127.0.0.1:" + (20000 + i % 1000)), Map.of()));
+        }
+        return t;
+    }
 }
