@@ -9,7 +9,7 @@ set -euo pipefail
 
 log() { echo "[install-components] $*" >&2; }
 
-APT_PACKAGES=(jupyterhub postgresql wrk chromium chromium-driver)
+APT_PACKAGES=(jupyterhub postgresql wrk nginx-light chromium chromium-driver)
 CHP_DIR="${HUBKIT_CHP_DIR:-/opt/hubkit-chp}"
 CHP_VERSION="${HUBKIT_CHP_VERSION:-5.3}"
 CHP_BIN="$CHP_DIR/node_modules/.bin/configurable-http-proxy"
