@@ -73,6 +73,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean upstreamNeedsFlush;
     private ScheduledFuture<?> idleTimer;
+    private final Runnable idleCheck = this::idleCheck;
+    private long idleSinceNanos;
+    private boolean idle;
+    private String clientIp;
 
     ClientConnection(RouteTable routes, UpstreamPool pool, ProxySettings settings, ErrorResponder errors) {
         this.routes = routes;
@@ -282,7 +286,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        cancelIdleTimer();
+        stopIdleTimer();
         RequestTarget target = RequestTarget.parse(request.uri());
         Exchange ex = new Exchange(request, target);
         exchange = ex;
@@ -332,6 +336,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     private String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            ip = clientIp = remoteIp();
+        }
+        return ip;
+    }
+
+    private String remoteIp() {
         SocketAddress a = ctx.channel().remoteAddress();
         if (a instanceof InetSocketAddress && ((InetSocketAddress) a).getAddress() != null) {
             return ((InetSocketAddress) a).getAddress().getHostAddress();
@@ -439,18 +451,47 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Closes the connection if no request starts within the keep-alive timeout, as Node does. */
+    /**
+     * Closes the connection if no request starts within the keep-alive timeout, as Node does.
+     *
+     * <p>Lazy: the time the connection became idle is noted, and one timer per connection is
+     * pending at most; when it fires it closes the connection or waits for what is left of the
+     * timeout. No timer is scheduled and cancelled per request (each one costs the event loop a
+     * priority-queue update and, when the next deadline moves, a timerfd system call).
+     */
     private void startIdleTimer() {
-        cancelIdleTimer();
-        idleTimer = ctx.executor().schedule(() -> {
-            if (!done && exchange == null) {
-                log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), keepAliveTimeoutMillis);
-                closeClient();
-            }
-        }, keepAliveTimeoutMillis, TimeUnit.MILLISECONDS);
+        idleSinceNanos = System.nanoTime();
+        idle = true;
+        if (idleTimer == null) {
+            scheduleIdleCheck(keepAliveTimeoutMillis);
+        }
+    }
+
+    private void scheduleIdleCheck(long delayMillis) {
+        idleTimer = ctx.executor().schedule(idleCheck, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void idleCheck() {
+        idleTimer = null;
+        if (done || !idle || exchange != null) {
+            return; // an exchange is running: the timer starts again when it ends
+        }
+        long left = keepAliveTimeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSinceNanos);
+        if (left > 0) {
+            scheduleIdleCheck(left);
+            return;
+        }
+        log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), keepAliveTimeoutMillis);
+        closeClient();
+    }
+
+    /** A request started: the connection is no longer idle (a pending check finds that). */
+    private void stopIdleTimer() {
+        idle = false;
     }
 
     private void cancelIdleTimer() {
+        idle = false;
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
@@ -508,7 +549,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ex.responseStarted = true;
         ex.status = code;
         settings.metrics().requestProxy(code);
-        HttpHeaders h = res.headers().copy();
+        // the decoder is done with the head it passed on: its headers are changed in place
+        HttpHeaders h = res.headers();
         HeaderRewriter.removeHopByHop(h, false);
         boolean bodyless = ex.head || code == 204 || code == 304;
         // a body that ends when the target closes, or a refused upgrade, leaves nothing to reuse

@@ -6,6 +6,8 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 
@@ -43,11 +45,12 @@ final class HeaderRewriter {
      * @param websocket whether the request is a WebSocket upgrade
      * @param secure whether the client connection is TLS
      * @param fwd the forwarding options
-     * @return the request head to send upstream, always HTTP/1.1 and keep-alive
+     * @return the request head to send upstream, always HTTP/1.1 and keep-alive; it shares (and
+     *         this changes) the headers of {@code request}, which must not be used afterwards
      */
     static HttpRequest toUpstream(HttpRequest request, RequestTarget target, RouteEntry route,
             String clientIp, boolean websocket, boolean secure, ProxySettings.Forwarding fwd) {
-        HttpHeaders h = request.headers().copy();
+        HttpHeaders h = request.headers();
         removeHopByHop(h, websocket);
         if (websocket) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -64,7 +67,9 @@ final class HeaderRewriter {
         if (host == null || fwd.changeOrigin()) {
             h.set(HttpHeaderNames.HOST, route.authority());
         }
-        fwd.customHeaders().forEach(h::set);
+        if (!fwd.customHeaders().isEmpty()) {
+            fwd.customHeaders().forEach(h::set);
+        }
         String uri = upstreamUri(target, route, fwd);
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), uri, h);
     }
@@ -79,6 +84,10 @@ final class HeaderRewriter {
         if (!fwd.includePrefix()) {
             int segments = segmentCount(route.spec()) - (fwd.hostRouting() ? 1 : 0);
             rest = stripSegments(rest, segments);
+        }
+        if (rest.startsWith("/") && rest.indexOf('?') != rest.length() - 1 && (!fwd.prependPath()
+                || (route.targetQuery() == null && (route.targetPath().isEmpty() || route.targetPath().equals("/"))))) {
+            return rest; // joined to "/" it stays as it is (only an empty query would go)
         }
         String base = "/";
         if (fwd.prependPath()) {
@@ -150,17 +159,31 @@ final class HeaderRewriter {
      * @param keepUpgrade whether {@code Upgrade} survives (WebSocket handshakes)
      */
     static void removeHopByHop(HttpHeaders h, boolean keepUpgrade) {
-        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-        for (String value : connection) {
-            for (String token : value.split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (name.isEmpty() || (keepUpgrade && name.equals("upgrade")) || isFraming(name)) {
-                    continue;
+        if (h.contains(HttpHeaderNames.CONNECTION)) {
+            List<String> named = null;
+            for (Iterator<String> values = h.valueStringIterator(HttpHeaderNames.CONNECTION); values.hasNext(); ) {
+                String value = values.next();
+                if (value.equalsIgnoreCase("keep-alive")) {
+                    continue; // the usual value: the Keep-Alive header goes below anyway
                 }
-                h.remove(name);
+                if (named == null) {
+                    named = new ArrayList<>(2);
+                }
+                named.add(value);
             }
+            if (named != null) {
+                for (String value : named) {
+                    for (String token : value.split(",")) {
+                        String name = token.trim().toLowerCase(Locale.ROOT);
+                        if (name.isEmpty() || (keepUpgrade && name.equals("upgrade")) || isFraming(name)) {
+                            continue;
+                        }
+                        h.remove(name);
+                    }
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
         }
-        h.remove(HttpHeaderNames.CONNECTION);
         h.remove(HttpHeaderNames.KEEP_ALIVE);
         h.remove(PROXY_CONNECTION);
         if (!keepUpgrade) {
@@ -174,6 +197,10 @@ final class HeaderRewriter {
     }
 
     private static void append(HttpHeaders h, String name, String value) {
+        if (!h.contains(name)) {
+            h.set(name, value);
+            return;
+        }
         List<String> existing = h.getAll(name);
         if (existing.isEmpty()) {
             h.set(name, value);
@@ -188,9 +215,12 @@ final class HeaderRewriter {
             int colon = host.lastIndexOf(':');
             int bracket = host.lastIndexOf(']');
             if (colon > bracket && colon < host.length() - 1) {
-                String port = host.substring(colon + 1);
-                if (port.chars().allMatch(Character::isDigit)) {
-                    return port;
+                boolean digits = true;
+                for (int i = colon + 1; i < host.length() && digits; i++) {
+                    digits = Character.isDigit(host.charAt(i));
+                }
+                if (digits) {
+                    return host.substring(colon + 1);
                 }
             }
         }

@@ -2,6 +2,7 @@ package org.hubkit.proxy.netty.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -86,12 +87,21 @@ final class UpstreamPool {
      * @param route the route of its last request (for the endpoint)
      */
     void release(Channel ch, RouteEntry route) {
-        UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
+        // the connector puts it last: no walk along the pipeline in the usual case
+        ChannelHandler last = ch.pipeline().last();
+        UpstreamHandler handler = last instanceof UpstreamHandler
+                ? (UpstreamHandler) last
+                : ch.pipeline().get(UpstreamHandler.class);
         if (maxIdlePerTarget == 0 || handler == null || !ch.isActive() || !ch.eventLoop().inEventLoop()) {
             ch.close();
             return;
         }
-        loops.computeIfAbsent(ch.eventLoop(), LoopPool::new).add(route.endpoint(), ch, handler);
+        EventLoop loop = ch.eventLoop();
+        LoopPool pool = loops.get(loop);
+        if (pool == null) {
+            pool = loops.computeIfAbsent(loop, LoopPool::new);
+        }
+        pool.add(route.endpoint(), ch, handler);
     }
 
     /** @return idle connections in every loop's pool; a moment's figure, from any thread */
