@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -32,7 +30,7 @@ final class Child implements AutoCloseable {
     private final String label;
     private final Process process;
     private final Path log;
-    private final Set<ProcessHandle> descendants = ConcurrentHashMap.newKeySet();
+    private final ProcessTree tree;
     private final Deque<String> lines = new ArrayDeque<>();
     private final List<Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -42,6 +40,7 @@ final class Child implements AutoCloseable {
         this.label = label;
         this.process = process;
         this.log = log;
+        this.tree = new ProcessTree(process);
         Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
         this.pump = new Thread(() -> pump(out), "out-" + label);
         pump.setDaemon(true);
@@ -188,56 +187,25 @@ final class Child implements AutoCloseable {
 
     /** Records the processes now running under this one, so that they can be ended later. */
     void track() {
-        try {
-            if (process.isAlive()) {
-                process.descendants().forEach(descendants::add);
-            }
-        } catch (RuntimeException ignored) {
-            // racing with exits
-        }
+        tree.track();
     }
 
-    /** SIGTERM, then SIGKILL after 10 s; then the same for descendants still running. Never throws. */
+    /** SIGTERM, then SIGKILL after 10 s; then the same for the descendants still running, all at once. Never throws. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        track();
-        end(process.toHandle());
-        List<ProcessHandle> left = descendants.stream().filter(RunningHub::running).toList();
-        left.forEach(Child::end);
-        if (!left.isEmpty()) {
-            System.err.println("[" + label + "] ended " + left.size() + " process(es) left under pid " + process.pid());
+        tree.track();
+        tree.endProcess(Duration.ofSeconds(10));
+        int left = tree.endDescendants(Duration.ofSeconds(10)).size();
+        if (left > 0) {
+            System.err.println("[" + label + "] ended " + left + " process(es) left under pid " + process.pid());
         }
         try {
             pump.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static void end(ProcessHandle h) {
-        if (!RunningHub.running(h)) {
-            return;
-        }
-        h.destroy();
-        if (!waitGone(h, Duration.ofSeconds(10))) {
-            h.destroyForcibly();
-            waitGone(h, Duration.ofSeconds(5));
-        }
-    }
-
-    private static boolean waitGone(ProcessHandle h, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && RunningHub.running(h)) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return !RunningHub.running(h);
-            }
-        }
-        return !RunningHub.running(h);
     }
 }

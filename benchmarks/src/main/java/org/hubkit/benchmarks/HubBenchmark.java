@@ -1,5 +1,8 @@
 package org.hubkit.benchmarks;
 
+import static org.hubkit.benchmarks.Cli.executable;
+import static org.hubkit.benchmarks.Cli.value;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,35 +52,11 @@ public final class HubBenchmark {
      * @param args see {@code --help}
      */
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options.help) {
-            System.out.println(Options.USAGE);
-            return;
-        }
-        System.exit(new HubBenchmark(options).run());
+        Cli.main(args, Options::parse, o -> o.help, Options.USAGE, o -> new HubBenchmark(o).run());
     }
 
     private int run() throws InterruptedException {
-        Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "hub-cleanup"));
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(Duration.ofMinutes(options.maxMinutes).toMillis());
-                System.err.println("time limit of " + options.maxMinutes + " min reached: stopping");
-                System.exit(3);
-            } catch (InterruptedException done) {
-                // finished in time
-            }
-        }, "watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        Thread watchdog = Cli.guard(this::closeAll, "hub-cleanup", options.maxMinutes);
 
         String missing = options.checkPrograms();
         if (missing != null) {
@@ -336,17 +315,6 @@ public final class HubBenchmark {
                 }
             }
             return missing.isEmpty() ? null : String.join("\n", missing);
-        }
-
-        private static boolean executable(String cmd) {
-            return cmd != null && Files.isExecutable(Path.of(cmd));
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
         }
 
         private static int positive(String option, String v) {

@@ -3,15 +3,11 @@ package org.hubkit.benchmarks;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Starts the two hubs under comparison, each on loopback ports of its own, in a temporary
@@ -32,7 +28,7 @@ final class HubLauncher {
 
     private final Programs programs;
     private final boolean keepWorkDirs;
-    private final Set<Integer> usedPorts = new HashSet<>();
+    private final Ports ports = new Ports();
 
     HubLauncher(Programs programs, boolean keepWorkDirs) {
         this.programs = programs;
@@ -45,9 +41,9 @@ final class HubLauncher {
      */
     RunningHub startJupyterHub(String token) throws IOException {
         Path dir = Files.createTempDirectory("hubkit-bench-jupyterhub-");
-        int publicPort = freePort();
-        int hubPort = freePort();
-        int proxyApiPort = freePort();
+        int publicPort = ports.free();
+        int hubPort = ports.free();
+        int proxyApiPort = ports.free();
         String config = String.join("\n",
                 "# Written by org.hubkit.benchmarks.HubBenchmark for one run.",
                 "c = get_config()  # noqa",
@@ -87,8 +83,8 @@ final class HubLauncher {
         Path dir = Files.createTempDirectory("hubkit-bench-hubkit-");
         Path data = Files.createDirectories(dir.resolve("data"));
         Path home = Files.createDirectories(dir.resolve("home"));
-        int hubPort = freePort();
-        int proxyPort = freePort();
+        int hubPort = ports.free();
+        int proxyPort = ports.free();
         String yaml = String.join("\n",
                 "# Written by org.hubkit.benchmarks.HubBenchmark for one run.",
                 "hub: {ip: 127.0.0.1, port: " + hubPort + ", dataDir: " + py(data.toString()) + "}",
@@ -114,18 +110,5 @@ final class HubLauncher {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
-    }
-
-    /** A loopback port nothing listens on now, never one handed out before in this run. */
-    private synchronized int freePort() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                int port = s.getLocalPort();
-                if (usedPorts.add(port)) {
-                    return port;
-                }
-            }
-        }
-        throw new IOException("no free loopback port");
     }
 }

@@ -1,8 +1,9 @@
 package org.hubkit.benchmarks;
 
+import static org.hubkit.benchmarks.Cli.executable;
+import static org.hubkit.benchmarks.Cli.value;
+
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -70,7 +70,7 @@ public final class ProxyBenchmark {
 
     private final Options o;
     private final List<Child> children = new CopyOnWriteArrayList<>();
-    private final Set<Integer> usedPorts = new HashSet<>();
+    private final Ports ports = new Ports();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -98,36 +98,12 @@ public final class ProxyBenchmark {
      * @param args see {@code --help}
      */
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options.help) {
-            System.out.println(Options.USAGE);
-            return;
-        }
-        System.exit(new ProxyBenchmark(options).run());
+        Cli.main(args, Options::parse, o -> o.help, Options.USAGE, o -> new ProxyBenchmark(o).run());
     }
 
     private int run() throws Exception {
-        Runtime.getRuntime().addShutdownHook(new Thread(this::cleanUp, "proxy-bench-cleanup"));
         int maxMinutes = o.maxMinutes > 0 ? o.maxMinutes : 20 + o.soakMinutes;
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(TimeUnit.MINUTES.toMillis(maxMinutes));
-                System.err.println("time limit of " + maxMinutes + " min reached: stopping (the shutdown hook ends what was started)");
-                System.exit(3);
-            } catch (InterruptedException done) {
-                // finished in time
-            }
-        }, "watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        Thread watchdog = Cli.guard(this::cleanUp, "proxy-bench-cleanup", maxMinutes);
 
         String missing = o.checkPrograms();
         if (missing != null) {
@@ -244,8 +220,8 @@ public final class ProxyBenchmark {
     private void startNginx() throws IOException, InterruptedException {
         Path dir = Files.createDirectories(work.resolve("nginx"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        backendPort = freePort();
-        nginxPort = freePort();
+        backendPort = ports.free();
+        nginxPort = ports.free();
         Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, nginxConfig(dir, o.nginxWorkers, backendPort, nginxPort, echoPort), StandardCharsets.UTF_8);
         nginx = Child.start("nginx", List.of(o.nginx, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(),
@@ -330,8 +306,8 @@ public final class ProxyBenchmark {
     }
 
     private void startChp() throws IOException, InterruptedException {
-        chpPort = freePort();
-        int apiPort = freePort();
+        chpPort = ports.free();
+        int apiPort = ports.free();
         String token = newToken();
         chp = Child.start("chp", List.of(o.chp, "--ip", "127.0.0.1", "--port", Integer.toString(chpPort),
                         "--api-ip", "127.0.0.1", "--api-port", Integer.toString(apiPort),
@@ -714,15 +690,7 @@ public final class ProxyBenchmark {
             c.close();
         }
         // Whatever else this JVM started and is still running (a wrk cut short): by pid.
-        List<ProcessHandle> rest = ProcessHandle.current().descendants().filter(RunningHub::running).toList();
-        rest.forEach(ProcessHandle::destroy);
-        for (ProcessHandle h : rest) {
-            try {
-                h.onExit().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
-            }
-        }
+        ProcessTree.endAll(ProcessHandle.current().descendants().toList(), Duration.ofSeconds(5));
         if (work != null) {
             if (o.keep) {
                 System.err.println("kept " + work);
@@ -778,19 +746,6 @@ public final class ProxyBenchmark {
         return HexFormat.of().formatHex(b);
     }
 
-    /** A loopback port nothing listens on now, never one handed out before in this run. */
-    private synchronized int freePort() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                int port = s.getLocalPort();
-                if (usedPorts.add(port)) {
-                    return port;
-                }
-            }
-        }
-        throw new IOException("no free loopback port");
-    }
-
     /** Command-line options. */
     static final class Options {
         static final String USAGE = String.join("\n",
@@ -799,7 +754,7 @@ public final class ProxyBenchmark {
                 "  --skip-http             no wrk runs",
                 "  --skip-ws               no WebSocket runs",
                 "  --duration S            wrk measuring time in seconds (15)",
-                "  --warmup S              wrk warm-up in seconds (3)",
+                "  --warmup S              wrk warm-up in seconds, the same for every target (10)",
                 "  --threads N             wrk threads (2)",
                 "  --connections N         wrk connections (64)",
                 "  --ws-seconds S          WebSocket measuring time (10)",
@@ -828,7 +783,8 @@ public final class ProxyBenchmark {
         boolean keep;
         Set<Target> targets = EnumSet.allOf(Target.class);
         int duration = 15;
-        int warmup = 3;
+        // A JVM proxy needs about 8 s of JIT compilation on 2 shared cores; every target gets the same warm-up.
+        int warmup = 10;
         int threads = 2;
         int connections = 64;
         int wsSeconds = 10;
@@ -918,17 +874,6 @@ public final class ProxyBenchmark {
                 missing.add("configurable-http-proxy not found: " + chp + install);
             }
             return missing.isEmpty() ? null : String.join("\n", missing);
-        }
-
-        private static boolean executable(String cmd) {
-            return cmd != null && Files.isExecutable(Path.of(cmd));
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
         }
 
         private static int positive(String option, String v) {

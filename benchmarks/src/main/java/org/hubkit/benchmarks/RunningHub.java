@@ -8,11 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +32,7 @@ final class RunningHub implements AutoCloseable {
     private final Path log;
     private final HubApi api;
     private final boolean keepWorkDir;
-    private final Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();
+    private final ProcessTree tree;
     private final ScheduledExecutorService tracker;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -46,12 +43,13 @@ final class RunningHub implements AutoCloseable {
         this.log = log;
         this.api = api;
         this.keepWorkDir = keepWorkDir;
+        this.tree = new ProcessTree(process);
         this.tracker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "track-" + label);
             t.setDaemon(true);
             return t;
         });
-        tracker.scheduleWithFixedDelay(this::track, 0, 1, TimeUnit.SECONDS);
+        tracker.scheduleWithFixedDelay(tree::track, 0, 1, TimeUnit.SECONDS);
     }
 
     /** Starts {@code command} in {@code workDir}, its output going to {@code workDir/hub.log}. */
@@ -126,16 +124,6 @@ final class RunningHub implements AutoCloseable {
         }
     }
 
-    private void track() {
-        try {
-            if (process.isAlive()) {
-                process.descendants().forEach(seen::add);
-            }
-        } catch (RuntimeException ignored) {
-            // a process list read racing with exits: the next round catches up
-        }
-    }
-
     /**
      * Asks the hub to stop its servers and proxy and exit, then ends whatever is left.
      * Prints what it had to force. Never throws.
@@ -145,7 +133,7 @@ final class RunningHub implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        track();
+        tree.track();
         try {
             if (process.isAlive()) {
                 try {
@@ -158,24 +146,15 @@ final class RunningHub implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                if (!waitExit(process.toHandle(), Duration.ofSeconds(30))) {
+                if (!tree.awaitGone(Duration.ofSeconds(30))) {
                     System.err.println("[" + label + "] still running 30 s after shutdown: SIGTERM to pid " + process.pid());
-                    track();
-                    end(process.toHandle());
+                    tree.track();
+                    tree.endProcess(Duration.ofSeconds(15));
                 }
             }
-            List<ProcessHandle> left = new ArrayList<>();
-            for (ProcessHandle h : seen) {
-                if (running(h)) {
-                    left.add(h);
-                }
-            }
-            if (!left.isEmpty()) {
-                left.forEach(ProcessHandle::destroy);
-                awaitAllGone(left, Duration.ofSeconds(10));
-                left.stream().filter(RunningHub::running).forEach(ProcessHandle::destroyForcibly);
-                awaitAllGone(left, Duration.ofSeconds(5));
-                System.err.println("[" + label + "] ended " + left.size() + " process(es) the hub left behind");
+            int left = tree.endDescendants(Duration.ofSeconds(10)).size();
+            if (left > 0) {
+                System.err.println("[" + label + "] ended " + left + " process(es) the hub left behind");
             }
         } finally {
             tracker.shutdownNow();
@@ -184,48 +163,6 @@ final class RunningHub implements AutoCloseable {
             } else {
                 deleteTree(workDir);
             }
-        }
-    }
-
-    private static void end(ProcessHandle h) {
-        h.destroy();
-        if (!waitExit(h, Duration.ofSeconds(15))) {
-            h.destroyForcibly();
-            waitExit(h, Duration.ofSeconds(5));
-        }
-    }
-
-    private static boolean waitExit(ProcessHandle h, Duration timeout) {
-        awaitAllGone(List.of(h), timeout);
-        return !running(h);
-    }
-
-    private static void awaitAllGone(List<ProcessHandle> handles, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && handles.stream().anyMatch(RunningHub::running)) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /**
-     * Alive and not a zombie. An orphan that exited stays a zombie until init reaps it, and
-     * some sandboxes' init never does: such a process holds no port or file any more.
-     */
-    static boolean running(ProcessHandle h) {
-        if (!h.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
-            int close = stat.lastIndexOf(')');
-            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
-        } catch (IOException | RuntimeException e) {
-            return h.isAlive();
         }
     }
 

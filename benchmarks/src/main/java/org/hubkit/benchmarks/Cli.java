@@ -1,0 +1,81 @@
+package org.hubkit.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * What the mains of {@link HubBenchmark} and {@link ProxyBenchmark} share: option errors and
+ * {@code --help}, the clean-up hook and the time limit of the whole run.
+ */
+final class Cli {
+
+    /** A run of a benchmark with its options; returns the exit code. */
+    interface Run<O> {
+        int run(O options) throws Exception;
+    }
+
+    private Cli() {
+    }
+
+    /**
+     * Parses {@code args}: on a bad option prints why and {@code usage} to standard error and
+     * exits 2; with {@code --help} prints {@code usage} and returns; else exits with the code
+     * {@code run} returns.
+     */
+    static <O> void main(String[] args, Function<String[], O> parse, Predicate<O> help, String usage, Run<O> run)
+            throws Exception {
+        O options;
+        try {
+            options = parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(usage);
+            System.exit(2);
+            return;
+        }
+        if (help.test(options)) {
+            System.out.println(usage);
+            return;
+        }
+        System.exit(run.run(options));
+    }
+
+    /**
+     * Runs {@code cleanUp} on any exit of the JVM (a shutdown hook named {@code hookName}), and
+     * stops the JVM with exit code 3 after {@code maxMinutes}.
+     *
+     * @return the watchdog: interrupt it when the run has finished in time
+     */
+    static Thread guard(Runnable cleanUp, String hookName, int maxMinutes) {
+        Runtime.getRuntime().addShutdownHook(new Thread(cleanUp, hookName));
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(maxMinutes).toMillis());
+                System.err.println("time limit of " + maxMinutes + " min reached: stopping"
+                        + " (the shutdown hook ends what was started)");
+                System.exit(3);
+            } catch (InterruptedException done) {
+                // finished in time
+            }
+        }, "watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        return watchdog;
+    }
+
+    /** The value after option {@code args[i - 1]}. */
+    static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** Whether {@code cmd} names an executable file. */
+    static boolean executable(String cmd) {
+        return cmd != null && Files.isExecutable(Path.of(cmd));
+    }
+}
