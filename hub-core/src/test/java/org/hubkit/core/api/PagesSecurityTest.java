@@ -18,32 +18,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** The login form, the login cookie, redirects after login, XSRF on cookie-authenticated API calls, and logs. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
-class PagesSecurityTest {
-    TestHub hub;
+class PagesSecurityTest extends HubApiTestBase {
     final HttpClient plain = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        hub = TestHub.start(dir);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
-    }
 
     private HttpResponse<String> withCookie(String path, String loginCookie) throws Exception {
         return plain.send(HttpRequest.newBuilder(hub.base.resolve(path)).header("Cookie", "jupyterhub-hub-login=" + loginCookie)

@@ -419,6 +419,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ex.responseComplete = true;
         logExchange(ex);
         ctx.write(ErrorPage.withConnection(res, ex.keepAlive, ex.clientVersion), ctx.voidPromise());
+        afterResponse(ex);
+    }
+
+    /** A response has been written: close when it was the last, else flush and go on with the next request. */
+    private void afterResponse(Exchange ex) {
         if (!ex.keepAlive) {
             closeClientAfterFlush();
             return;
@@ -599,14 +604,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!ex.requestComplete) {
             ex.mode = BodyMode.DISCARD;
         }
-        if (!ex.keepAlive) {
-            closeClientAfterFlush();
-            return;
-        }
-        ctx.flush();
-        finishIfDone(ex);
-        drain();
-        maybeRead();
+        afterResponse(ex);
     }
 
     void onUpstreamReadComplete(Channel ch) {
