@@ -1,12 +1,13 @@
 package org.hubkit.proxy.netty;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.HubException;
@@ -15,6 +16,7 @@ import org.hubkit.proxy.netty.internal.HttpsRedirect;
 import org.hubkit.proxy.netty.internal.ProxyMetrics;
 import org.hubkit.proxy.netty.internal.RouteEntry;
 import org.hubkit.proxy.netty.internal.ServiceListener;
+import org.hubkit.proxy.netty.internal.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,8 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private final String defaultTarget;
     private final String apiIp;
     private final int apiPort;
+    private final Path apiSocket;
+    private final Path metricsSocket;
     private final String authToken;
     private final String metricsIp;
     private final int metricsPort;
@@ -56,6 +60,7 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private final int redirectTo;
     private final ProxyMetrics metrics;
     private final List<ServiceListener> listeners = new ArrayList<>();
+    private Transport serviceTransport;
     private EventLoopGroup serviceGroup;
     private ServiceListener api;
     private ServiceListener metricsListener;
@@ -68,6 +73,8 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         this.defaultTarget = b.defaultTarget;
         this.apiIp = b.apiIp;
         this.apiPort = b.apiPort;
+        this.apiSocket = b.apiSocket;
+        this.metricsSocket = b.metricsSocket;
         this.authToken = b.authToken;
         this.metricsIp = b.metricsIp;
         this.metricsPort = b.metricsPort;
@@ -101,11 +108,18 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
         }
         try {
-            serviceGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("hubkit-proxy-api", true));
-            int port = apiPort >= 0 ? apiPort : (proxy.port() == 0 ? 0 : proxy.port() + 1);
+            // UNIX sockets need epoll; otherwise NIO, as ever, for these small listeners
+            serviceTransport = Transport.select(apiSocket != null || metricsSocket != null);
+            serviceGroup = serviceTransport.newGroup(1, new DefaultThreadFactory("hubkit-proxy-api", true));
             ChpApiServer handler = new ChpApiServer(proxy.routeTable(), authToken, proxy.hostRouting(), metrics);
-            api = listen(apiIp, port, handler, "proxy API");
-            if (metricsPort >= 0) {
+            if (apiSocket != null) {
+                api = listenUnix(apiSocket, handler, "proxy API");
+            } else {
+                api = listen(apiIp, defaultApiPort(), handler, "proxy API");
+            }
+            if (metricsSocket != null) {
+                metricsListener = listenUnix(metricsSocket, (io.netty.channel.ChannelHandler) metrics, "metrics");
+            } else if (metricsPort >= 0) {
                 metricsListener = listen(metricsIp, metricsPort, (io.netty.channel.ChannelHandler) metrics, "metrics");
             }
             if (redirectPort >= 0) {
@@ -120,11 +134,13 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         if (authToken == null || authToken.isEmpty()) {
             log.warn("REST API is not authenticated.");
         }
-        log.info("Proxying {}://{}:{} to {}", proxy.tls() ? "https" : "http", proxy.ip().isEmpty() ? "*" : proxy.ip(),
-                proxy.port(), defaultTarget == null ? "(no default)" : defaultTarget);
-        log.info("Proxy API at http://{}:{}/api/routes", apiIp.isEmpty() ? "*" : apiIp, api.port());
+        // as configurable-http-proxy: a socket's path where ip:port would be
+        log.info("Proxying {}://{} to {}", proxy.tls() ? "https" : "http", proxy.unixSocket().map(Path::toString)
+                .orElseGet(() -> (proxy.ip().isEmpty() ? "*" : proxy.ip()) + ":" + proxy.port()),
+                defaultTarget == null ? "(no default)" : defaultTarget);
+        log.info("Proxy API at http://{}/api/routes", where(api, apiIp));
         if (metricsListener != null) {
-            log.info("Serve metrics at http://{}:{}/metrics", metricsIp.isEmpty() ? "*" : metricsIp, metricsListener.port());
+            log.info("Serve metrics at http://{}/metrics", where(metricsListener, metricsIp));
         }
         if (defaultTarget != null) {
             Map<String, Object> data = new LinkedHashMap<>();
@@ -136,8 +152,29 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         return this;
     }
 
+    /** configurable-http-proxy's: the proxy's port + 1, 8001 when the proxy is on a UNIX socket. */
+    private int defaultApiPort() {
+        if (apiPort >= 0) {
+            return apiPort;
+        }
+        if (proxy.unixSocket().isPresent()) {
+            return 8001;
+        }
+        return proxy.port() == 0 ? 0 : proxy.port() + 1;
+    }
+
+    private static String where(ServiceListener l, String ip) {
+        return l.unixSocket() != null ? l.unixSocket().toString() : (ip.isEmpty() ? "*" : ip) + ":" + l.port();
+    }
+
     private ServiceListener listen(String ip, int port, io.netty.channel.ChannelHandler handler, String what) {
-        ServiceListener l = ServiceListener.bind(serviceGroup, ip, port, handler, what);
+        ServiceListener l = ServiceListener.bind(serviceTransport, serviceGroup, ip, port, handler, what);
+        listeners.add(l);
+        return l;
+    }
+
+    private ServiceListener listenUnix(Path socket, io.netty.channel.ChannelHandler handler, String what) {
+        ServiceListener l = ServiceListener.bindUnix(serviceTransport, serviceGroup, socket, handler, what);
         listeners.add(l);
         return l;
     }
@@ -147,14 +184,36 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         return proxy;
     }
 
-    /** @return the API's port once started, else the configured one (-1: the proxy's port + 1) */
+    /**
+     * @return the API's port once started, else the configured one (-1: the proxy's port + 1);
+     *         -1 when the API listens on a {@link #apiSocket() UNIX socket}
+     */
     public synchronized int apiPort() {
+        if (apiSocket != null) {
+            return -1;
+        }
         return api != null ? api.port() : apiPort;
     }
 
-    /** @return the metrics port once started, -1 if there is no metrics listener */
+    /** @return the UNIX domain socket the API listens on instead of an IP and port, if configured */
+    public Optional<Path> apiSocket() {
+        return Optional.ofNullable(apiSocket);
+    }
+
+    /**
+     * @return the metrics port once started, -1 if there is no metrics listener or it listens on
+     *         a {@link #metricsSocket() UNIX socket}
+     */
     public synchronized int metricsPort() {
+        if (metricsSocket != null) {
+            return -1;
+        }
         return metricsListener != null ? metricsListener.port() : metricsPort;
+    }
+
+    /** @return the UNIX domain socket metrics are served on, if configured */
+    public Optional<Path> metricsSocket() {
+        return Optional.ofNullable(metricsSocket);
     }
 
     /** @return the redirect port once started, -1 if there is no redirect listener */
@@ -180,7 +239,8 @@ public final class ChpCompatibleProxy implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ChpCompatibleProxy[" + proxy + ", api " + apiIp + ":" + apiPort() + "]";
+        return "ChpCompatibleProxy[" + proxy + ", api " + (apiSocket != null ? "unix:" + apiSocket
+                : apiIp + ":" + apiPort()) + "]";
     }
 
     /**
@@ -194,9 +254,11 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         private String defaultTarget;
         private String apiIp = "localhost";
         private int apiPort = -1;
+        private Path apiSocket;
         private String authToken;
         private String metricsIp = "";
         private int metricsPort = -1;
+        private Path metricsSocket;
         private int redirectPort = -1;
         private int redirectTo = -1;
 
@@ -239,6 +301,36 @@ public final class ChpCompatibleProxy implements AutoCloseable {
          */
         public Builder apiPort(int apiPort) {
             this.apiPort = apiPort;
+            return this;
+        }
+
+        /**
+         * Serves the API on a UNIX domain socket instead of {@link #apiIp}/{@link #apiPort}
+         * (which are then ignored), as configurable-http-proxy's {@code --api-socket}. Needs
+         * Netty's native epoll transport (Linux x86_64); {@link #build()} fails where it is not
+         * available. The file must not exist at start; it is deleted on {@link #close()}. Then
+         * {@link ChpCompatibleProxy#apiPort()} is -1.
+         *
+         * @param apiSocket the socket file, or {@code null} (the default) for IP and port
+         * @return this builder
+         */
+        public Builder apiSocket(Path apiSocket) {
+            this.apiSocket = apiSocket;
+            return this;
+        }
+
+        /**
+         * Serves Prometheus metrics at {@code /metrics} on a UNIX domain socket, as
+         * configurable-http-proxy's {@code --metrics-socket}; replaces {@link #metrics(String, int)}.
+         * Needs Netty's native epoll transport (Linux x86_64), and
+         * {@code micrometer-registry-prometheus} on the class path. The file must not exist at
+         * start; it is deleted on {@link #close()}.
+         *
+         * @param metricsSocket the socket file, or {@code null} (the default)
+         * @return this builder
+         */
+        public Builder metricsSocket(Path metricsSocket) {
+            this.metricsSocket = metricsSocket;
             return this;
         }
 
@@ -288,7 +380,7 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             List<String> problems = new ArrayList<>();
             NettyProxy built = null;
             ProxyMetrics metrics = ProxyMetrics.NONE;
-            if (metricsPort >= 0) {
+            if (metricsPort >= 0 || metricsSocket != null) {
                 try {
                     metrics = new org.hubkit.proxy.netty.internal.PrometheusMetrics();
                 } catch (LinkageError e) {
@@ -322,6 +414,19 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             }
             if (redirectPort >= 0 && built != null && !built.tls()) {
                 problems.add("redirectPort: HTTPS redirection needs TLS certificates (proxy tls)");
+            }
+            if (redirectPort >= 0 && built != null && built.unixSocket().isPresent()) {
+                problems.add("redirectPort: HTTPS redirection needs the proxy on a TCP port (it listens on a UNIX socket)");
+            }
+            String unixProblem = Transport.unixSocketsUnavailable();
+            if (apiSocket != null && unixProblem != null) {
+                problems.add("apiSocket: " + unixProblem);
+            }
+            if (metricsSocket != null && unixProblem != null) {
+                problems.add("metricsSocket: " + unixProblem);
+            }
+            if (apiSocket != null && apiSocket.equals(metricsSocket)) {
+                problems.add("metricsSocket: must differ from apiSocket (got '" + metricsSocket + "' for both)");
             }
             if (defaultTarget != null && defaultTarget.isBlank()) {
                 problems.add("defaultTarget: must not be blank");

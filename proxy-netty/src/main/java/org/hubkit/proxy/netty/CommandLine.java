@@ -13,7 +13,9 @@ import java.util.Set;
 /**
  * configurable-http-proxy's command line, parsed into a {@link ChpCompatibleProxy.Builder}.
  * Flags take their value as the next argument or after {@code =}. Flags CHP has that this proxy
- * does not implement are refused by name, as are unknown ones. Not API: {@link ProxyMain} uses it.
+ * does not implement are refused by name, as are unknown ones, and as CHP does, a
+ * {@code --socket}, {@code --api-socket} or {@code --metrics-socket} given with its IP or port
+ * flag. Not API: {@link ProxyMain} uses it.
  */
 final class CommandLine {
     static final String USAGE = String.join("\n",
@@ -24,10 +26,14 @@ final class CommandLine {
             "Options:",
             "  --ip <ip-address>              Public-facing IP of the proxy (default: all interfaces)",
             "  --port <n>                     Public-facing port of the proxy (default: 8000)",
+            "  --socket <path>                Path to a UNIX domain socket for the proxy to listen on. Alternative to",
+            "                                 specifying IP and port (Linux: needs native epoll)",
             "  --ssl-key <keyfile>            SSL key to use (PEM, PKCS#8), if any",
             "  --ssl-cert <certfile>          SSL certificate to use (PEM), if any",
             "  --api-ip <ip>                  Inward-facing IP for API requests (default: localhost)",
             "  --api-port <n>                 Inward-facing port for API requests (default: --port + 1)",
+            "  --api-socket <path>            Path to a UNIX domain socket for the API server to listen on. Alternative",
+            "                                 to specifying API IP and port",
             "  --default-target <host>        Default proxy target (proto://host[:port])",
             "  --error-target <host>          Alternate server for handling proxy errors (proto://host[:port])",
             "  --error-path <path>            Directory with {code}.html / error.html error pages",
@@ -37,11 +43,16 @@ final class CommandLine {
             "  --no-x-forward                 Don't add 'X-forward-' headers to proxied requests",
             "  --no-prepend-path              Avoid prepending target paths to proxied requests",
             "  --no-include-prefix            Don't include the routing prefix in proxied requests",
+            "  --auto-rewrite                 Rewrite the Location header host/port in redirect responses",
             "  --change-origin                Changes the origin of the host header to the target URL",
+            "  --protocol-rewrite <proto>     Rewrite the Location header protocol in redirect responses to the",
+            "                                 specified protocol (http or https)",
             "  --custom-header <header>       Custom header to add to proxied requests (k:v, repeatable)",
             "  --host-routing                 Use host routing (host as first level of path)",
             "  --metrics-ip <ip>              IP for metrics server (default: all interfaces)",
             "  --metrics-port <n>             Port of metrics server. Defaults to no metrics server",
+            "  --metrics-socket <path>        Path to a UNIX domain socket for the metrics server to listen on.",
+            "                                 Alternative to specifying metrics IP and port",
             "  --log-level <loglevel>         Log level (debug, info, warn, error) (default: info)",
             "  --timeout <n>                  Timeout (in millis) when proxy drops connection for a request",
             "  --proxy-timeout <n>            Timeout (in millis) when proxy receives no response from target",
@@ -49,18 +60,22 @@ final class CommandLine {
             "  -V, --version                  Output the version number",
             "  -h, --help                     Display help",
             "",
+            "Targets: http://host[:port][/path], or a UNIX socket as http+unix://<percent-encoded path>[/path].",
+            "Not supported: --storage-backend (routes are kept in memory), --insecure, --ssl-ca and the other",
+            "--ssl-* tuning flags, --api-ssl-*, --client-ssl-*.",
+            "",
             "Environment: CONFIGPROXY_AUTH_TOKEN (API token), CONFIGPROXY_SSL_KEY_PASSPHRASE.",
             "");
 
     private static final Set<String> VALUE_FLAGS = Set.of("--ip", "--port", "--ssl-key", "--ssl-cert", "--api-ip",
             "--api-port", "--default-target", "--error-target", "--error-path", "--redirect-port", "--redirect-to",
             "--pid-file", "--custom-header", "--metrics-ip", "--metrics-port", "--log-level", "--timeout",
-            "--proxy-timeout", "--keep-alive-timeout");
+            "--proxy-timeout", "--keep-alive-timeout", "--socket", "--api-socket", "--metrics-socket",
+            "--protocol-rewrite");
     private static final Set<String> SWITCHES = Set.of("--no-x-forward", "--no-prepend-path", "--no-include-prefix",
-            "--change-origin", "--host-routing");
+            "--change-origin", "--host-routing", "--auto-rewrite");
     /** configurable-http-proxy's flags this proxy does not implement (yet), with whether they take a value. */
     private static final Map<String, Boolean> UNSUPPORTED = Map.ofEntries(
-            Map.entry("--socket", true), Map.entry("--api-socket", true), Map.entry("--metrics-socket", true),
             Map.entry("--ssl-ca", true), Map.entry("--ssl-request-cert", false),
             Map.entry("--ssl-reject-unauthorized", false), Map.entry("--ssl-protocol", true),
             Map.entry("--ssl-ciphers", true), Map.entry("--ssl-allow-rc4", false), Map.entry("--ssl-dhparam", true),
@@ -68,9 +83,17 @@ final class CommandLine {
             Map.entry("--api-ssl-request-cert", false), Map.entry("--api-ssl-reject-unauthorized", false),
             Map.entry("--client-ssl-key", true), Map.entry("--client-ssl-cert", true),
             Map.entry("--client-ssl-ca", true), Map.entry("--client-ssl-request-cert", false),
-            Map.entry("--client-ssl-reject-unauthorized", false), Map.entry("--auto-rewrite", false),
-            Map.entry("--protocol-rewrite", true), Map.entry("--insecure", false),
-            Map.entry("--storage-backend", true));
+            Map.entry("--client-ssl-reject-unauthorized", false), Map.entry("--insecure", false));
+    /** Why {@code --storage-backend} is refused: there is nothing to load. */
+    static final String STORAGE_BACKEND_REFUSED = "error: option '--storage-backend' is not supported by hubkit-proxy:"
+            + " configurable-http-proxy loads a Node.js module there as its route store, and hubkit-proxy cannot run"
+            + " one. Routes are kept in memory (configurable-http-proxy's default store). Remove the flag; after a"
+            + " restart JupyterHub adds its routes again (its proxy check does that).";
+    /** The flags {@code --socket}, {@code --api-socket} and {@code --metrics-socket} cannot be given with. */
+    private static final Map<String, List<String>> SOCKET_CONFLICTS = Map.of(
+            "--socket", List.of("--ip", "--port"),
+            "--api-socket", List.of("--api-ip", "--api-port"),
+            "--metrics-socket", List.of("--metrics-ip", "--metrics-port"));
 
     /** The command line could not be used; the message says why, naming the flag. */
     static final class UsageException extends Exception {
@@ -90,14 +113,17 @@ final class CommandLine {
     final Path pidFile;
     /** Messages to log once logging is set up. */
     final List<String> warnings;
+    /** Messages to log at info level once logging is set up, as configurable-http-proxy logs them. */
+    final List<String> notes;
 
     private CommandLine(Action action, ChpCompatibleProxy.Builder builder, String logLevel, Path pidFile,
-            List<String> warnings) {
+            List<String> warnings, List<String> notes) {
         this.action = action;
         this.builder = builder;
         this.logLevel = logLevel;
         this.pidFile = pidFile;
         this.warnings = warnings;
+        this.notes = notes;
     }
 
     /**
@@ -128,6 +154,11 @@ final class CommandLine {
         NettyProxy.Builder proxy = NettyProxy.builder();
         ChpCompatibleProxy.Builder chp = ChpCompatibleProxy.builder().proxy(proxy);
         List<String> warnings = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        Set<String> given = new java.util.HashSet<>();
+        Map<String, Path> sockets = new java.util.HashMap<>();
+        boolean autoRewrite = false;
+        String protocolRewrite = null;
         int port = 8000;
         Integer apiPort = null;
         String sslKey = null;
@@ -143,10 +174,10 @@ final class CommandLine {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
-                return new CommandLine(Action.HELP, chp, logLevel, null, warnings);
+                return new CommandLine(Action.HELP, chp, logLevel, null, warnings, notes);
             }
             if (arg.equals("-V") || arg.equals("--version")) {
-                return new CommandLine(Action.VERSION, chp, logLevel, null, warnings);
+                return new CommandLine(Action.VERSION, chp, logLevel, null, warnings, notes);
             }
             if (!arg.startsWith("-")) {
                 throw new UsageException("error: too many arguments: '" + arg + "' (every option starts with --)");
@@ -157,6 +188,9 @@ final class CommandLine {
             if (arg.startsWith("--") && eq > 0) {
                 flag = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
+            }
+            if (flag.equals("--storage-backend")) {
+                throw new UsageException(STORAGE_BACKEND_REFUSED);
             }
             if (UNSUPPORTED.containsKey(flag)) {
                 throw new UsageException("error: option '" + flag + "' of configurable-http-proxy is not supported yet"
@@ -171,6 +205,7 @@ final class CommandLine {
                     case "--no-prepend-path" -> proxy.prependPath(false);
                     case "--no-include-prefix" -> proxy.includePrefix(false);
                     case "--change-origin" -> proxy.changeOrigin(true);
+                    case "--auto-rewrite" -> autoRewrite = true;
                     default -> proxy.hostRouting(true);
                 }
                 continue;
@@ -184,6 +219,7 @@ final class CommandLine {
                 }
                 value = args[++i];
             }
+            given.add(flag);
             switch (flag) {
                 case "--ip" -> {
                     if (value.equals("*")) {
@@ -214,6 +250,19 @@ final class CommandLine {
                 }
                 case "--metrics-ip" -> metricsIp = value;
                 case "--metrics-port" -> metricsPort = port(flag, value);
+                case "--socket", "--api-socket", "--metrics-socket" -> {
+                    if (value.isEmpty()) {
+                        throw new UsageException("error: option '" + flag + "' needs a path");
+                    }
+                    sockets.put(flag, Path.of(value));
+                }
+                case "--protocol-rewrite" -> {
+                    if (!value.equals("http") && !value.equals("https")) {
+                        throw new UsageException("error: option '--protocol-rewrite' must be http or https (got '"
+                                + value + "')");
+                    }
+                    protocolRewrite = value;
+                }
                 case "--log-level" -> {
                     logLevel = value.toLowerCase(Locale.ROOT);
                     if (!Set.of("debug", "info", "warn", "error").contains(logLevel)) {
@@ -226,8 +275,32 @@ final class CommandLine {
                 default -> millis(flag, value).ifPresent(proxy::keepAliveTimeout);
             }
         }
+        for (String socketFlag : List.of("--socket", "--api-socket", "--metrics-socket")) {
+            for (String other : SOCKET_CONFLICTS.get(socketFlag)) {
+                if (given.contains(socketFlag) && given.contains(other)) {
+                    // configurable-http-proxy's (commander's) words
+                    throw new UsageException("error: option '" + socketFlag + "' cannot be used with option '"
+                            + other + "'");
+                }
+            }
+        }
+        Path socket = sockets.get("--socket");
         proxy.port(port);
-        chp.apiPort(apiPort != null ? apiPort : (port == 0 ? 0 : port + 1));
+        proxy.unixSocket(socket);
+        if (sockets.containsKey("--api-socket")) {
+            chp.apiSocket(sockets.get("--api-socket"));
+        } else {
+            // with --socket, configurable-http-proxy's API defaults to 8001
+            chp.apiPort(apiPort != null ? apiPort : socket != null ? 8001 : (port == 0 ? 0 : port + 1));
+        }
+        if (autoRewrite) {
+            proxy.autoRewrite(true);
+            notes.add("AutoRewrite of Location headers enabled.");
+        }
+        if (protocolRewrite != null) {
+            proxy.protocolRewrite(protocolRewrite);
+            notes.add("ProtocolRewrite enabled. Rewriting to " + protocolRewrite);
+        }
         if (sslKey != null || sslCert != null) {
             if (sslKey == null || sslCert == null) {
                 throw new UsageException("error: --ssl-key and --ssl-cert go together (got only "
@@ -239,7 +312,10 @@ final class CommandLine {
             if (sslKey == null) {
                 throw new UsageException("HTTPS redirection specified but certificates not provided.");
             }
-            if (port != 80) {
+            if (socket != null) {
+                warnings.add("--redirect-port is ignored with --socket (no port to redirect to), as configurable-http-proxy"
+                        + " ignores it");
+            } else if (port != 80) {
                 chp.redirect(redirectPort, redirectTo != null && redirectTo > 0 ? redirectTo : -1);
             }
         }
@@ -256,11 +332,13 @@ final class CommandLine {
         if (errorPath != null) {
             proxy.errorPath(Path.of(errorPath));
         }
-        if (metricsPort != null) {
+        if (sockets.containsKey("--metrics-socket")) {
+            chp.metricsSocket(sockets.get("--metrics-socket"));
+        } else if (metricsPort != null) {
             chp.metrics(metricsIp, metricsPort); // 0: any free port (configurable-http-proxy: none)
         }
         chp.authToken(env.get("CONFIGPROXY_AUTH_TOKEN"));
-        return new CommandLine(Action.RUN, chp, logLevel, pidFile, warnings);
+        return new CommandLine(Action.RUN, chp, logLevel, pidFile, warnings, notes);
     }
 
     private static int port(String flag, String value) throws UsageException {

@@ -78,6 +78,9 @@ public final class NettyProxy implements Proxy {
 
     private final String ip;
     private final int port;
+    private final Path unixSocket;
+    private final boolean autoRewrite;
+    private final String protocolRewrite;
     private final URI defaultTarget;
     private final int ioThreads;
     private final boolean nativeTransport;
@@ -108,6 +111,9 @@ public final class NettyProxy implements Proxy {
     private NettyProxy(Builder b) {
         this.ip = b.ip;
         this.port = b.port;
+        this.unixSocket = b.unixSocket;
+        this.autoRewrite = b.autoRewrite;
+        this.protocolRewrite = b.protocolRewrite;
         this.defaultTarget = b.defaultTarget;
         this.ioThreads = b.ioThreads;
         this.nativeTransport = b.nativeTransport;
@@ -131,11 +137,12 @@ public final class NettyProxy implements Proxy {
         this.tlsReloadInterval = b.tlsReloadInterval;
         this.tlsCertificates = b.tlsCertificates;
         this.metrics = b.metrics;
-        this.server = new ProxyServer(routes, new ProxySettings(ip, port, ioThreads, nativeTransport,
+        this.server = new ProxyServer(routes, new ProxySettings(ip, port, unixSocket, ioThreads, nativeTransport,
                 (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis(),
                 new ProxySettings.Forwarding(hostRouting, prependPath, includePrefix, xForward, changeOrigin, customHeaders),
                 errorTarget, errorPath, millis(timeout), millis(proxyTimeout), upstreamMaxIdle,
-                upstreamIdleTimeout.toMillis(), tlsCertificates, metrics));
+                upstreamIdleTimeout.toMillis(), tlsCertificates, metrics,
+                new ProxySettings.LocationRewrite(autoRewrite, protocolRewrite)));
         if (defaultTarget != null) {
             addRoute(Route.of("/", defaultTarget, Map.of()));
         }
@@ -155,6 +162,9 @@ public final class NettyProxy implements Proxy {
         Builder b = new Builder()
                 .ip(ip)
                 .port(port)
+                .unixSocket(unixSocket)
+                .autoRewrite(autoRewrite)
+                .protocolRewrite(protocolRewrite)
                 .defaultTarget(defaultTarget)
                 .ioThreads(ioThreads)
                 .nativeTransport(nativeTransport)
@@ -236,7 +246,10 @@ public final class NettyProxy implements Proxy {
 
     /**
      * Binds the listening socket; the proxy accepts connections once the stage completes.
-     * Binding happens on the calling thread, so the stage is complete when returned.
+     * Binding happens on the calling thread, so the stage is complete when returned. With
+     * {@link Builder#unixSocket} the socket file is created (it must not exist: a file left by a
+     * proxy that was killed is not removed, as configurable-http-proxy does not) and
+     * {@link #close()} deletes it again.
      *
      * @return a completed stage, or one failed with a {@link HubException} if the address cannot
      *         be bound, or with an {@link IllegalStateException} if started before or closed
@@ -244,7 +257,10 @@ public final class NettyProxy implements Proxy {
     @Override
     public CompletionStage<Void> start() {
         try {
-            boundPort = server.start().getPort();
+            java.net.SocketAddress bound = server.start();
+            if (bound instanceof java.net.InetSocketAddress inet) {
+                boundPort = inet.getPort();
+            }
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -270,10 +286,31 @@ public final class NettyProxy implements Proxy {
         server.close();
     }
 
-    /** @return the port bound once started (useful with port 0), else the configured port */
+    /**
+     * @return the port bound once started (useful with port 0), else the configured port; -1
+     *         when the proxy listens on a {@link #unixSocket() UNIX socket}
+     */
     public int port() {
+        if (unixSocket != null) {
+            return -1;
+        }
         int p = boundPort;
         return p >= 0 ? p : port;
+    }
+
+    /** @return the UNIX domain socket the proxy listens on instead of an IP and port, if configured */
+    public Optional<Path> unixSocket() {
+        return Optional.ofNullable(unixSocket);
+    }
+
+    /** @return whether the host of redirect {@code Location}s to the target becomes the request's {@code Host} */
+    public boolean autoRewrite() {
+        return autoRewrite;
+    }
+
+    /** @return the scheme redirect {@code Location}s to the target are given, if configured */
+    public Optional<String> protocolRewrite() {
+        return Optional.ofNullable(protocolRewrite);
     }
 
     /** @return the configured listening address; empty means every interface */
@@ -378,7 +415,11 @@ public final class NettyProxy implements Proxy {
 
     @Override
     public String toString() {
-        return "NettyProxy[" + (tls() ? "https://" : "http://") + (ip.isEmpty() ? "*" : ip) + ":" + port() + "]";
+        String scheme = tls() ? "https://" : "http://";
+        if (unixSocket != null) {
+            return "NettyProxy[" + scheme + "unix:" + unixSocket + "]";
+        }
+        return "NettyProxy[" + scheme + (ip.isEmpty() ? "*" : ip) + ":" + port() + "]";
     }
 
     /**
@@ -390,6 +431,9 @@ public final class NettyProxy implements Proxy {
     public static final class Builder {
         private String ip = "";
         private int port = 8000;
+        private Path unixSocket;
+        private boolean autoRewrite;
+        private String protocolRewrite;
         private URI defaultTarget;
         private int ioThreads;
         private boolean nativeTransport = true;
@@ -434,6 +478,50 @@ public final class NettyProxy implements Proxy {
          */
         public Builder port(int port) {
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Listens on a UNIX domain socket instead of {@link #ip}/{@link #port} (which are then
+         * ignored), as configurable-http-proxy's {@code --socket}. Needs Netty's native epoll
+         * transport (Linux x86_64): {@link #build()} fails where it is not available or
+         * {@link #nativeTransport} is off. The file must not exist when the proxy starts; it is
+         * created with the process's umask and deleted when the proxy closes. Then
+         * {@link NettyProxy#port()} is -1; clients reach the proxy with e.g.
+         * {@code curl --unix-socket <path> http://localhost/...}. The {@code Host} header is still
+         * what routes (with {@link #hostRouting}) and what {@code X-Forwarded-Host/-Port} are made
+         * of; {@code X-Forwarded-For} is {@code unknown}.
+         *
+         * @param unixSocket the socket file, or {@code null} (the default) for IP and port
+         * @return this builder
+         */
+        public Builder unixSocket(Path unixSocket) {
+            this.unixSocket = unixSocket;
+            return this;
+        }
+
+        /**
+         * @param autoRewrite whether the {@code Location} of a redirect (201, 301, 302, 307, 308)
+         *        that points at the target's host and port gets the request's {@code Host} instead,
+         *        as configurable-http-proxy's {@code --auto-rewrite}; other {@code Location}s
+         *        (relative ones, other hosts) are left alone. Default off
+         * @return this builder
+         */
+        public Builder autoRewrite(boolean autoRewrite) {
+            this.autoRewrite = autoRewrite;
+            return this;
+        }
+
+        /**
+         * @param protocolRewrite {@code "http"} or {@code "https"}: the scheme the {@code Location}
+         *        of a redirect (201, 301, 302, 307, 308) that points at the target's host and port
+         *        is given (a port that is the new scheme's default is dropped), as
+         *        configurable-http-proxy's {@code --protocol-rewrite}; {@code null} (the default)
+         *        keeps the scheme. Combines with {@link #autoRewrite}
+         * @return this builder
+         */
+        public Builder protocolRewrite(String protocolRewrite) {
+            this.protocolRewrite = protocolRewrite;
             return this;
         }
 
@@ -666,6 +754,17 @@ public final class NettyProxy implements Proxy {
             }
             if (port < 0 || port > 65535) {
                 problems.add("port: must be between 0 and 65535 (got " + port + ")");
+            }
+            if (unixSocket != null) {
+                String why = org.hubkit.proxy.netty.internal.Transport.unixSocketsUnavailable();
+                if (why != null) {
+                    problems.add("unixSocket: " + why);
+                } else if (!nativeTransport) {
+                    problems.add("unixSocket: UNIX domain sockets need the native epoll transport (nativeTransport is off)");
+                }
+            }
+            if (protocolRewrite != null && !protocolRewrite.equals("http") && !protocolRewrite.equals("https")) {
+                problems.add("protocolRewrite: must be http or https (got '" + protocolRewrite + "')");
             }
             if (defaultTarget != null) {
                 String problem = RouteEntry.checkTarget(defaultTarget);

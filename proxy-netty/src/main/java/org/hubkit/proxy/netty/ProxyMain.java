@@ -120,6 +120,7 @@ public final class ProxyMain {
     private static ChpCompatibleProxy start(CommandLine cli) {
         Logger log = LoggerFactory.getLogger(ProxyMain.class);
         cli.warnings.forEach(w -> log.warn("{}", w));
+        cli.notes.forEach(n -> log.info("{}", n));
         return cli.builder.build().start();
     }
 

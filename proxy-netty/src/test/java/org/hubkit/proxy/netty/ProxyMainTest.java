@@ -102,10 +102,54 @@ class ProxyMainTest {
 
     @Test
     void flagsNotImplementedYetFailClearly() {
-        for (String flag : new String[] {"--api-ssl-key", "--client-ssl-cert", "--insecure", "--storage-backend",
-                "--auto-rewrite", "--socket"}) {
+        for (String flag : new String[] {"--api-ssl-key", "--client-ssl-cert", "--insecure", "--ssl-ca"}) {
             assertThatThrownBy(() -> CommandLine.parse(new String[] {flag, "x"}, Map.of()))
                     .hasMessageContaining(flag).hasMessageContaining("not supported yet");
+        }
+    }
+
+    @Test
+    void storageBackendIsRefusedSayingWhyAndWhatToDo() {
+        assertThatThrownBy(() -> CommandLine.parse(new String[] {"--storage-backend", "./redis-store.js"}, Map.of()))
+                .hasMessageStartingWith("error: option '--storage-backend' is not supported")
+                .hasMessageContaining("Node.js module").hasMessageContaining("in memory")
+                .hasMessageContaining("Remove the flag");
+    }
+
+    @Test
+    void rewriteFlagsSetTheProxysOptionsAndAreLoggedAsConfigurableHttpProxyDoes() throws Exception {
+        CommandLine cli = CommandLine.parse(new String[] {"--auto-rewrite", "--protocol-rewrite", "https"}, Map.of());
+        NettyProxy proxy = cli.builder.build().proxy();
+
+        assertThat(proxy.autoRewrite()).isTrue();
+        assertThat(proxy.protocolRewrite()).contains("https");
+        assertThat(cli.notes).containsExactly("AutoRewrite of Location headers enabled.",
+                "ProtocolRewrite enabled. Rewriting to https");
+        assertThat(CommandLine.parse(new String[0], Map.of()).builder.build().proxy().autoRewrite()).isFalse();
+        assertThatThrownBy(() -> CommandLine.parse(new String[] {"--protocol-rewrite=gopher"}, Map.of()))
+                .hasMessage("error: option '--protocol-rewrite' must be http or https (got 'gopher')");
+        assertThatThrownBy(() -> CommandLine.parse(new String[] {"--auto-rewrite=yes"}, Map.of()))
+                .hasMessage("error: option '--auto-rewrite' takes no value");
+    }
+
+    @Test
+    void everyFlagOfConfigurableHttpProxy53IsHandledOrRefusedByName() throws Exception {
+        // bin/configurable-http-proxy of 5.3.0, long names
+        String[] all = {"--ip", "--port", "--socket", "--ssl-key", "--ssl-cert", "--ssl-ca", "--ssl-request-cert",
+                "--ssl-reject-unauthorized", "--ssl-protocol", "--ssl-ciphers", "--ssl-allow-rc4", "--ssl-dhparam",
+                "--api-ip", "--api-port", "--api-socket", "--api-ssl-key", "--api-ssl-cert", "--api-ssl-ca",
+                "--api-ssl-request-cert", "--api-ssl-reject-unauthorized", "--client-ssl-key", "--client-ssl-cert",
+                "--client-ssl-ca", "--client-ssl-request-cert", "--client-ssl-reject-unauthorized", "--default-target",
+                "--error-target", "--error-path", "--redirect-port", "--redirect-to", "--pid-file", "--no-x-forward",
+                "--no-prepend-path", "--no-include-prefix", "--auto-rewrite", "--change-origin", "--protocol-rewrite",
+                "--custom-header", "--insecure", "--host-routing", "--metrics-ip", "--metrics-port", "--metrics-socket",
+                "--log-level", "--timeout", "--proxy-timeout", "--storage-backend", "--keep-alive-timeout"};
+        for (String flag : all) {
+            try {
+                CommandLine.parse(new String[] {flag, "1"}, Map.of());
+            } catch (CommandLine.UsageException e) {
+                assertThat(e.getMessage()).as(flag).doesNotContain("unknown option");
+            }
         }
     }
 

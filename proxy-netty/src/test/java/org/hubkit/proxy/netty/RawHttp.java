@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A plain-socket HTTP/1.1 client, for tests that must see exactly what goes over one connection. */
+/**
+ * A plain-socket HTTP/1.1 client, for tests that must see exactly what goes over one connection:
+ * over TCP, or over a UNIX domain socket (Java 16+'s {@code SocketChannel}).
+ */
 final class RawHttp implements AutoCloseable {
     /** A response read off the socket. */
     record Response(int status, Map<String, String> headers, String body) {
@@ -18,7 +21,10 @@ final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** The TCP socket; {@code null} over a UNIX socket. */
     final Socket socket;
+    private final java.nio.channels.SocketChannel unixChannel;
+    private final String host;
     private final InputStream in;
     private final OutputStream out;
 
@@ -29,9 +35,25 @@ final class RawHttp implements AutoCloseable {
     /** @param socket a connected socket, e.g. a TLS one */
     RawHttp(Socket socket) throws IOException {
         this.socket = socket;
+        this.unixChannel = null;
+        this.host = "127.0.0.1:" + socket.getPort();
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
+    }
+
+    /**
+     * Connects to a UNIX domain socket; requests carry {@code Host: localhost}. Reads have no
+     * timeout here: tests using it set one ({@code @Timeout}).
+     *
+     * @param unixSocket the socket file
+     */
+    RawHttp(java.nio.file.Path unixSocket) throws IOException {
+        this.socket = null;
+        this.unixChannel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(unixSocket));
+        this.host = "localhost";
+        in = java.nio.channels.Channels.newInputStream(unixChannel);
+        out = java.nio.channels.Channels.newOutputStream(unixChannel);
     }
 
     Response get(String path) throws IOException {
@@ -39,7 +61,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     Response exchange(String method, String path, String extraHeaders) throws IOException {
-        send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + socket.getPort() + "\r\n" + extraHeaders + "\r\n");
+        send(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + extraHeaders + "\r\n");
         return read(method.equals("HEAD"));
     }
 
@@ -104,6 +126,10 @@ final class RawHttp implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        if (socket != null) {
+            socket.close();
+        } else {
+            unixChannel.close();
+        }
     }
 }

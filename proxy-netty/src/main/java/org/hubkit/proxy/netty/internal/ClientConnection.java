@@ -97,6 +97,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         final boolean websocket;
         final long startNanos = System.nanoTime();
         boolean keepAlive;
+        /** The client's Host header, for the Location rewrite; read before the rewrite of the request. */
+        String requestHost;
         RouteEntry route;
         HttpRequest outgoing;
         BodyMode mode = BodyMode.DISCARD;
@@ -321,6 +323,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "target " + route.unusable());
             return;
         }
+        if (route.unixSocket() != null && pool.unixSocketsProblem() != null) {
+            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "target " + route.target() + ": "
+                    + pool.unixSocketsProblem());
+            return;
+        }
+        ex.requestHost = request.headers().get(HttpHeaderNames.HOST);
         ex.outgoing = HeaderRewriter.toUpstream(request, target, route, clientIp(), ex.websocket,
                 settings.tls() != null, fwd);
         closeUpstream(); // none is held between exchanges; this is a safety net
@@ -365,7 +373,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         if (!future.isSuccess()) {
             upstream = null;
-            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "connect " + future.cause().getMessage());
+            Throwable cause = future.cause();
+            sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "connect "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
         } else {
             upstream.config().setAutoRead(ctx.channel().isWritable());
             sendHead(ex);
@@ -557,6 +567,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         // the decoder is done with the head it passed on: its headers are changed in place
         HttpHeaders h = res.headers();
         HeaderRewriter.removeHopByHop(h, false);
+        if (settings.locationRewrite().active()) {
+            HeaderRewriter.rewriteLocation(h, code, ex.route, ex.requestHost, settings.locationRewrite());
+        }
         boolean bodyless = ex.head || code == 204 || code == 304;
         // a body that ends when the target closes, or a refused upgrade, leaves nothing to reuse
         ex.upstreamReusable = HttpUtil.isKeepAlive(res) && !ex.websocket

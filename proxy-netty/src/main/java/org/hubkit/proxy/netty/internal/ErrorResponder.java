@@ -3,6 +3,7 @@ package org.hubkit.proxy.netty.internal;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -88,19 +88,21 @@ final class ErrorResponder {
 
     private void fetch(EventLoop loop, HttpResponseStatus status, String originalUrl, Consumer<FullHttpResponse> done) {
         String pathAndQuery = errorUrl(errorTarget, status.code(), originalUrl);
-        String host = errorTarget.getHost();
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port = errorTarget.getPort() == -1 ? 80 : errorTarget.getPort();
+        Path unixSocket = RouteEntry.unixSocketOf(errorTarget);
         Once once = new Once(done, status);
+        if (unixSocket != null && !transport.unixSockets()) {
+            String why = Transport.unixSocketsUnavailable();
+            once.fail("error target " + errorTarget + ": " + (why != null ? why
+                    : "UNIX domain sockets need the native epoll transport, which is turned off (nativeTransport)"));
+            return;
+        }
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(transport.channelClass())
+                .channel(transport.channelClass(unixSocket != null))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         channels.add(ch);
                         ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
                                 new HttpClientCodec(), new HttpObjectAggregator(MAX_PAGE),
@@ -131,8 +133,20 @@ final class ErrorResponder {
                                 });
                     }
                 });
-        String hostHeader = errorTarget.getRawAuthority();
-        b.connect(host, port).addListener((ChannelFutureListener) f -> {
+        String hostHeader;
+        ChannelFuture connecting;
+        if (unixSocket != null) {
+            hostHeader = "localhost"; // as configurable-http-proxy asks a socket for its error page
+            connecting = b.connect(Transport.unixAddress(unixSocket));
+        } else {
+            String host = errorTarget.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            hostHeader = errorTarget.getRawAuthority();
+            connecting = b.connect(host, errorTarget.getPort() == -1 ? 80 : errorTarget.getPort());
+        }
+        connecting.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 once.fail(f.cause().toString());
                 return;

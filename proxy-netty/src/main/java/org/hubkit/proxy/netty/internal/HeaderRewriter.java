@@ -75,6 +75,95 @@ final class HeaderRewriter {
     }
 
     /**
+     * http-proxy's {@code setRedirectHostRewrite} with configurable-http-proxy's options: when the
+     * response is a 201, 301, 302, 307 or 308 with an absolute {@code Location} whose host (and
+     * port, unless the scheme's default) is the target's, that host becomes the client's
+     * {@code Host} ({@code auto}) and/or the scheme becomes {@code protocol}; the URL is then
+     * written out again as Node's {@code URL} does (default port dropped, empty path as
+     * {@code /}). Any other {@code Location} (relative, another host, not a URL) is left as it is.
+     *
+     * @param h the response headers, changed in place
+     * @param status the response status
+     * @param route the route the request went to
+     * @param requestHost the client's {@code Host} header, or {@code null}
+     * @param rewrite what to rewrite
+     */
+    static void rewriteLocation(HttpHeaders h, int status, RouteEntry route, String requestHost,
+            ProxySettings.LocationRewrite rewrite) {
+        if (status != 201 && status != 301 && status != 302 && status != 307 && status != 308) {
+            return;
+        }
+        String location = h.get(HttpHeaderNames.LOCATION);
+        if (location == null) {
+            return;
+        }
+        String rewritten = rewriteLocation(location, route.locationHost(), requestHost, rewrite);
+        if (rewritten != null) {
+            h.set(HttpHeaderNames.LOCATION, rewritten);
+        }
+    }
+
+    /**
+     * @return the rewritten Location, or {@code null} to leave it alone
+     */
+    static String rewriteLocation(String location, String targetHost, String requestHost,
+            ProxySettings.LocationRewrite rewrite) {
+        if (location.startsWith("//")) {
+            return null; // http-proxy resolves it against a dummy host, which never matches
+        }
+        java.net.URI u;
+        try {
+            u = new java.net.URI(location);
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
+        if (u.getScheme() == null || u.isOpaque() || !RouteEntry.urlHost(u).equals(targetHost)) {
+            return null;
+        }
+        String scheme = u.getScheme().toLowerCase(Locale.ROOT);
+        if (RouteEntry.defaultPort(scheme) <= 0) {
+            return null; // only special schemes have a host:port to put back together here
+        }
+        String host = u.getHost().toLowerCase(Locale.ROOT);
+        int port = u.getPort();
+        if (rewrite.auto() && requestHost != null && !requestHost.isEmpty()) {
+            // URL.host = req.headers.host: host and optional port
+            int colon = requestHost.lastIndexOf(':');
+            if (colon > 0 && colon > requestHost.lastIndexOf(']')) {
+                host = requestHost.substring(0, colon).toLowerCase(Locale.ROOT);
+                try {
+                    port = Integer.parseInt(requestHost.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            } else {
+                host = requestHost.toLowerCase(Locale.ROOT);
+                port = -1;
+            }
+        }
+        if (rewrite.protocol() != null) {
+            scheme = rewrite.protocol();
+        }
+        StringBuilder out = new StringBuilder(location.length() + 16).append(scheme).append("://");
+        if (u.getRawUserInfo() != null) {
+            out.append(u.getRawUserInfo()).append('@');
+        }
+        out.append(host);
+        if (port != -1 && port != RouteEntry.defaultPort(scheme)) {
+            out.append(':').append(port);
+        }
+        String path = u.getRawPath();
+        out.append(path == null || path.isEmpty() ? "/" : path);
+        if (u.getRawQuery() != null) {
+            out.append('?').append(u.getRawQuery());
+        }
+        if (u.getRawFragment() != null) {
+            out.append('#').append(u.getRawFragment());
+        }
+        return out.toString();
+    }
+
+    /**
      * The path and query sent to the target, as http-proxy builds it: the target's path (with
      * prependPath) joined to the request's path and query (without the route's prefix when
      * includePrefix is off), queries merged with {@code &}.

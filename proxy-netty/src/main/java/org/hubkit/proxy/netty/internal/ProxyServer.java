@@ -7,12 +7,16 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.hubkit.api.HubException;
 import org.slf4j.Logger;
@@ -31,6 +35,7 @@ public final class ProxyServer {
     private EventLoopGroup ioGroup;
     private ChannelGroup channels;
     private Channel serverChannel;
+    private Path boundSocket;
     private volatile UpstreamPool pool;
     private boolean closed;
 
@@ -44,20 +49,33 @@ public final class ProxyServer {
     }
 
     /**
-     * Binds and starts accepting connections.
+     * Binds and starts accepting connections: on the UNIX socket if the settings name one (its
+     * file must not exist yet; it is deleted again on {@link #close}), else on the IP and port.
      *
-     * @return the address bound
-     * @throws HubException if the address cannot be bound
+     * @return the address bound: an {@link InetSocketAddress}, or the socket's address
+     * @throws HubException if the address cannot be bound, or a UNIX socket is asked for where
+     *         the native epoll transport is not available
      * @throws IllegalStateException if started before or closed
      */
-    public synchronized InetSocketAddress start() {
+    public synchronized SocketAddress start() {
         if (closed) {
             throw new IllegalStateException("the proxy is closed");
         }
         if (serverChannel != null) {
             throw new IllegalStateException("the proxy is already started");
         }
+        Path unixSocket = settings.unixSocket();
         Transport transport = Transport.select(settings.preferNative());
+        if (unixSocket != null && !transport.unixSockets()) {
+            String why = Transport.unixSocketsUnavailable();
+            throw new HubException("Cannot listen on UNIX socket " + unixSocket + ": " + (why != null ? why
+                    : "UNIX domain sockets need the native epoll transport, which is turned off (nativeTransport)"));
+        }
+        if (unixSocket != null && Files.exists(unixSocket, LinkOption.NOFOLLOW_LINKS)) {
+            // as configurable-http-proxy (EADDRINUSE): a file left behind is not removed for the caller
+            throw new HubException("Cannot listen on UNIX socket " + unixSocket
+                    + ": the file exists (another proxy running, or left behind by one that was killed? remove it)");
+        }
         acceptGroup = transport.newGroup(1, new DefaultThreadFactory("hubkit-proxy-accept", true));
         ioGroup = transport.newGroup(settings.ioThreads(), new DefaultThreadFactory("hubkit-proxy-io", true));
         channels = new DefaultChannelGroup("hubkit-proxy", GlobalEventExecutor.INSTANCE);
@@ -71,15 +89,12 @@ public final class ProxyServer {
                 settings.connectTimeoutMillis());
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
-                .channel(transport.serverChannelClass())
+                .channel(transport.serverChannelClass(unixSocket != null))
                 .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+                .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         channels.add(ch);
                         if (tls != null) {
                             // the certificate of the moment: a reload affects new connections only
@@ -94,23 +109,39 @@ public final class ProxyServer {
                         ch.pipeline().addLast(new ClientConnection(routes, upstreams, settings, errors));
                     }
                 });
-        String ip = settings.ip();
-        InetSocketAddress bindAddress = ip.isEmpty()
-                ? new InetSocketAddress(settings.port())
-                : new InetSocketAddress(ip, settings.port());
-        if (bindAddress.isUnresolved()) {
-            shutdownGroups();
-            throw new HubException("Cannot resolve the proxy's address '" + ip + "'");
+        SocketAddress bindAddress;
+        String where;
+        if (unixSocket != null) {
+            bindAddress = Transport.unixAddress(unixSocket);
+            where = "unix:" + unixSocket;
+        } else {
+            b.option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true);
+            String ip = settings.ip();
+            InetSocketAddress inet = ip.isEmpty()
+                    ? new InetSocketAddress(settings.port())
+                    : new InetSocketAddress(ip, settings.port());
+            if (inet.isUnresolved()) {
+                shutdownGroups();
+                throw new HubException("Cannot resolve the proxy's address '" + ip + "'");
+            }
+            bindAddress = inet;
+            where = describe(inet);
         }
         try {
             serverChannel = b.bind(bindAddress).syncUninterruptibly().channel();
         } catch (Exception e) {
             shutdownGroups();
-            throw new HubException("Cannot listen on " + describe(bindAddress) + ": " + e.getMessage(), e);
+            throw new HubException("Cannot listen on " + where + ": " + e.getMessage(), e);
         }
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("Proxy listening on {}://{} ({})", tls != null ? "https" : "http", describe(bound),
-                transport.name());
+        SocketAddress bound = serverChannel.localAddress();
+        if (bound instanceof InetSocketAddress) {
+            where = describe((InetSocketAddress) bound);
+        } else {
+            boundSocket = unixSocket;
+        }
+        log.info("Proxy listening on {}://{} ({})", tls != null ? "https" : "http", where, transport.name());
         if (tls != null && tls.reloadIntervalMillis() > 0) {
             // a few file stats on the accept loop, which only accepts
             long every = tls.reloadIntervalMillis();
@@ -145,6 +176,7 @@ public final class ProxyServer {
         serverChannel.close().awaitUninterruptibly();
         channels.close().awaitUninterruptibly();
         shutdownGroups();
+        deleteSocketFile(boundSocket);
         log.info("Proxy stopped");
     }
 
@@ -154,6 +186,21 @@ public final class ProxyServer {
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             acceptGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             ioGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Removes the file of a UNIX socket this process listened on (Netty's channel normally has
+     * already; this covers the case where it could not).
+     */
+    static void deleteSocketFile(Path socket) {
+        if (socket == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            log.warn("Cannot remove UNIX socket file {}: {}", socket, e.toString());
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Map;
  *
  * @param ip the address to listen on; empty for every interface
  * @param port the port to listen on; 0 for any free one
+ * @param unixSocket a UNIX domain socket file to listen on instead of {@code ip} and {@code port}, or {@code null}
  * @param ioThreads event loop threads; 0 for Netty's default (twice the cores)
  * @param preferNative whether to use epoll where available
  * @param connectTimeoutMillis how long to wait for a target to accept a connection
@@ -22,11 +23,32 @@ import java.util.Map;
  * @param upstreamIdleTimeoutMillis how long an idle upstream connection is kept
  * @param tls the listening socket's certificate, or {@code null} for plain HTTP
  * @param metrics what the proxy counts
+ * @param locationRewrite how {@code Location} headers of redirects are rewritten
  */
-public record ProxySettings(String ip, int port, int ioThreads, boolean preferNative,
+public record ProxySettings(String ip, int port, Path unixSocket, int ioThreads, boolean preferNative,
         int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
         URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
-        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, ProxyMetrics metrics) {
+        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, ProxyMetrics metrics,
+        LocationRewrite locationRewrite) {
+
+    /**
+     * http-proxy's {@code autoRewrite} and {@code protocolRewrite}, as configurable-http-proxy's
+     * {@code --auto-rewrite} and {@code --protocol-rewrite} set them: the {@code Location} of a
+     * 201, 301, 302, 307 or 308 response whose host and port are the target's gets the request's
+     * {@code Host} and/or another scheme.
+     *
+     * @param auto put the request's {@code Host} in place of the target's
+     * @param protocol the scheme to put there ({@code http} or {@code https}), or {@code null} to keep it
+     */
+    public record LocationRewrite(boolean auto, String protocol) {
+        /** No rewriting: configurable-http-proxy's default. */
+        public static final LocationRewrite NONE = new LocationRewrite(false, null);
+
+        /** @return whether anything is rewritten */
+        public boolean active() {
+            return auto || protocol != null;
+        }
+    }
 
     /**
      * How a request is rewritten for its target, with configurable-http-proxy's names.

@@ -2,6 +2,7 @@ package org.hubkit.proxy.netty.internal;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -19,6 +20,10 @@ import org.hubkit.api.Route;
  *
  * <p>A target the proxy cannot forward to (not {@code http://}, no host, not a URI) is kept as
  * given, as configurable-http-proxy keeps it; requests routed to it get a 503.
+ *
+ * <p>As in configurable-http-proxy, a target may be a UNIX domain socket:
+ * {@code http+unix://} or {@code unix+http://} followed by the socket file's path,
+ * percent-encoded ({@code http+unix://%2Fsrv%2Fhub.sock/hub}); requests go to it as plain HTTP.
  */
 public final class RouteEntry {
     /** {@code last_activity} as JavaScript's {@code Date.toJSON()} writes it. */
@@ -31,6 +36,8 @@ public final class RouteEntry {
     private final String unusable;
     private final String host;
     private final int port;
+    private final Path unixSocket;
+    private final String locationHost;
     private final String endpoint;
     private final String authority;
     private final String targetPath;
@@ -52,14 +59,18 @@ public final class RouteEntry {
         }
         this.unusable = problem;
         if (problem == null) {
-            this.host = hostOf(uri);
-            this.port = uri.getPort() == -1 ? 80 : uri.getPort();
-            this.endpoint = port + "/" + host.toLowerCase(Locale.ROOT);
+            this.unixSocket = unixSocketOf(uri);
+            this.host = unixSocket == null ? hostOf(uri) : null;
+            this.port = unixSocket == null ? (uri.getPort() == -1 ? 80 : uri.getPort()) : -1;
+            this.endpoint = unixSocket == null ? port + "/" + host.toLowerCase(Locale.ROOT) : "unix:" + unixSocket;
+            this.locationHost = urlHost(uri);
             this.authority = uri.getRawUserInfo() == null ? uri.getRawAuthority()
                     : uri.getRawAuthority().substring(uri.getRawUserInfo().length() + 1);
             this.targetPath = uri.getRawPath() == null ? "" : uri.getRawPath();
             this.targetQuery = uri.getRawQuery();
         } else {
+            this.unixSocket = null;
+            this.locationHost = null;
             this.host = null;
             this.port = -1;
             this.endpoint = null;
@@ -107,16 +118,66 @@ public final class RouteEntry {
             return "must not be null";
         }
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http")) {
+        if (isUnixScheme(scheme)) {
+            if (target.getRawAuthority() == null || target.getRawAuthority().isEmpty()) {
+                return "must name a socket file, percent-encoded, after " + scheme + ":// (got '" + target + "')";
+            }
+        } else if (!scheme.equals("http")) {
             return "must be an http:// URI (got '" + target + "')";
-        }
-        if (target.getHost() == null) {
+        } else if (target.getHost() == null) {
             return "must name a host (got '" + target + "')";
         }
         if (target.getRawFragment() != null) {
             return "must not have a fragment (got '" + target + "')";
         }
         return null;
+    }
+
+    private static boolean isUnixScheme(String scheme) {
+        return scheme.equals("http+unix") || scheme.equals("unix+http");
+    }
+
+    /**
+     * @param target a target that {@link #checkTarget} accepts
+     * @return the socket file of an {@code http+unix://} or {@code unix+http://} target (its
+     *         authority, percent-decoded), or {@code null} for a TCP target
+     */
+    static Path unixSocketOf(URI target) {
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        return isUnixScheme(scheme) ? Path.of(target.getAuthority()) : null;
+    }
+
+    /**
+     * The host as a WHATWG URL (Node's {@code URL.host}) gives it: for http, https, ws, wss and
+     * ftp the host name in lower case and the port unless it is the scheme's default; for other
+     * schemes (such as {@code http+unix}) the authority as written.
+     */
+    static String urlHost(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        int defaultPort = defaultPort(scheme);
+        if (defaultPort == 0) {
+            String a = uri.getRawAuthority();
+            if (a == null) {
+                return "";
+            }
+            return uri.getRawUserInfo() == null ? a : a.substring(uri.getRawUserInfo().length() + 1);
+        }
+        if (uri.getHost() == null) {
+            return "";
+        }
+        int p = uri.getPort();
+        return uri.getHost().toLowerCase(Locale.ROOT) + (p == -1 || p == defaultPort ? "" : ":" + p);
+    }
+
+    /** @return the default port of a WHATWG special scheme, -1 for {@code file}, 0 for other schemes */
+    static int defaultPort(String scheme) {
+        return switch (scheme) {
+            case "http", "ws" -> 80;
+            case "https", "wss" -> 443;
+            case "ftp" -> 21;
+            case "file" -> -1;
+            default -> 0;
+        };
     }
 
     private static String hostOf(URI uri) {
@@ -151,12 +212,22 @@ public final class RouteEntry {
         return unusable;
     }
 
-    /** @return the host to connect to, without IPv6 brackets */
+    /** @return the socket file to connect to for a UNIX socket target, else {@code null} */
+    public Path unixSocket() {
+        return unixSocket;
+    }
+
+    /** @return the target's host as Node's {@code URL.host} gives it, for matching {@code Location}s */
+    String locationHost() {
+        return locationHost;
+    }
+
+    /** @return the host to connect to, without IPv6 brackets; {@code null} for a UNIX socket target */
     public String host() {
         return host;
     }
 
-    /** @return the port to connect to */
+    /** @return the port to connect to; -1 for a UNIX socket target */
     public int port() {
         return port;
     }

@@ -12,8 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -26,7 +24,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import org.hubkit.api.HubException;
 
 /**
@@ -38,14 +40,17 @@ public final class ServiceListener implements AutoCloseable {
 
     private final Channel serverChannel;
     private final ChannelGroup channels;
+    private final Path unixSocket;
 
-    private ServiceListener(Channel serverChannel, ChannelGroup channels) {
+    private ServiceListener(Channel serverChannel, ChannelGroup channels, Path unixSocket) {
         this.serverChannel = serverChannel;
         this.channels = channels;
+        this.unixSocket = unixSocket;
     }
 
     /**
-     * @param group the event loops (NIO) to run on
+     * @param transport the transport of {@code group}
+     * @param group the event loops to run on
      * @param ip the address to listen on; empty for every interface
      * @param port the port; 0 for any free one
      * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
@@ -53,36 +58,76 @@ public final class ServiceListener implements AutoCloseable {
      * @return the listener, accepting connections
      * @throws HubException if the address cannot be bound
      */
-    public static ServiceListener bind(EventLoopGroup group, String ip, int port, ChannelHandler handler, String what) {
-        ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
+    public static ServiceListener bind(Transport transport, EventLoopGroup group, String ip, int port,
+            ChannelHandler handler, String what) {
         InetSocketAddress address = ip.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(ip, port);
         if (address.isUnresolved()) {
             throw new HubException("Cannot resolve the " + what + " address '" + ip + "'");
         }
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
+        ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
+        ServerBootstrap b = bootstrap(transport, group, false, handler, channels)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+                .childOption(ChannelOption.TCP_NODELAY, true);
+        return bind(b, channels, address, ip + ":" + port, null, what);
+    }
+
+    /**
+     * @param transport the transport of {@code group}; must have UNIX sockets
+     * @param group the event loops to run on
+     * @param socket the socket file; must not exist (deleted again by {@link #close})
+     * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
+     * @param what what the listener is, for the error message
+     * @return the listener, accepting connections
+     * @throws HubException if the socket cannot be bound
+     */
+    public static ServiceListener bindUnix(Transport transport, EventLoopGroup group, Path socket,
+            ChannelHandler handler, String what) {
+        if (!transport.unixSockets()) {
+            throw new HubException("Cannot listen for the " + what + " on UNIX socket " + socket + ": "
+                    + Transport.unixSocketsUnavailable());
+        }
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            throw new HubException("Cannot listen for the " + what + " on UNIX socket " + socket
+                    + ": the file exists (another proxy running, or left behind by one that was killed? remove it)");
+        }
+        ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
+        ServerBootstrap b = bootstrap(transport, group, true, handler, channels);
+        return bind(b, channels, Transport.unixAddress(socket), "unix:" + socket, socket, what);
+    }
+
+    private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup group, boolean unix,
+            ChannelHandler handler, ChannelGroup channels) {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass(unix))
+                .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         channels.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(MAX_BODY), handler);
                     }
                 });
+    }
+
+    private static ServiceListener bind(ServerBootstrap b, ChannelGroup channels, SocketAddress address, String where,
+            Path unixSocket, String what) {
         try {
             Channel ch = b.bind(address).syncUninterruptibly().channel();
-            return new ServiceListener(ch, channels);
+            return new ServiceListener(ch, channels, unixSocket);
         } catch (Exception e) {
-            throw new HubException("Cannot listen for the " + what + " on " + ip + ":" + port + ": " + e.getMessage(), e);
+            throw new HubException("Cannot listen for the " + what + " on " + where + ": " + e.getMessage(), e);
         }
     }
 
-    /** @return the port bound */
+    /** @return the port bound, or -1 for a UNIX socket */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return serverChannel.localAddress() instanceof InetSocketAddress a ? a.getPort() : -1;
+    }
+
+    /** @return the UNIX socket listened on, or {@code null} for TCP */
+    public Path unixSocket() {
+        return unixSocket;
     }
 
     /**
@@ -115,5 +160,6 @@ public final class ServiceListener implements AutoCloseable {
     public void close() {
         serverChannel.close().awaitUninterruptibly();
         channels.close().awaitUninterruptibly();
+        ProxyServer.deleteSocketFile(unixSocket);
     }
 }

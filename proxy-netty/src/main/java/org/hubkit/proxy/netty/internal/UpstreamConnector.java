@@ -1,12 +1,12 @@
 package org.hubkit.proxy.netty.internal;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +38,17 @@ final class UpstreamConnector {
     }
 
     /**
+     * @return {@code null} if UNIX socket targets can be connected to, else why not
+     */
+    String unixSocketsProblem() {
+        if (transport.unixSockets()) {
+            return null;
+        }
+        String why = Transport.unixSocketsUnavailable();
+        return why != null ? why : "UNIX domain sockets need the native epoll transport, which is turned off (nativeTransport)";
+    }
+
+    /**
      * @param loop the client connection's event loop
      * @param route where to connect
      * @param owner the client connection that gets the upstream's events
@@ -45,15 +56,15 @@ final class UpstreamConnector {
      * @return the pending connection; its channel starts with auto-read off
      */
     ChannelFuture connect(EventLoop loop, RouteEntry route, ClientConnection owner, UpstreamPool pool) {
+        boolean unix = route.unixSocket() != null; // the caller checked unixSocketsProblem()
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(transport.channelClass())
+                .channel(transport.channelClass(unix))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         channels.add(ch);
                         if (idleTimeoutMillis > 0) {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS));
@@ -62,6 +73,9 @@ final class UpstreamConnector {
                         ch.pipeline().addLast(new UpstreamHandler(owner, pool));
                     }
                 });
-        return b.connect(route.host(), route.port());
+        if (unix) {
+            return b.connect(Transport.unixAddress(route.unixSocket()));
+        }
+        return b.option(ChannelOption.TCP_NODELAY, true).connect(route.host(), route.port());
     }
 }

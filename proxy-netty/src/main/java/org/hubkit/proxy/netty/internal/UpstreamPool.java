@@ -67,6 +67,11 @@ final class UpstreamPool {
         return pool == null ? null : pool.acquire(route.endpoint(), owner);
     }
 
+    /** @return {@code null} if UNIX socket targets can be connected to, else why not */
+    String unixSocketsProblem() {
+        return connector.unixSocketsProblem();
+    }
+
     /**
      * Opens a new connection on the caller's event loop.
      *
