@@ -52,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * route key is {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}.
  * The listener may use TLS ({@link Builder#tls}), its certificate re-read when the files change
  * ({@link Builder#tlsReloadInterval}, {@link #reloadTls()}); HTTPS targets are not supported yet.
+ * It may be a UNIX domain socket instead of an IP and port ({@link Builder#unixSocket}), and
+ * targets may be UNIX sockets too ({@code http+unix://%2Fpath%2Fto.sock/prefix}, as
+ * configurable-http-proxy writes them); both need the native epoll transport.
+ * {@link Builder#autoRewrite} and {@link Builder#protocolRewrite} rewrite the {@code Location}
+ * of redirects that point at the target.
  *
  * <p><b>Errors.</b> Error pages come from the {@link Builder#errorTarget error target}, else the
  * {@link Builder#errorPath error path}, else a small built-in HTML page; the status is kept.
@@ -203,7 +208,8 @@ public final class NettyProxy implements Proxy {
     /**
      * Adds a route, or replaces the one with the same normalised spec.
      *
-     * @param route the route; its target must be an {@code http://} URI with a host
+     * @param route the route; its target must be an {@code http://} URI with a host, or an
+     *        {@code http+unix://} / {@code unix+http://} one naming a socket file (percent-encoded)
      * @return a completed stage, or one failed with a {@link HubException} if the target cannot
      *         be proxied to
      */

@@ -189,4 +189,50 @@ class HubkitProxyJarIT {
         ctx.init(null, tmf.getTrustManagers(), null);
         return ctx;
     }
+
+    @Test
+    void socketFlagsAndLocationRewriteThroughTheLauncher(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("proxy.sock");
+        Path apiSocket = dir.resolve("api.sock");
+        try (Backend backend = Backend.start("default")) {
+            backend.handle("/login", exchange -> {
+                exchange.getResponseHeaders().set("Location", backend.uri("/hub/home").toString());
+                exchange.sendResponseHeaders(302, -1);
+                exchange.close();
+            });
+            try (LauncherProcess.Running proxy = new LauncherProcess.Running(new ProcessBuilder(
+                    LauncherProcess.script().toString(), "--socket", socket.toString(), "--api-socket",
+                    apiSocket.toString(), "--auto-rewrite", "--protocol-rewrite", "https",
+                    "--default-target", backend.uri().toString()))) {
+                proxy.process.getOutputStream().close();
+                assertThat(proxy.awaitLine("Route added /", 30)).as(proxy.output()).isTrue();
+
+                try (RawHttp client = new RawHttp(socket); RawHttp api = new RawHttp(apiSocket)) {
+                    assertThat(client.get("/hub/").body()).isEqualTo("default /hub/");
+                    RawHttp.Response redirect = client.exchange("GET", "/login", "");
+                    assertThat(redirect.status()).isEqualTo(302);
+                    assertThat(redirect.header("Location")).isEqualTo("https://localhost/hub/home");
+                    assertThat(api.get("/api/routes").body()).contains("\"/\"");
+                }
+                assertThat(proxy.lines).anySatisfy(l -> assertThat(l).contains("info: Proxying http://" + socket + " to "));
+                assertThat(proxy.lines).anySatisfy(l -> assertThat(l).contains("info: AutoRewrite of Location headers enabled."));
+
+                proxy.process.destroy(); // SIGTERM
+                assertThat(proxy.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+                assertThat(proxy.process.exitValue()).isEqualTo(2);
+            }
+        }
+        assertThat(socket).as("deleted on exit").doesNotExist();
+        assertThat(apiSocket).doesNotExist();
+    }
+
+    @Test
+    void aSocketFlagWithItsPortFlagExits1NamingBoth() throws Exception {
+        try (LauncherProcess.Running proxy = new LauncherProcess.Running(new ProcessBuilder(
+                LauncherProcess.script().toString(), "--api-socket", "/tmp/hubkit-never.sock", "--api-port", "8001"))) {
+            assertThat(proxy.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(proxy.process.exitValue()).isEqualTo(1);
+            assertThat(proxy.output()).contains("error: option '--api-socket' cannot be used with option '--api-port'");
+        }
+    }
 }
