@@ -49,10 +49,12 @@ import org.hubkit.benchmarks.ProxyReport.Target;
  *       {@code /ws} as CHP's.</li>
  * </ul>
  * HTTP: for each target, {@code wrk -t2 -c64 -d3s} warm-up, then {@code wrk -t2 -c64 -d15s --latency}
- * (keep-alive) on {@code GET /}. WebSocket: {@link WsLoad} in its own JVM, 64 connections each
- * sending 32 bytes and awaiting the echo in a loop for 10 s. Optional soak ({@code --soak M}):
- * 1,000 WebSockets through ours, one message per connection per second, for M minutes, sampling
- * the proxy JVM's RSS and heap every 30 s.
+ * (keep-alive) on {@code GET /}. WebSocket: the C client {@code src/main/c/wsload.c} (compiled with
+ * gcc into the temp folder; {@link WsLoad}, Java, with {@code --ws-client java} or without gcc),
+ * 64 connections each sending 32 bytes and awaiting the echo in a loop for 10 s; the CPU of the
+ * client, the echo server and the proxy is printed for each round. Optional soak ({@code --soak M}):
+ * 1,000 WebSockets through ours, one message per connection per second (the Java client: paced),
+ * for M minutes, sampling the proxy JVM's RSS and heap every 30 s.
  *
  * <p>Every load is bounded in time and count; a watchdog ends the run after {@code --max-minutes};
  * a shutdown hook ends every process this run started (by pid) and deletes the temp folder.
@@ -66,6 +68,7 @@ public final class ProxyBenchmark {
     private static final Pattern OURS_PROBLEM = Pattern.compile(
             "\\b(WARN|ERROR)\\b|Exception|OutOfMemory|fatal error|SIGSEGV|LEAK:");
     /** CHP's warnings and errors, but not the "Terminated" it logs when this run ends it. */
+    private static final Pattern CONNECTED = Pattern.compile(Pattern.quote(WsLoad.PREFIX) + "CONNECTED open=(\\d+) failed=(\\d+)");
     private static final Pattern CHP_PROBLEM = Pattern.compile("\\[ConfigProxy\\] (\u001b\\[[0-9;]*m)?(warn|error)(?!.*Terminated)");
 
     private final Options o;
@@ -86,6 +89,8 @@ public final class ProxyBenchmark {
     private int chpPort;
     private int oursPort;
     private int echoPort;
+    /** The compiled C WebSocket client, or null: the Java one ({@link WsLoad}) is used. */
+    private Path cClient;
     private final List<String> notes = new ArrayList<>();
 
     private ProxyBenchmark(Options o) {
@@ -114,6 +119,9 @@ public final class ProxyBenchmark {
         // nginx's workers do not run as root: let them reach their files.
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         printSetup();
+        if (!o.skipWs) {
+            prepareWsClient();
+        }
 
         Map<Target, Figure> httpFigures = new EnumMap<>(Target.class);
         Map<Target, Figure> wsFigures = new EnumMap<>(Target.class);
@@ -145,8 +153,9 @@ public final class ProxyBenchmark {
         if (!wsFigures.isEmpty()) {
             System.out.println();
             System.out.print(ProxyReport.table(String.format(Locale.ROOT,
-                    "WebSocket echo, %d-byte text messages (%d connections, one message in flight each, %d s after %d s warm-up;"
-                            + " p50/p99 = round trip)", o.wsSize, o.wsConnections, o.wsSeconds, o.wsWarmup),
+                    "WebSocket echo, %d-byte text messages (%s client, %d connections, %d message(s) in flight each, %d s after"
+                            + " %d s warm-up; p50/p99 = round trip)", o.wsSize, cClient != null ? "C" : "Java", o.wsConnections,
+                    cClient != null ? o.wsInflight : 1, o.wsSeconds, o.wsWarmup),
                     "msg/s", wsFigures));
         }
         if (o.soakMinutes > 0 && !failed) {
@@ -172,9 +181,11 @@ public final class ProxyBenchmark {
     private void startAll() throws IOException, InterruptedException {
         boolean ws = !o.skipWs || o.soakMinutes > 0;
         if (ws) {
-            echo = startJava("ws-echo", "-Xmx256m", WsEchoServer.class.getName(), List.of("--threads", "1"));
+            echo = startJava("ws-echo", "-Xmx256m", WsEchoServer.class.getName(),
+                    List.of("--threads", Integer.toString(o.echoThreads)));
             echoPort = readyPort(echo);
-            say("ws-echo", "Netty WebSocket echo server on 127.0.0.1:%d (pid %d)", echoPort, echo.pid());
+            say("ws-echo", "Netty WebSocket echo server on 127.0.0.1:%d (pid %d, %d event loop thread(s))", echoPort,
+                    echo.pid(), o.echoThreads);
         }
         startNginx();
         if (needs(Target.CHP)) {
@@ -451,10 +462,43 @@ public final class ProxyBenchmark {
 
     // ---------------------------------------------------------------- WebSocket
 
+    /** Compiles the C client into the temp folder unless the Java one is asked for; on failure says so and keeps Java. */
+    private void prepareWsClient() throws InterruptedException {
+        if (o.wsClient == WsClient.JAVA) {
+            say("ws-client", "Java client (WsLoad, java.net.http.WebSocket), as asked with --ws-client java");
+            return;
+        }
+        var gcc = CWsLoad.gcc();
+        if (gcc.isEmpty()) {
+            String why = "gcc not found on PATH: the WebSocket rounds use the Java client (WsLoad), which is the limit"
+                    + " on 2 cores; install gcc for the C client";
+            say("ws-client", "NOTE: %s", why);
+            notes.add(why);
+            return;
+        }
+        try {
+            cClient = CWsLoad.build(gcc.get(), work);
+            say("ws-client", "C client %s (built from %s with %s; %d thread(s), %d message(s) in flight per connection)",
+                    cClient, CWsLoad.SOURCE.substring(1), gcc.get(), o.wsClientThreads, o.wsInflight);
+        } catch (IOException e) {
+            String why = "the C WebSocket client did not build, the WebSocket rounds use the Java client (WsLoad): "
+                    + firstLine(e.getMessage());
+            say("ws-client", "NOTE: %s", why);
+            System.out.println(e.getMessage());
+            notes.add(why);
+        }
+    }
+
+    /** One WebSocket round: the client's result, and the CPU the echo server and the proxy used meanwhile (-1: none). */
+    record WsRound(WsLoad.Result result, double echoCpu, double proxyCpu) {
+    }
+
     private void measureWs(Map<Target, Figure> figures) throws InterruptedException {
         System.out.println();
-        System.out.printf(Locale.ROOT, "== WebSocket echo: %d connections, %d-byte messages, %d s warm-up then %d s measured, per target%n",
-                o.wsConnections, o.wsSize, o.wsWarmup, o.wsSeconds);
+        System.out.printf(Locale.ROOT, "== WebSocket echo: %s client, %d connections, %d-byte messages, %d s warm-up then %d s measured,"
+                        + " per target%n", cClient != null ? "C" : "Java", o.wsConnections, o.wsSize, o.wsWarmup, o.wsSeconds);
+        System.out.println("   (cpu: % of one core, client over its warm-up and measured time, echo server and proxy"
+                + " from the client's CONNECTED line to its exit; 2 cores = 200%)");
         Map<Target, List<WsLoad.Result>> runs = new EnumMap<>(Target.class);
         Map<Target, String> errors = new EnumMap<>(Target.class);
         for (int round = 1; round <= o.rounds; round++) {
@@ -464,10 +508,15 @@ public final class ProxyBenchmark {
                 }
                 String label = "ws " + t.key + (o.rounds > 1 ? " #" + round : "");
                 try {
-                    WsLoad.Result r = runWsLoad(label, t, o.wsConnections, o.wsSeconds, o.wsWarmup, 0, 0);
+                    WsRound w = runWsLoad(label, t, o.wsConnections, o.wsSeconds, o.wsWarmup, 0, 0, cClient != null);
+                    WsLoad.Result r = w.result();
                     runs.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
-                    say(label, "%.1f msg/s, %d echoes, round trip p50 %.3f ms p99 %.3f ms max %.3f ms; %d open; %s",
-                            r.rate(), r.messages(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.open(), r.errorSummary());
+                    say(label, "%.1f msg/s, %d echoes, round trip p50 %.3f ms p99 %.3f ms max %.3f ms; %d open; %s;"
+                                    + " cpu: client %s, echo %s, proxy %s",
+                            r.rate(), r.messages(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.open(), r.errorSummary(),
+                            cpu(r.cpuPercent()), cpu(w.echoCpu()), t == Target.DIRECT ? "-" : cpu(w.proxyCpu())
+                                    + (w.proxyCpu() > 0 && r.rate() > 0 ? String.format(Locale.ROOT, " (%.1f us of CPU per message)",
+                                    w.proxyCpu() * 1e4 / r.rate()) : ""));
                 } catch (IOException e) {
                     errors.put(t, firstLine(e.getMessage()));
                     System.err.println("[" + label + "] FAILED: " + e.getMessage());
@@ -487,33 +536,51 @@ public final class ProxyBenchmark {
         }
     }
 
+    private static String cpu(double percent) {
+        return percent < 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", percent);
+    }
+
+    /** Starts a WebSocket client: the C one ({@code useC}, closed loop only) or the Java one. */
     private Child startWsLoad(String label, Target t, int connections, int seconds, int warmup, int intervalMillis,
-                              int progress) throws IOException {
+                              int progress, boolean useC) throws IOException {
         String url = "ws://127.0.0.1:" + wsPort(t) + "/ws";
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classpath, WsLoad.class.getName(),
-                "--url", url, "--connections", Integer.toString(connections), "--seconds", Integer.toString(seconds),
-                "--warmup", Integer.toString(warmup), "--size", Integer.toString(o.wsSize),
-                "--interval-ms", Integer.toString(intervalMillis), "--progress", Integer.toString(progress)));
+        List<String> cmd;
+        if (useC) {
+            if (intervalMillis != 0 || progress != 0) {
+                throw new IllegalArgumentException("the C client has no paced mode and no progress lines");
+            }
+            cmd = CWsLoad.command(cClient, url, connections, seconds, warmup, o.wsSize, o.wsInflight, o.wsClientThreads);
+        } else {
+            cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classpath, WsLoad.class.getName(),
+                    "--url", url, "--connections", Integer.toString(connections), "--seconds", Integer.toString(seconds),
+                    "--warmup", Integer.toString(warmup), "--size", Integer.toString(o.wsSize),
+                    "--interval-ms", Integer.toString(intervalMillis), "--progress", Integer.toString(progress)));
+        }
         Child c = Child.start(label.replace(' ', '-').replace("#", ""), cmd,
                 Files.createTempFile(work, "wsload-", ".log"), Map.of(), false);
         children.add(c);
         return c;
     }
 
-    private WsLoad.Result runWsLoad(String label, Target t, int connections, int seconds, int warmup, int intervalMillis,
-                                    int progress) throws IOException, InterruptedException {
-        Child c = startWsLoad(label, t, connections, seconds, warmup, intervalMillis, progress);
+    private WsRound runWsLoad(String label, Target t, int connections, int seconds, int warmup, int intervalMillis,
+                              int progress, boolean useC) throws IOException, InterruptedException {
+        Child c = startWsLoad(label, t, connections, seconds, warmup, intervalMillis, progress, useC);
         c.onLine(l -> {
             if (l.startsWith(WsLoad.PREFIX + "first") || l.startsWith(WsLoad.PREFIX + "ABORT")) {
                 System.out.println("[" + label + " client] " + l.substring(WsLoad.PREFIX.length()));
             }
         });
         try {
+            c.awaitLine(CONNECTED, Duration.ofSeconds(120));
+            ProcCpu.Mark echoCpu = ProcCpu.Mark.of(List.of(echo.pid()));
+            ProcCpu.Mark proxyCpu = t == Target.DIRECT ? null : ProcCpu.Mark.of(ProcCpu.tree(process(t).handle()));
             int code = c.awaitExit(Duration.ofSeconds(seconds + warmup + 90L));
+            double echoPercent = echoCpu.percentSince();
+            double proxyPercent = proxyCpu == null ? -1 : proxyCpu.percentSince();
             if (code != 0) {
                 throw new IOException("WebSocket client exited with " + code + "; output:\n" + c.tail(20));
             }
-            return WsLoad.Result.parse(c.output());
+            return new WsRound(WsLoad.Result.parse(c.output()), echoPercent, proxyPercent);
         } finally {
             c.close();
             children.remove(c);
@@ -535,7 +602,9 @@ public final class ProxyBenchmark {
         labels.add("before (idle)");
         samples.add(printSample(mem.sample(ours.pid(), t0), labels.get(0)));
 
-        Child client = startWsLoad("soak", Target.OURS, o.soakConnections, seconds, 0, o.soakIntervalMillis, o.soakSampleSeconds);
+        // The Java client: the soak is paced (one message per connection per interval), which the C client does not do.
+        Child client = startWsLoad("soak", Target.OURS, o.soakConnections, seconds, 0, o.soakIntervalMillis, o.soakSampleSeconds,
+                false);
         client.onLine(l -> {
             if (l.startsWith(WsLoad.PREFIX + "PROGRESS") || l.startsWith(WsLoad.PREFIX + "first")
                     || l.startsWith(WsLoad.PREFIX + "ABORT")) {
@@ -547,8 +616,7 @@ public final class ProxyBenchmark {
         String liveFirst = null;
         String liveLast = null;
         try {
-            Matcher connected = client.awaitLine(Pattern.compile(Pattern.quote(WsLoad.PREFIX) + "CONNECTED open=(\\d+) failed=(\\d+)"),
-                    Duration.ofSeconds(120));
+            Matcher connected = client.awaitLine(CONNECTED, Duration.ofSeconds(120));
             say("soak", "%s connections open, %s failed", connected.group(1), connected.group(2));
             long start = System.currentTimeMillis();
             long end = start + seconds * 1000L;
@@ -707,7 +775,8 @@ public final class ProxyBenchmark {
         System.out.printf(Locale.ROOT, "  %s, %d cores, Java %s; targets: %s; temp folder %s%n", LocalDate.now(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 String.join(",", o.targets.stream().map(t -> t.key).toList()), work);
-        System.out.println("  wrk: " + o.wrk + "; nginx: " + o.nginx + "; chp: " + o.chp);
+        System.out.println("  wrk: " + o.wrk + "; nginx: " + o.nginx + "; chp: " + o.chp + "; WebSocket client: "
+                + o.wsClient.key + (o.soakMinutes > 0 ? " (the soak uses the Java client)" : ""));
         System.out.println("  the machine may be shared: figures are only comparable within one run");
     }
 
@@ -746,6 +815,27 @@ public final class ProxyBenchmark {
         return HexFormat.of().formatHex(b);
     }
 
+    /** Which WebSocket load client measures the WebSocket rounds. */
+    enum WsClient {
+        C("c"),
+        JAVA("java");
+
+        final String key;
+
+        WsClient(String key) {
+            this.key = key;
+        }
+
+        static WsClient of(String key) {
+            for (WsClient c : values()) {
+                if (c.key.equalsIgnoreCase(key.trim())) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("--ws-client is c or java, not " + key);
+        }
+    }
+
     /** Command-line options. */
     static final class Options {
         static final String USAGE = String.join("\n",
@@ -761,6 +851,11 @@ public final class ProxyBenchmark {
                 "  --ws-warmup S           WebSocket warm-up, not counted (2)",
                 "  --ws-connections N      WebSocket connections (64)",
                 "  --ws-size BYTES         WebSocket message size (32)",
+                "  --ws-client c|java      WebSocket load client: c = src/main/c/wsload.c, built with gcc into the temp",
+                "                          folder (Java's if gcc is missing); java = WsLoad, java.net.http (c)",
+                "  --ws-inflight K         messages in flight per WebSocket connection, C client only (1)",
+                "  --ws-client-threads N   C client threads (epoll loops) (1)",
+                "  --echo-threads N        the WebSocket echo server's event loop threads (1)",
                 "  --rounds N              measure every target N times, interleaved; report medians (1)",
                 "  --soak MINUTES          then 1,000 WebSockets through ours for MINUTES, sampling its memory (off)",
                 "  --soak-connections N    (1000)",
@@ -791,6 +886,10 @@ public final class ProxyBenchmark {
         int wsWarmup = 2;
         int wsConnections = 64;
         int wsSize = 32;
+        WsClient wsClient = WsClient.C;
+        int wsInflight = 1;
+        int wsClientThreads = 1;
+        int echoThreads = 1;
         int rounds = 1;
         int soakMinutes;
         int soakConnections = 1000;
@@ -833,6 +932,10 @@ public final class ProxyBenchmark {
                     case "--ws-warmup" -> o.wsWarmup = nonNegative(a, value(args, ++i, a));
                     case "--ws-connections" -> o.wsConnections = positive(a, value(args, ++i, a));
                     case "--ws-size" -> o.wsSize = positive(a, value(args, ++i, a));
+                    case "--ws-client" -> o.wsClient = WsClient.of(value(args, ++i, a));
+                    case "--ws-inflight" -> o.wsInflight = positive(a, value(args, ++i, a));
+                    case "--ws-client-threads" -> o.wsClientThreads = positive(a, value(args, ++i, a));
+                    case "--echo-threads" -> o.echoThreads = positive(a, value(args, ++i, a));
                     case "--rounds" -> o.rounds = positive(a, value(args, ++i, a));
                     case "--soak" -> o.soakMinutes = positive(a, value(args, ++i, a));
                     case "--soak-connections" -> o.soakConnections = positive(a, value(args, ++i, a));
@@ -847,6 +950,16 @@ public final class ProxyBenchmark {
                     case "--wrk" -> o.wrk = value(args, ++i, a);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
+            }
+            if (o.wsClient == WsClient.JAVA && (o.wsInflight != 1 || o.wsClientThreads != 1)) {
+                throw new IllegalArgumentException("--ws-inflight and --ws-client-threads are for the C client"
+                        + " (the Java client keeps one message in flight per connection)");
+            }
+            if (o.wsSize > 1 << 20) {
+                throw new IllegalArgumentException("--ws-size is at most 1048576 bytes");
+            }
+            if (o.wsInflight > 1024 || o.wsClientThreads > 64) {
+                throw new IllegalArgumentException("--ws-inflight is at most 1024, --ws-client-threads at most 64");
             }
             if (o.chp == null) {
                 o.chp = HubBenchmark.Options.parse(new String[0]).chp;

@@ -63,38 +63,64 @@ public final class WsEchoServer {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup(threads);
+        Running running = start(port, threads);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            running.close();
         }, "echo-close"));
-        Channel server = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketServerProtocolHandler("/ws", null, true, 65536, false, true),
-                                new NotFound(), new Echo());
-                    }
-                })
-                .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
         if (exitOnEof) {
             NettyProxyMain.StdinWatch.start(stop);
         }
-        System.out.println(NettyProxyMain.READY + " port=" + ((InetSocketAddress) server.localAddress()).getPort()
+        System.out.println(NettyProxyMain.READY + " port=" + running.port()
                 + " pid=" + ProcessHandle.current().pid());
         System.out.flush();
         if (!stop.await(maxSeconds, TimeUnit.SECONDS)) {
             System.out.println("max time of " + maxSeconds + " s reached: exiting");
         }
         System.exit(0);
+    }
+
+    /** A listening echo server; {@link #close()} stops it. */
+    record Running(Channel server, EventLoopGroup boss, EventLoopGroup workers) implements AutoCloseable {
+
+        int port() {
+            return ((InetSocketAddress) server.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts the echo server on 127.0.0.1:{@code port} (0: any free port) with {@code threads} event loops. */
+    static Running start(int port, int threads) throws InterruptedException {
+        EventLoopGroup boss = new NioEventLoopGroup(1);
+        EventLoopGroup workers = new NioEventLoopGroup(threads);
+        try {
+            Channel server = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
+                                    new WebSocketServerProtocolHandler("/ws", null, true, 65536, false, true),
+                                    new NotFound(), new Echo());
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            return new Running(server, boss, workers);
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     /** Plain HTTP requests that are not WebSocket handshakes. */

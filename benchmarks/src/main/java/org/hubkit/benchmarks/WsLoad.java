@@ -45,9 +45,14 @@ public final class WsLoad {
     static final String PREFIX = "HUBKIT-BENCH ";
     private static final long ECHO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    /** What one run measured. Latencies in milliseconds; -1 without samples. */
+    /**
+     * What one run measured. Latencies in milliseconds; -1 without samples. {@code cpuPercent}: the
+     * client's own CPU time from the start of the warm-up to the end of the measured window, in
+     * percent of one core (-1 when the client did not say).
+     */
     record Result(int open, int failedConnects, long messages, double seconds, double rate, double p50Millis,
-                  double p99Millis, double maxMillis, long mismatches, long timeouts, long closedEarly, long sendErrors) {
+                  double p99Millis, double maxMillis, long mismatches, long timeouts, long closedEarly, long sendErrors,
+                  double cpuPercent) {
 
         /** Every connection opened and stayed open, every echo came back intact and in time. */
         boolean clean() {
@@ -63,14 +68,14 @@ public final class WsLoad {
         String line() {
             return String.format(Locale.ROOT,
                     "%sRESULT open=%d failed=%d messages=%d seconds=%.3f rate=%.1f p50=%.3f p99=%.3f max=%.3f"
-                            + " mismatches=%d timeouts=%d closed=%d senderrors=%d",
+                            + " mismatches=%d timeouts=%d closed=%d senderrors=%d cpu=%.1f",
                     PREFIX, open, failedConnects, messages, seconds, rate, p50Millis, p99Millis, maxMillis,
-                    mismatches, timeouts, closedEarly, sendErrors);
+                    mismatches, timeouts, closedEarly, sendErrors, cpuPercent);
         }
 
         private static final Pattern KV = Pattern.compile("(\\w+)=(-?[0-9.]+)");
 
-        /** Reads the RESULT line from a client's output. */
+        /** Reads the RESULT line from a client's output (WsLoad's or wsload.c's; {@code cpu} may be absent). */
         static Result parse(String output) throws IOException {
             String line = null;
             for (String l : output.split("\n")) {
@@ -92,7 +97,8 @@ public final class WsLoad {
                         Double.parseDouble(kv.get("rate")), Double.parseDouble(kv.get("p50")),
                         Double.parseDouble(kv.get("p99")), Double.parseDouble(kv.get("max")),
                         Long.parseLong(kv.get("mismatches")), Long.parseLong(kv.get("timeouts")),
-                        Long.parseLong(kv.get("closed")), Long.parseLong(kv.get("senderrors")));
+                        Long.parseLong(kv.get("closed")), Long.parseLong(kv.get("senderrors")),
+                        kv.containsKey("cpu") ? Double.parseDouble(kv.get("cpu")) : -1);
             } catch (RuntimeException e) {
                 throw new IOException("unreadable RESULT line: " + line, e);
             }
@@ -355,6 +361,7 @@ public final class WsLoad {
             return t;
         });
         long t0 = System.nanoTime();
+        long cpu0 = cpuNanos();
         if (intervalMillis == 0) {
             measureFrom = t0 + TimeUnit.SECONDS.toNanos(warmup);
             measureTo = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
@@ -384,6 +391,8 @@ public final class WsLoad {
         if (sleep > 0) {
             TimeUnit.NANOSECONDS.sleep(sleep);
         }
+        long cpu1 = cpuNanos();
+        double cpuPercent = cpu0 < 0 || cpu1 < 0 ? -1 : 100.0 * (cpu1 - cpu0) / (measureTo - t0);
         stopping = true;
         timer.shutdownNow();
         // In-flight echoes get a moment; they are not counted (they end after measureTo).
@@ -422,7 +431,12 @@ public final class WsLoad {
         return new Result(open.size(), connections - open.size(), total, measured,
                 measured > 0 ? total / measured : 0, percentile(merged, 0.50), percentile(merged, 0.99),
                 merged.length == 0 ? -1 : merged[merged.length - 1] / 1e6,
-                mismatches.get(), timeouts.get(), closedEarly.get(), sendErrors.get());
+                mismatches.get(), timeouts.get(), closedEarly.get(), sendErrors.get(), cpuPercent);
+    }
+
+    /** This JVM's CPU time so far (all threads), or -1. */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
     /** Nearest-rank percentile of sorted nanoseconds, in milliseconds; -1 when empty. */
