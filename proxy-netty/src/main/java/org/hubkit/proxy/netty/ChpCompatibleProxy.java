@@ -15,6 +15,7 @@ import org.hubkit.proxy.netty.internal.HttpsRedirect;
 import org.hubkit.proxy.netty.internal.ProxyMetrics;
 import org.hubkit.proxy.netty.internal.RouteEntry;
 import org.hubkit.proxy.netty.internal.ServiceListener;
+import org.hubkit.proxy.netty.internal.TlsCertificates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * {@code GET /api/routes[?inactive_since=]}, {@code GET|POST|DELETE /api/routes/{path}}, with
  * {@code Authorization: token <authToken>}. Optionally a Prometheus {@code /metrics} listener
  * with CHP's counters (needs {@code micrometer-registry-prometheus} on the class path) and a
- * plain-HTTP listener that redirects to HTTPS. This is what {@link ProxyMain} runs.
+ * plain-HTTP listener that redirects to HTTPS. The API may use TLS, client certificates included
+ * ({@link Builder#apiTls}, as {@code --api-ssl-*}). This is what {@link ProxyMain} runs.
  *
  * <p>Routes posted to the API are stored as given (the whole JSON body, {@code target}
  * included) and returned with {@code last_activity}; the proxy's {@link NettyProxy#routes()}
@@ -55,6 +57,8 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private final int redirectPort;
     private final int redirectTo;
     private final ProxyMetrics metrics;
+    private final ListenerTls apiTls;
+    private final TlsCertificates apiCertificates;
     private final List<ServiceListener> listeners = new ArrayList<>();
     private EventLoopGroup serviceGroup;
     private ServiceListener api;
@@ -63,7 +67,9 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private boolean started;
     private boolean closed;
 
-    private ChpCompatibleProxy(Builder b, NettyProxy proxy, ProxyMetrics metrics) {
+    private ChpCompatibleProxy(Builder b, NettyProxy proxy, ProxyMetrics metrics, TlsCertificates apiCertificates) {
+        this.apiTls = b.apiTls;
+        this.apiCertificates = apiCertificates;
         this.proxy = proxy;
         this.defaultTarget = b.defaultTarget;
         this.apiIp = b.apiIp;
@@ -104,7 +110,8 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             serviceGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("hubkit-proxy-api", true));
             int port = apiPort >= 0 ? apiPort : (proxy.port() == 0 ? 0 : proxy.port() + 1);
             ChpApiServer handler = new ChpApiServer(proxy.routeTable(), authToken, proxy.hostRouting(), metrics);
-            api = listen(apiIp, port, handler, "proxy API");
+            api = ServiceListener.bind(serviceGroup, apiIp, port, handler, "proxy API", apiCertificates);
+            listeners.add(api);
             if (metricsPort >= 0) {
                 metricsListener = listen(metricsIp, metricsPort, (io.netty.channel.ChannelHandler) metrics, "metrics");
             }
@@ -122,7 +129,7 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         }
         log.info("Proxying {}://{}:{} to {}", proxy.tls() ? "https" : "http", proxy.ip().isEmpty() ? "*" : proxy.ip(),
                 proxy.port(), defaultTarget == null ? "(no default)" : defaultTarget);
-        log.info("Proxy API at http://{}:{}/api/routes", apiIp.isEmpty() ? "*" : apiIp, api.port());
+        log.info("Proxy API at {}://{}:{}/api/routes", apiTls != null ? "https" : "http", apiIp.isEmpty() ? "*" : apiIp, api.port());
         if (metricsListener != null) {
             log.info("Serve metrics at http://{}:{}/metrics", metricsIp.isEmpty() ? "*" : metricsIp, metricsListener.port());
         }
@@ -150,6 +157,11 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     /** @return the API's port once started, else the configured one (-1: the proxy's port + 1) */
     public synchronized int apiPort() {
         return api != null ? api.port() : apiPort;
+    }
+
+    /** @return the API listener's TLS settings, if it speaks TLS */
+    public java.util.Optional<ListenerTls> apiTls() {
+        return java.util.Optional.ofNullable(apiTls);
     }
 
     /** @return the metrics port once started, -1 if there is no metrics listener */
@@ -199,8 +211,23 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         private int metricsPort = -1;
         private int redirectPort = -1;
         private int redirectTo = -1;
+        private ListenerTls apiTls;
 
         private Builder() {
+        }
+
+        /**
+         * @param apiTls if not {@code null}, the REST API speaks HTTPS with this certificate, as
+         *        {@code --api-ssl-key}/{@code --api-ssl-cert}; with
+         *        {@link ListenerTls.ClientAuth#REQUIRE} only clients with a certificate signed by
+         *        its {@link ListenerTls#clientCa() CA} connect ({@code --api-ssl-ca},
+         *        {@code --api-ssl-request-cert}, {@code --api-ssl-reject-unauthorized}). Loaded
+         *        once; not reloaded on change
+         * @return this builder
+         */
+        public Builder apiTls(ListenerTls apiTls) {
+            this.apiTls = apiTls;
+            return this;
         }
 
         /**
@@ -326,10 +353,19 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             if (defaultTarget != null && defaultTarget.isBlank()) {
                 problems.add("defaultTarget: must not be blank");
             }
+            TlsCertificates apiCertificates = null;
+            if (apiTls != null) {
+                try {
+                    apiCertificates = TlsCertificates.load(NettyProxy.Builder.settings(apiTls), 0);
+                } catch (IllegalArgumentException e) {
+                    problems.add("apiTls: cannot load " + apiTls.certificateChain() + " and " + apiTls.privateKey()
+                            + ": " + e.getMessage());
+                }
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ChpCompatibleProxy(this, built, metrics);
+            return new ChpCompatibleProxy(this, built, metrics, apiCertificates);
         }
     }
 }

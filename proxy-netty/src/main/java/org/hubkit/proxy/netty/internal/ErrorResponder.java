@@ -50,8 +50,11 @@ final class ErrorResponder {
     private final Transport transport;
     private final ChannelGroup channels;
     private final int connectTimeoutMillis;
+    private final UpstreamTls tls;
 
-    ErrorResponder(URI errorTarget, Path errorPath, Transport transport, ChannelGroup channels, int connectTimeoutMillis) {
+    ErrorResponder(URI errorTarget, Path errorPath, Transport transport, ChannelGroup channels, int connectTimeoutMillis,
+            UpstreamTls tls) {
+        this.tls = tls;
         this.errorTarget = errorTarget;
         this.errorPath = errorPath;
         this.transport = transport;
@@ -92,7 +95,9 @@ final class ErrorResponder {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = errorTarget.getPort() == -1 ? 80 : errorTarget.getPort();
+        boolean secure = "https".equalsIgnoreCase(errorTarget.getScheme());
+        int port = errorTarget.getPort() != -1 ? errorTarget.getPort() : secure ? 443 : 80;
+        String tlsHost = host;
         Once once = new Once(done, status);
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -102,6 +107,9 @@ final class ErrorResponder {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (secure) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), tlsHost, port));
+                        }
                         ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
                                 new HttpClientCodec(), new HttpObjectAggregator(MAX_PAGE),
                                 new SimpleChannelInboundHandler<FullHttpResponse>() {

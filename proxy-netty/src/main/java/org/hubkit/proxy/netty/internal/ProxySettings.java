@@ -21,12 +21,14 @@ import java.util.Map;
  * @param upstreamMaxIdle idle upstream connections kept per target and event loop; 0 for none
  * @param upstreamIdleTimeoutMillis how long an idle upstream connection is kept
  * @param tls the listening socket's certificate, or {@code null} for plain HTTP
+ * @param upstreamTls TLS towards {@code https://} targets (and an {@code https://} error target)
  * @param metrics what the proxy counts
  */
 public record ProxySettings(String ip, int port, int ioThreads, boolean preferNative,
         int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
         URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
-        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, ProxyMetrics metrics) {
+        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, UpstreamTls upstreamTls,
+        ProxyMetrics metrics) {
 
     /**
      * How a request is rewritten for its target, with configurable-http-proxy's names.

@@ -17,8 +17,8 @@ import org.hubkit.api.Route;
  * needs, and the time of the last traffic. Immutable except for {@link #touch()}, which any
  * event loop may call.
  *
- * <p>A target the proxy cannot forward to (not {@code http://}, no host, not a URI) is kept as
- * given, as configurable-http-proxy keeps it; requests routed to it get a 503.
+ * <p>A target the proxy cannot forward to (not {@code http://} or {@code https://}, no host, not a
+ * URI) is kept as given, as configurable-http-proxy keeps it; requests routed to it get a 503.
  */
 public final class RouteEntry {
     /** {@code last_activity} as JavaScript's {@code Date.toJSON()} writes it. */
@@ -29,6 +29,7 @@ public final class RouteEntry {
     private final String target;
     private final Map<String, Object> data;
     private final String unusable;
+    private final boolean secure;
     private final String host;
     private final int port;
     private final String endpoint;
@@ -52,14 +53,17 @@ public final class RouteEntry {
         }
         this.unusable = problem;
         if (problem == null) {
+            this.secure = uri.getScheme().equalsIgnoreCase("https");
             this.host = hostOf(uri);
-            this.port = uri.getPort() == -1 ? 80 : uri.getPort();
-            this.endpoint = port + "/" + host.toLowerCase(Locale.ROOT);
+            this.port = uri.getPort() == -1 ? (secure ? 443 : 80) : uri.getPort();
+            // the scheme is part of the key: an http and an https target on one port never share
+            this.endpoint = (secure ? "https/" : "http/") + port + "/" + host.toLowerCase(Locale.ROOT);
             this.authority = uri.getRawUserInfo() == null ? uri.getRawAuthority()
                     : uri.getRawAuthority().substring(uri.getRawUserInfo().length() + 1);
             this.targetPath = uri.getRawPath() == null ? "" : uri.getRawPath();
             this.targetQuery = uri.getRawQuery();
         } else {
+            this.secure = false;
             this.host = null;
             this.port = -1;
             this.endpoint = null;
@@ -107,8 +111,8 @@ public final class RouteEntry {
             return "must not be null";
         }
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http")) {
-            return "must be an http:// URI (got '" + target + "')";
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return "must be an http:// or https:// URI (got '" + target + "')";
         }
         if (target.getHost() == null) {
             return "must name a host (got '" + target + "')";
@@ -151,6 +155,11 @@ public final class RouteEntry {
         return unusable;
     }
 
+    /** @return whether the target is {@code https://}: connections to it use TLS */
+    public boolean secure() {
+        return secure;
+    }
+
     /** @return the host to connect to, without IPv6 brackets */
     public String host() {
         return host;
@@ -162,8 +171,8 @@ public final class RouteEntry {
     }
 
     /**
-     * @return the host and port connections go to, as one key ({@code port/host}, host in lower
-     *         case): routes with equal keys can share upstream connections
+     * @return the scheme, host and port connections go to, as one key ({@code https/port/host},
+     *         host in lower case): routes with equal keys can share upstream connections
      */
     public String endpoint() {
         return endpoint;

@@ -54,6 +54,21 @@ public final class ServiceListener implements AutoCloseable {
      * @throws HubException if the address cannot be bound
      */
     public static ServiceListener bind(EventLoopGroup group, String ip, int port, ChannelHandler handler, String what) {
+        return bind(group, ip, port, handler, what, null);
+    }
+
+    /**
+     * @param group the event loops (NIO) to run on
+     * @param ip the address to listen on; empty for every interface
+     * @param port the port; 0 for any free one
+     * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
+     * @param what what the listener is, for the error message
+     * @param tls the listener's TLS, or {@code null} for plain HTTP
+     * @return the listener, accepting connections
+     * @throws HubException if the address cannot be bound
+     */
+    public static ServiceListener bind(EventLoopGroup group, String ip, int port, ChannelHandler handler, String what,
+            TlsCertificates tls) {
         ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
         InetSocketAddress address = ip.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(ip, port);
         if (address.isUnresolved()) {
@@ -68,6 +83,9 @@ public final class ServiceListener implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.current().newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(MAX_BODY), handler);
                     }
