@@ -102,8 +102,8 @@ class ProxyMainTest {
 
     @Test
     void flagsNotImplementedYetFailClearly() {
-        for (String flag : new String[] {"--api-ssl-key", "--client-ssl-cert", "--insecure", "--storage-backend",
-                "--auto-rewrite", "--socket"}) {
+        for (String flag : new String[] {"--storage-backend", "--auto-rewrite", "--socket", "--api-socket",
+                "--metrics-socket", "--protocol-rewrite"}) {
             assertThatThrownBy(() -> CommandLine.parse(new String[] {flag, "x"}, Map.of()))
                     .hasMessageContaining(flag).hasMessageContaining("not supported yet");
         }

@@ -162,6 +162,9 @@ public final class TlsNames {
         if (jdk != null) {
             return jdk::equals;
         }
+        if (what.equals("ALL") || what.equals("HIGH") || what.equals("DEFAULT")) {
+            return c -> true;
+        }
         String part = switch (what) {
             case "aNULL", "ADH", "AECDH" -> "_anon_";
             case "eNULL", "NULL" -> "_WITH_NULL_";
