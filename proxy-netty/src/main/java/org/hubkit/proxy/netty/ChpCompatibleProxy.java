@@ -16,6 +16,7 @@ import org.hubkit.proxy.netty.internal.HttpsRedirect;
 import org.hubkit.proxy.netty.internal.ProxyMetrics;
 import org.hubkit.proxy.netty.internal.RouteEntry;
 import org.hubkit.proxy.netty.internal.ServiceListener;
+import org.hubkit.proxy.netty.internal.TlsCertificates;
 import org.hubkit.proxy.netty.internal.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code GET /api/routes[?inactive_since=]}, {@code GET|POST|DELETE /api/routes/{path}}, with
  * {@code Authorization: token <authToken>}. Optionally a Prometheus {@code /metrics} listener
  * with CHP's counters (needs {@code micrometer-registry-prometheus} on the class path) and a
- * plain-HTTP listener that redirects to HTTPS. This is what {@link ProxyMain} runs.
+ * plain-HTTP listener that redirects to HTTPS. The API may use TLS, client certificates included
+ * ({@link Builder#apiTls}, as {@code --api-ssl-*}). This is what {@link ProxyMain} runs.
  *
  * <p>Routes posted to the API are stored as given (the whole JSON body, {@code target}
  * included) and returned with {@code last_activity}; the proxy's {@link NettyProxy#routes()}
@@ -59,6 +61,8 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private final int redirectPort;
     private final int redirectTo;
     private final ProxyMetrics metrics;
+    private final ListenerTls apiTls;
+    private final TlsCertificates apiCertificates;
     private final List<ServiceListener> listeners = new ArrayList<>();
     private Transport serviceTransport;
     private EventLoopGroup serviceGroup;
@@ -68,7 +72,9 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private boolean started;
     private boolean closed;
 
-    private ChpCompatibleProxy(Builder b, NettyProxy proxy, ProxyMetrics metrics) {
+    private ChpCompatibleProxy(Builder b, NettyProxy proxy, ProxyMetrics metrics, TlsCertificates apiCertificates) {
+        this.apiTls = b.apiTls;
+        this.apiCertificates = apiCertificates;
         this.proxy = proxy;
         this.defaultTarget = b.defaultTarget;
         this.apiIp = b.apiIp;
@@ -113,18 +119,18 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             serviceGroup = serviceTransport.newGroup(1, new DefaultThreadFactory("hubkit-proxy-api", true));
             ChpApiServer handler = new ChpApiServer(proxy.routeTable(), authToken, proxy.hostRouting(), metrics);
             if (apiSocket != null) {
-                api = listenUnix(apiSocket, handler, "proxy API");
+                api = listenUnix(apiSocket, handler, "proxy API", apiCertificates);
             } else {
-                api = listen(apiIp, defaultApiPort(), handler, "proxy API");
+                api = listen(apiIp, defaultApiPort(), handler, "proxy API", apiCertificates);
             }
             if (metricsSocket != null) {
-                metricsListener = listenUnix(metricsSocket, (io.netty.channel.ChannelHandler) metrics, "metrics");
+                metricsListener = listenUnix(metricsSocket, (io.netty.channel.ChannelHandler) metrics, "metrics", null);
             } else if (metricsPort >= 0) {
-                metricsListener = listen(metricsIp, metricsPort, (io.netty.channel.ChannelHandler) metrics, "metrics");
+                metricsListener = listen(metricsIp, metricsPort, (io.netty.channel.ChannelHandler) metrics, "metrics", null);
             }
             if (redirectPort >= 0) {
                 int to = redirectTo > 0 ? redirectTo : proxy.port();
-                redirect = listen(proxy.ip(), redirectPort, new HttpsRedirect(to), "HTTPS redirect");
+                redirect = listen(proxy.ip(), redirectPort, new HttpsRedirect(to), "HTTPS redirect", null);
                 log.info("Added HTTP to HTTPS redirection from {} to {}", redirect.port(), to);
             }
         } catch (RuntimeException e) {
@@ -138,7 +144,7 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         log.info("Proxying {}://{} to {}", proxy.tls() ? "https" : "http", proxy.unixSocket().map(Path::toString)
                 .orElseGet(() -> (proxy.ip().isEmpty() ? "*" : proxy.ip()) + ":" + proxy.port()),
                 defaultTarget == null ? "(no default)" : defaultTarget);
-        log.info("Proxy API at http://{}/api/routes", where(api, apiIp));
+        log.info("Proxy API at {}://{}/api/routes", apiTls != null ? "https" : "http", where(api, apiIp));
         if (metricsListener != null) {
             log.info("Serve metrics at http://{}/metrics", where(metricsListener, metricsIp));
         }
@@ -167,14 +173,16 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         return l.unixSocket() != null ? l.unixSocket().toString() : (ip.isEmpty() ? "*" : ip) + ":" + l.port();
     }
 
-    private ServiceListener listen(String ip, int port, io.netty.channel.ChannelHandler handler, String what) {
-        ServiceListener l = ServiceListener.bind(serviceTransport, serviceGroup, ip, port, handler, what);
+    private ServiceListener listen(String ip, int port, io.netty.channel.ChannelHandler handler, String what,
+            TlsCertificates tls) {
+        ServiceListener l = ServiceListener.bind(serviceTransport, serviceGroup, ip, port, handler, what, tls);
         listeners.add(l);
         return l;
     }
 
-    private ServiceListener listenUnix(Path socket, io.netty.channel.ChannelHandler handler, String what) {
-        ServiceListener l = ServiceListener.bindUnix(serviceTransport, serviceGroup, socket, handler, what);
+    private ServiceListener listenUnix(Path socket, io.netty.channel.ChannelHandler handler, String what,
+            TlsCertificates tls) {
+        ServiceListener l = ServiceListener.bindUnix(serviceTransport, serviceGroup, socket, handler, what, tls);
         listeners.add(l);
         return l;
     }
@@ -198,6 +206,11 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     /** @return the UNIX domain socket the API listens on instead of an IP and port, if configured */
     public Optional<Path> apiSocket() {
         return Optional.ofNullable(apiSocket);
+    }
+
+    /** @return the API listener's TLS settings, if it speaks TLS */
+    public Optional<ListenerTls> apiTls() {
+        return Optional.ofNullable(apiTls);
     }
 
     /**
@@ -261,8 +274,23 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         private Path metricsSocket;
         private int redirectPort = -1;
         private int redirectTo = -1;
+        private ListenerTls apiTls;
 
         private Builder() {
+        }
+
+        /**
+         * @param apiTls if not {@code null}, the REST API speaks HTTPS with this certificate, as
+         *        {@code --api-ssl-key}/{@code --api-ssl-cert}; with
+         *        {@link ListenerTls.ClientAuth#REQUIRE} only clients with a certificate signed by
+         *        its {@link ListenerTls#clientCa() CA} connect ({@code --api-ssl-ca},
+         *        {@code --api-ssl-request-cert}, {@code --api-ssl-reject-unauthorized}). Loaded
+         *        once; not reloaded on change
+         * @return this builder
+         */
+        public Builder apiTls(ListenerTls apiTls) {
+            this.apiTls = apiTls;
+            return this;
         }
 
         /**
@@ -431,10 +459,19 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             if (defaultTarget != null && defaultTarget.isBlank()) {
                 problems.add("defaultTarget: must not be blank");
             }
+            TlsCertificates apiCertificates = null;
+            if (apiTls != null) {
+                try {
+                    apiCertificates = TlsCertificates.load(NettyProxy.Builder.settings(apiTls), 0);
+                } catch (IllegalArgumentException e) {
+                    problems.add("apiTls: cannot load " + apiTls.certificateChain() + " and " + apiTls.privateKey()
+                            + ": " + e.getMessage());
+                }
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ChpCompatibleProxy(this, built, metrics);
+            return new ChpCompatibleProxy(this, built, metrics, apiCertificates);
         }
     }
 }

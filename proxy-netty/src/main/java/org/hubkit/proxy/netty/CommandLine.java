@@ -2,6 +2,7 @@ package org.hubkit.proxy.netty;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,11 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.hubkit.proxy.netty.internal.TlsNames;
 
 /**
  * configurable-http-proxy's command line, parsed into a {@link ChpCompatibleProxy.Builder}.
- * Flags take their value as the next argument or after {@code =}. Flags CHP has that this proxy
- * does not implement are refused by name, as are unknown ones, and as CHP does, a
+ * Flags take their value as the next argument or after {@code =}. Every flag of CHP 5.3 is
+ * handled but {@code --storage-backend} (a Node.js module), which is refused with the reason;
+ * unknown flags are refused by name, and, as CHP does, a
  * {@code --socket}, {@code --api-socket} or {@code --metrics-socket} given with its IP or port
  * flag. Not API: {@link ProxyMain} uses it.
  */
@@ -30,10 +33,39 @@ final class CommandLine {
             "                                 specifying IP and port (Linux: needs native epoll)",
             "  --ssl-key <keyfile>            SSL key to use (PEM, PKCS#8), if any",
             "  --ssl-cert <certfile>          SSL certificate to use (PEM), if any",
+            "  --ssl-ca <ca-file>             SSL certificate authority for client certificates, if any",
+            "  --ssl-request-cert             Request SSL certs to authenticate clients; as in",
+            "                                 configurable-http-proxy (Node's default), clients without",
+            "                                 a certificate signed by --ssl-ca are then refused",
+            "  --ssl-reject-unauthorized      Reject unauthorized SSL connections (only meaningful with",
+            "                                 --ssl-request-cert, which already rejects them)",
+            "  --ssl-protocol <ssl-protocol>  Allow only this protocol, e.g. TLSv1_2, TLSv1_3 (also with",
+            "                                 _method); TLS for any. Applies to the API's SSL too",
+            "  --ssl-ciphers <ciphers>        `:`-separated OpenSSL cipher list (names, HIGH, !RC4...);",
+            "                                 TLS 1.3 suites stay unless named. Applies to the API's SSL too",
+            "  --ssl-allow-rc4                Accepted; no effect (the Java runtime has no RC4 suites)",
+            "  --ssl-dhparam <dhparam-file>   Accepted and checked readable, not used: the Java runtime",
+            "                                 picks its own (EC)DHE groups (RFC 7919 FFDHE)",
             "  --api-ip <ip>                  Inward-facing IP for API requests (default: localhost)",
             "  --api-port <n>                 Inward-facing port for API requests (default: --port + 1)",
             "  --api-socket <path>            Path to a UNIX domain socket for the API server to listen on. Alternative",
             "                                 to specifying API IP and port",
+            "  --api-ssl-key <keyfile>        SSL key to use, if any, for API requests",
+            "  --api-ssl-cert <certfile>      SSL certificate to use, if any, for API requests",
+            "  --api-ssl-ca <ca-file>         SSL certificate authority, if any, for API requests",
+            "  --api-ssl-request-cert         Request SSL certs to authenticate clients for API requests;",
+            "                                 clients without one signed by --api-ssl-ca are refused",
+            "  --api-ssl-reject-unauthorized  Reject unauthorized SSL connections (only meaningful with",
+            "                                 --api-ssl-request-cert, which already rejects them)",
+            "  --client-ssl-key <keyfile>     SSL key to present to https targets (mutual TLS), if any",
+            "  --client-ssl-cert <certfile>   SSL certificate to present to https targets, if any",
+            "  --client-ssl-ca <ca-file>      SSL certificate authorities https targets' certificates must",
+            "                                 chain to, instead of the Java runtime's",
+            "  --client-ssl-request-cert      Accepted; no effect, as in configurable-http-proxy (it is",
+            "                                 a server option; the proxy is the client here)",
+            "  --client-ssl-reject-unauthorized  Accepted; no effect, as in configurable-http-proxy",
+            "                                 (targets are verified unless --insecure)",
+            "  --insecure                     Disable SSL cert verification of https targets",
             "  --default-target <host>        Default proxy target (proto://host[:port])",
             "  --error-target <host>          Alternate server for handling proxy errors (proto://host[:port])",
             "  --error-path <path>            Directory with {code}.html / error.html error pages",
@@ -60,30 +92,24 @@ final class CommandLine {
             "  -V, --version                  Output the version number",
             "  -h, --help                     Display help",
             "",
-            "Targets: http://host[:port][/path], or a UNIX socket as http+unix://<percent-encoded path>[/path].",
-            "Not supported: --storage-backend (routes are kept in memory), --insecure, --ssl-ca and the other",
-            "--ssl-* tuning flags, --api-ssl-*, --client-ssl-*.",
+            "Targets: http://host[:port][/path] or https://host[:port][/path], or a UNIX socket as",
+            "http+unix://<percent-encoded path>[/path].",
+            "Not supported: --storage-backend (routes are kept in memory).",
             "",
-            "Environment: CONFIGPROXY_AUTH_TOKEN (API token), CONFIGPROXY_SSL_KEY_PASSPHRASE.",
+            "Environment: CONFIGPROXY_AUTH_TOKEN (API token), CONFIGPROXY_SSL_KEY_PASSPHRASE (--ssl-key),",
+            "CONFIGPROXY_API_SSL_KEY_PASSPHRASE (--api-ssl-key).",
             "");
 
     private static final Set<String> VALUE_FLAGS = Set.of("--ip", "--port", "--ssl-key", "--ssl-cert", "--api-ip",
             "--api-port", "--default-target", "--error-target", "--error-path", "--redirect-port", "--redirect-to",
             "--pid-file", "--custom-header", "--metrics-ip", "--metrics-port", "--log-level", "--timeout",
             "--proxy-timeout", "--keep-alive-timeout", "--socket", "--api-socket", "--metrics-socket",
-            "--protocol-rewrite");
+            "--protocol-rewrite", "--ssl-ca", "--ssl-protocol", "--ssl-ciphers", "--ssl-dhparam",
+            "--api-ssl-key", "--api-ssl-cert", "--api-ssl-ca", "--client-ssl-key", "--client-ssl-cert", "--client-ssl-ca");
     private static final Set<String> SWITCHES = Set.of("--no-x-forward", "--no-prepend-path", "--no-include-prefix",
-            "--change-origin", "--host-routing", "--auto-rewrite");
-    /** configurable-http-proxy's flags this proxy does not implement (yet), with whether they take a value. */
-    private static final Map<String, Boolean> UNSUPPORTED = Map.ofEntries(
-            Map.entry("--ssl-ca", true), Map.entry("--ssl-request-cert", false),
-            Map.entry("--ssl-reject-unauthorized", false), Map.entry("--ssl-protocol", true),
-            Map.entry("--ssl-ciphers", true), Map.entry("--ssl-allow-rc4", false), Map.entry("--ssl-dhparam", true),
-            Map.entry("--api-ssl-key", true), Map.entry("--api-ssl-cert", true), Map.entry("--api-ssl-ca", true),
-            Map.entry("--api-ssl-request-cert", false), Map.entry("--api-ssl-reject-unauthorized", false),
-            Map.entry("--client-ssl-key", true), Map.entry("--client-ssl-cert", true),
-            Map.entry("--client-ssl-ca", true), Map.entry("--client-ssl-request-cert", false),
-            Map.entry("--client-ssl-reject-unauthorized", false), Map.entry("--insecure", false));
+            "--change-origin", "--host-routing", "--auto-rewrite", "--ssl-request-cert", "--ssl-reject-unauthorized",
+            "--ssl-allow-rc4", "--api-ssl-request-cert", "--api-ssl-reject-unauthorized", "--client-ssl-request-cert",
+            "--client-ssl-reject-unauthorized", "--insecure");
     /** Why {@code --storage-backend} is refused: there is nothing to load. */
     static final String STORAGE_BACKEND_REFUSED = "error: option '--storage-backend' is not supported by hubkit-proxy:"
             + " configurable-http-proxy loads a Node.js module there as its route store, and hubkit-proxy cannot run"
@@ -171,6 +197,8 @@ final class CommandLine {
         Integer metricsPort = null;
         String logLevel = "info";
         Path pidFile = null;
+        Map<String, String> values = new java.util.HashMap<>();
+        Set<String> switches = new java.util.HashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
@@ -192,13 +220,14 @@ final class CommandLine {
             if (flag.equals("--storage-backend")) {
                 throw new UsageException(STORAGE_BACKEND_REFUSED);
             }
-            if (UNSUPPORTED.containsKey(flag)) {
-                throw new UsageException("error: option '" + flag + "' of configurable-http-proxy is not supported yet"
-                        + " by hubkit-proxy");
-            }
             if (SWITCHES.contains(flag)) {
                 if (value != null) {
                     throw new UsageException("error: option '" + flag + "' takes no value");
+                }
+                if (flag.startsWith("--ssl-") || flag.startsWith("--api-ssl-") || flag.startsWith("--client-ssl-")
+                        || flag.equals("--insecure")) {
+                    switches.add(flag);
+                    continue;
                 }
                 switch (flag) {
                     case "--no-x-forward" -> proxy.xForward(false);
@@ -270,6 +299,8 @@ final class CommandLine {
                                 + " (got '" + value + "')");
                     }
                 }
+                case "--ssl-ca", "--ssl-protocol", "--ssl-ciphers", "--ssl-dhparam", "--api-ssl-key", "--api-ssl-cert",
+                        "--api-ssl-ca", "--client-ssl-key", "--client-ssl-cert", "--client-ssl-ca" -> values.put(flag, value);
                 case "--timeout" -> millis(flag, value).ifPresent(proxy::timeout);
                 case "--proxy-timeout" -> millis(flag, value).ifPresent(proxy::proxyTimeout);
                 default -> millis(flag, value).ifPresent(proxy::keepAliveTimeout);
@@ -301,13 +332,28 @@ final class CommandLine {
             proxy.protocolRewrite(protocolRewrite);
             notes.add("ProtocolRewrite enabled. Rewriting to " + protocolRewrite);
         }
+        Tls tls = new Tls(values, switches, warnings);
         if (sslKey != null || sslCert != null) {
             if (sslKey == null || sslCert == null) {
                 throw new UsageException("error: --ssl-key and --ssl-cert go together (got only "
                         + (sslKey == null ? "--ssl-cert" : "--ssl-key") + ")");
             }
-            proxy.tls(Path.of(sslCert), Path.of(sslKey), env.get("CONFIGPROXY_SSL_KEY_PASSPHRASE"));
+            proxy.tls(tls.listener(sslCert, sslKey, env.get("CONFIGPROXY_SSL_KEY_PASSPHRASE"), "--ssl-"));
+        } else if (Set.of("--ssl-ca", "--ssl-request-cert", "--ssl-reject-unauthorized").stream()
+                .anyMatch(f -> values.containsKey(f) || switches.contains(f))) {
+            warnings.add("--ssl-ca, --ssl-request-cert and --ssl-reject-unauthorized have no effect without --ssl-key"
+                    + " and --ssl-cert");
         }
+        String apiKey = values.get("--api-ssl-key");
+        String apiCert = values.get("--api-ssl-cert");
+        if (apiKey != null || apiCert != null) {
+            if (apiKey == null || apiCert == null) {
+                throw new UsageException("error: --api-ssl-key and --api-ssl-cert go together (got only "
+                        + (apiKey == null ? "--api-ssl-cert" : "--api-ssl-key") + ")");
+            }
+            chp.apiTls(tls.listener(apiCert, apiKey, env.get("CONFIGPROXY_API_SSL_KEY_PASSPHRASE"), "--api-ssl-"));
+        }
+        proxy.targetTls(tls.target());
         if (redirectPort != null && redirectPort > 0) {
             if (sslKey == null) {
                 throw new UsageException("HTTPS redirection specified but certificates not provided.");
@@ -339,6 +385,85 @@ final class CommandLine {
         }
         chp.authToken(env.get("CONFIGPROXY_AUTH_TOKEN"));
         return new CommandLine(Action.RUN, chp, logLevel, pidFile, warnings, notes);
+    }
+
+    /** The {@code --ssl-*}, {@code --api-ssl-*}, {@code --client-ssl-*} and {@code --insecure} flags. */
+    private static final class Tls {
+        private final Map<String, String> values;
+        private final Set<String> switches;
+        private final List<String> protocols;
+        private final List<String> ciphers;
+
+        Tls(Map<String, String> values, Set<String> switches, List<String> warnings) throws UsageException {
+            this.values = values;
+            this.switches = switches;
+            String protocol = values.get("--ssl-protocol");
+            try {
+                protocols = protocol == null ? List.of() : TlsNames.protocols(protocol);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("error: option '--ssl-protocol' value '" + protocol + "' " + e.getMessage());
+            }
+            String cipherList = values.get("--ssl-ciphers");
+            List<String> skipped = new ArrayList<>();
+            try {
+                ciphers = cipherList == null ? List.of() : TlsNames.cipherSuites(cipherList, skipped);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("error: option '--ssl-ciphers' value '" + cipherList + "': " + e.getMessage());
+            }
+            if (!skipped.isEmpty()) {
+                warnings.add("--ssl-ciphers: skipping " + String.join(", ", skipped)
+                        + ", which this Java runtime does not support");
+            }
+            if (switches.contains("--ssl-allow-rc4")) {
+                warnings.add("--ssl-allow-rc4 has no effect: the Java runtime has no RC4 cipher suites");
+            }
+            String dhparam = values.get("--ssl-dhparam");
+            if (dhparam != null) {
+                if (!Files.isReadable(Path.of(dhparam)) || Files.isDirectory(Path.of(dhparam))) {
+                    throw new UsageException("error: option '--ssl-dhparam' cannot read '" + dhparam + "'");
+                }
+                warnings.add("--ssl-dhparam " + dhparam + " is not used: the Java runtime chooses its own"
+                        + " (EC)DHE groups (RFC 7919 FFDHE)");
+            }
+            for (String f : new String[] {"--ssl-ca", "--api-ssl-ca", "--client-ssl-ca"}) {
+                String file = values.get(f);
+                if (file != null && !Files.isReadable(Path.of(file))) {
+                    throw new UsageException("error: option '" + f + "' cannot read '" + file + "'");
+                }
+            }
+        }
+
+        /** A listener's TLS; {@code prefix} is {@code --ssl-} or {@code --api-ssl-}. */
+        ListenerTls listener(String cert, String key, String passphrase, String prefix) {
+            // Node.js servers reject unauthorized clients unless told not to (rejectUnauthorized
+            // defaults to true, and configurable-http-proxy passes undefined without the flag)
+            boolean request = switches.contains(prefix + "request-cert");
+            String ca = values.get(prefix + "ca");
+            return ListenerTls.builder(Path.of(cert), Path.of(key))
+                    .keyPassword(passphrase)
+                    .clientAuth(request ? ListenerTls.ClientAuth.REQUIRE : ListenerTls.ClientAuth.NONE)
+                    .clientCa(ca == null ? null : Path.of(ca))
+                    .protocols(protocols)
+                    .cipherSuites(ciphers)
+                    .build();
+        }
+
+        /** Towards https targets: configurable-http-proxy uses only the client key, cert and CA. */
+        TargetTls target() throws UsageException {
+            String key = values.get("--client-ssl-key");
+            String cert = values.get("--client-ssl-cert");
+            String ca = values.get("--client-ssl-ca");
+            TargetTls.Builder b = TargetTls.builder().insecure(switches.contains("--insecure"))
+                    .trustedCertificates(ca == null ? null : Path.of(ca));
+            if (key != null || cert != null) {
+                if (key == null || cert == null) {
+                    throw new UsageException("error: --client-ssl-key and --client-ssl-cert go together (got only "
+                            + (key == null ? "--client-ssl-cert" : "--client-ssl-key") + ")");
+                }
+                b.clientCertificate(Path.of(cert), Path.of(key), null);
+            }
+            return b.build();
+        }
     }
 
     private static int port(String flag, String value) throws UsageException {

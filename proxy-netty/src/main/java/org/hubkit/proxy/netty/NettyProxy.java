@@ -22,6 +22,7 @@ import org.hubkit.proxy.netty.internal.ProxySettings;
 import org.hubkit.proxy.netty.internal.RouteEntry;
 import org.hubkit.proxy.netty.internal.RouteTable;
 import org.hubkit.proxy.netty.internal.TlsCertificates;
+import org.hubkit.proxy.netty.internal.UpstreamTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +52,14 @@ import org.slf4j.LoggerFactory;
  * are relayed both ways (that connection is never pooled). With {@link Builder#hostRouting} the
  * route key is {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}.
  * The listener may use TLS ({@link Builder#tls}), its certificate re-read when the files change
- * ({@link Builder#tlsReloadInterval}, {@link #reloadTls()}); HTTPS targets are not supported yet.
- * It may be a UNIX domain socket instead of an IP and port ({@link Builder#unixSocket}), and
- * targets may be UNIX sockets too ({@code http+unix://%2Fpath%2Fto.sock/prefix}, as
+ * ({@link Builder#tlsReloadInterval}, {@link #reloadTls()}), optionally asking clients for
+ * certificates ({@link ListenerTls}). Targets may be {@code https://} (WebSockets too): their
+ * certificate and host name are verified against the JDK's CAs or those of {@link TargetTls},
+ * which can also present a client certificate (mutual TLS) or turn verification off; pooled
+ * connections are keyed by scheme, host and port, so {@code http://} and {@code https://}
+ * targets on one port never share one.
+ * The listener may be a UNIX domain socket instead of an IP and port ({@link Builder#unixSocket}),
+ * and targets may be UNIX sockets too ({@code http+unix://%2Fpath%2Fto.sock/prefix}, as
  * configurable-http-proxy writes them); both need the native epoll transport.
  * {@link Builder#autoRewrite} and {@link Builder#protocolRewrite} rewrite the {@code Location}
  * of redirects that point at the target.
@@ -103,9 +109,8 @@ public final class NettyProxy implements Proxy {
     private final Duration proxyTimeout;
     private final int upstreamMaxIdle;
     private final Duration upstreamIdleTimeout;
-    private final Path tlsCertificateChain;
-    private final Path tlsPrivateKey;
-    private final String tlsKeyPassword;
+    private final ListenerTls listenerTls;
+    private final TargetTls targetTls;
     private final Duration tlsReloadInterval;
     private final TlsCertificates tlsCertificates;
     private final ProxyMetrics metrics;
@@ -136,9 +141,8 @@ public final class NettyProxy implements Proxy {
         this.proxyTimeout = b.proxyTimeout;
         this.upstreamMaxIdle = b.upstreamMaxIdle;
         this.upstreamIdleTimeout = b.upstreamIdleTimeout;
-        this.tlsCertificateChain = b.tlsCertificateChain;
-        this.tlsPrivateKey = b.tlsPrivateKey;
-        this.tlsKeyPassword = b.tlsKeyPassword;
+        this.listenerTls = b.builtListenerTls;
+        this.targetTls = b.targetTls;
         this.tlsReloadInterval = b.tlsReloadInterval;
         this.tlsCertificates = b.tlsCertificates;
         this.metrics = b.metrics;
@@ -146,7 +150,7 @@ public final class NettyProxy implements Proxy {
                 (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis(),
                 new ProxySettings.Forwarding(hostRouting, prependPath, includePrefix, xForward, changeOrigin, customHeaders),
                 errorTarget, errorPath, millis(timeout), millis(proxyTimeout), upstreamMaxIdle,
-                upstreamIdleTimeout.toMillis(), tlsCertificates, metrics,
+                upstreamIdleTimeout.toMillis(), tlsCertificates, b.upstreamTls, metrics,
                 new ProxySettings.LocationRewrite(autoRewrite, protocolRewrite)));
         if (defaultTarget != null) {
             addRoute(Route.of("/", defaultTarget, Map.of()));
@@ -187,10 +191,11 @@ public final class NettyProxy implements Proxy {
                 .upstreamMaxIdle(upstreamMaxIdle)
                 .upstreamIdleTimeout(upstreamIdleTimeout)
                 .tlsReloadInterval(tlsReloadInterval)
+                .targetTls(targetTls)
                 .metrics(metrics);
         customHeaders.forEach(b::customHeader);
-        if (tlsCertificateChain != null) {
-            b.tls(tlsCertificateChain, tlsPrivateKey, tlsKeyPassword);
+        if (listenerTls != null) {
+            b.tls(listenerTls);
         }
         return b;
     }
@@ -208,8 +213,9 @@ public final class NettyProxy implements Proxy {
     /**
      * Adds a route, or replaces the one with the same normalised spec.
      *
-     * @param route the route; its target must be an {@code http://} URI with a host, or an
-     *        {@code http+unix://} / {@code unix+http://} one naming a socket file (percent-encoded)
+     * @param route the route; its target must be an {@code http://} or {@code https://} URI with a
+     *        host, or an {@code http+unix://} / {@code unix+http://} one naming a socket file
+     *        (percent-encoded)
      * @return a completed stage, or one failed with a {@link HubException} if the target cannot
      *         be proxied to
      */
@@ -416,7 +422,17 @@ public final class NettyProxy implements Proxy {
 
     /** @return whether the listener speaks TLS */
     public boolean tls() {
-        return tlsCertificateChain != null;
+        return listenerTls != null;
+    }
+
+    /** @return the listener's TLS settings, if it speaks TLS */
+    public Optional<ListenerTls> listenerTls() {
+        return Optional.ofNullable(listenerTls);
+    }
+
+    /** @return how {@code https://} targets are spoken to */
+    public TargetTls targetTls() {
+        return targetTls;
     }
 
     @Override
@@ -460,9 +476,14 @@ public final class NettyProxy implements Proxy {
         private Path tlsCertificateChain;
         private Path tlsPrivateKey;
         private String tlsKeyPassword;
+        private boolean tlsFromPaths;
+        private ListenerTls listenerTls;
+        private TargetTls targetTls = TargetTls.DEFAULT;
         private Duration tlsReloadInterval = Duration.ofSeconds(5);
         private ProxyMetrics metrics = ProxyMetrics.NONE;
         private TlsCertificates tlsCertificates;
+        private ListenerTls builtListenerTls;
+        private UpstreamTls upstreamTls;
 
         private Builder() {
         }
@@ -532,8 +553,8 @@ public final class NettyProxy implements Proxy {
         }
 
         /**
-         * @param defaultTarget if not {@code null}, a {@code /} route to this {@code http://}
-         *        target is added at construction, as configurable-http-proxy's
+         * @param defaultTarget if not {@code null}, a {@code /} route to this {@code http://} or
+         *        {@code https://} target is added at construction, as configurable-http-proxy's
          *        {@code --default-target}
          * @return this builder
          */
@@ -735,12 +756,49 @@ public final class NettyProxy implements Proxy {
             this.tlsCertificateChain = certificateChain;
             this.tlsPrivateKey = privateKey;
             this.tlsKeyPassword = keyPassword;
+            this.tlsFromPaths = true;
+            this.listenerTls = null;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with everything {@link ListenerTls} offers: client certificates
+         * ({@code --ssl-request-cert}, {@code --ssl-reject-unauthorized}, {@code --ssl-ca}),
+         * protocol versions and cipher suites. The certificate, key and client CA files are
+         * checked for changes every {@link #tlsReloadInterval}.
+         *
+         * @param tls the listener's TLS; {@code null} for plain HTTP
+         * @return this builder
+         */
+        public Builder tls(ListenerTls tls) {
+            this.listenerTls = tls;
+            this.tlsFromPaths = false;
+            this.tlsCertificateChain = null;
+            this.tlsPrivateKey = null;
+            this.tlsKeyPassword = null;
+            return this;
+        }
+
+        /**
+         * @param targetTls how to speak TLS to {@code https://} targets: trusted CAs, a client
+         *        certificate, or no verification; default {@link TargetTls#DEFAULT} (the JDK's CAs,
+         *        host names checked)
+         * @return this builder
+         */
+        public Builder targetTls(TargetTls targetTls) {
+            this.targetTls = targetTls;
             return this;
         }
 
         Builder metrics(ProxyMetrics metrics) {
             this.metrics = metrics;
             return this;
+        }
+
+        /** The listener's settings as the internal loader takes them (the key password included). */
+        static TlsCertificates.Settings settings(ListenerTls tls) {
+            return new TlsCertificates.Settings(tls.certificateChain(), tls.privateKey(), tls.keyPassword(),
+                    tls.clientAuth(), tls.clientCa().orElse(null), tls.protocols(), tls.cipherSuites());
         }
 
         private static boolean positiveOrNull(Duration d) {
@@ -820,17 +878,35 @@ public final class NettyProxy implements Proxy {
                 }
             });
             tlsCertificates = null;
-            if (tlsCertificateChain != null || tlsPrivateKey != null) {
+            builtListenerTls = listenerTls;
+            if (tlsFromPaths) {
                 if (tlsCertificateChain == null || tlsPrivateKey == null) {
                     problems.add("tls: both a certificate chain and a private key are needed");
                 } else {
-                    try {
-                        tlsCertificates = TlsCertificates.load(tlsCertificateChain, tlsPrivateKey, tlsKeyPassword,
-                                tlsReloadInterval == null || tlsReloadInterval.isNegative() ? 0
-                                        : tlsReloadInterval.toMillis());
-                    } catch (IllegalArgumentException e) {
-                        problems.add("tls: cannot load " + tlsCertificateChain + " and " + tlsPrivateKey + ": " + e.getMessage());
-                    }
+                    builtListenerTls = ListenerTls.builder(tlsCertificateChain, tlsPrivateKey).keyPassword(tlsKeyPassword)
+                            .build(); // nothing in it to reject
+                }
+            }
+            if (builtListenerTls != null) {
+                try {
+                    tlsCertificates = TlsCertificates.load(settings(builtListenerTls),
+                            tlsReloadInterval == null || tlsReloadInterval.isNegative() ? 0
+                                    : tlsReloadInterval.toMillis());
+                } catch (IllegalArgumentException e) {
+                    problems.add("tls: cannot load " + builtListenerTls.certificateChain() + " and "
+                            + builtListenerTls.privateKey() + ": " + e.getMessage());
+                }
+            }
+            upstreamTls = null;
+            if (targetTls == null) {
+                problems.add("targetTls: must not be null (TargetTls.DEFAULT for the JDK's CAs)");
+            } else {
+                try {
+                    upstreamTls = UpstreamTls.create(targetTls.trustedCertificates().orElse(null),
+                            targetTls.clientCertificateChain().orElse(null), targetTls.clientPrivateKey().orElse(null),
+                            targetTls.clientKeyPassword(), targetTls.insecure());
+                } catch (IllegalArgumentException e) {
+                    problems.add("targetTls: " + e.getMessage());
                 }
             }
             if (metrics == null) {

@@ -3,6 +3,9 @@ package org.hubkit.proxy.netty;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,10 +18,12 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
- * A small HTTP server on 127.0.0.1 for tests: answers {@code 200 "<name> <request-uri>"} to any
- * path unless a test adds its own handler, and records every request it sees.
+ * A small HTTP (or HTTPS) server on 127.0.0.1 for tests: answers {@code 200 "<name> <request-uri>"}
+ * to any path unless a test adds its own handler, and records every request it sees.
  */
 final class Backend implements AutoCloseable {
     /** One request as the backend saw it. */
@@ -33,9 +38,16 @@ final class Backend implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
 
+    private final String scheme;
+
     private Backend(String name) throws IOException {
+        this(name, HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), "http");
+    }
+
+    private Backend(String name, HttpServer server, String scheme) {
         this.name = name;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this.scheme = scheme;
+        this.server = server;
         server.setExecutor(executor);
         server.createContext("/", this::echo);
         server.start();
@@ -43,6 +55,24 @@ final class Backend implements AutoCloseable {
 
     static Backend start(String name) throws IOException {
         return new Backend(name);
+    }
+
+    /**
+     * @param tls the server's certificate and the CAs it trusts for client certificates
+     * @param needClientAuth whether a client without a trusted certificate is refused
+     * @return an HTTPS backend; {@link #uri()} is {@code https://127.0.0.1:port}
+     */
+    static Backend startHttps(String name, SSLContext tls, boolean needClientAuth) throws IOException {
+        HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = tls.getDefaultSSLParameters();
+                p.setNeedClientAuth(needClientAuth);
+                params.setSSLParameters(p);
+            }
+        });
+        return new Backend(name, https, "https");
     }
 
     /**
@@ -59,7 +89,7 @@ final class Backend implements AutoCloseable {
     }
 
     URI uri() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
     }
 
     URI uri(String path) {

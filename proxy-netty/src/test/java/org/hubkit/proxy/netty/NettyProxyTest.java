@@ -522,7 +522,7 @@ class NettyProxyTest {
 
     @Test
     void rejectsTargetsItCannotProxyTo() {
-        assertThatThrownBy(() -> proxy.addRoute(Route.of("/x", URI.create("https://127.0.0.1:1"), Map.of()))
+        assertThatThrownBy(() -> proxy.addRoute(Route.of("/x", URI.create("ftp://127.0.0.1:1"), Map.of()))
                 .toCompletableFuture().join())
                 .isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(HubException.class)

@@ -101,14 +101,6 @@ class ProxyMainTest {
     }
 
     @Test
-    void flagsNotImplementedYetFailClearly() {
-        for (String flag : new String[] {"--api-ssl-key", "--client-ssl-cert", "--insecure", "--ssl-ca"}) {
-            assertThatThrownBy(() -> CommandLine.parse(new String[] {flag, "x"}, Map.of()))
-                    .hasMessageContaining(flag).hasMessageContaining("not supported yet");
-        }
-    }
-
-    @Test
     void storageBackendIsRefusedSayingWhyAndWhatToDo() {
         assertThatThrownBy(() -> CommandLine.parse(new String[] {"--storage-backend", "./redis-store.js"}, Map.of()))
                 .hasMessageStartingWith("error: option '--storage-backend' is not supported")

@@ -646,6 +646,29 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "proxy timeout after " + settings.proxyTimeoutMillis() + " ms");
     }
 
+    /** The TLS handshake with the target failed (an untrusted certificate, a wrong host name...): 503. */
+    void onUpstreamTlsFailure(Channel ch, Throwable cause) {
+        if (ch != upstream) {
+            return;
+        }
+        upstream = null;
+        ch.close();
+        Exchange ex = exchange;
+        if (done || ex == null || ex.mode != BodyMode.FORWARD || ex.responseComplete) {
+            return;
+        }
+        String why = cause.getCause() != null && cause instanceof io.netty.handler.codec.DecoderException
+                ? cause.getCause().getMessage() : cause.getMessage();
+        if (ex.responseStarted || ex.informational) {
+            closeClient();
+            return;
+        }
+        sendError(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "TLS handshake with " + ex.route.target() + " failed: "
+                + why);
+        drain();
+        maybeRead();
+    }
+
     void onUpstreamWritabilityChanged(Channel ch) {
         if (ch == upstream && ch.isWritable()) {
             maybeRead();

@@ -50,8 +50,11 @@ final class ErrorResponder {
     private final Transport transport;
     private final ChannelGroup channels;
     private final int connectTimeoutMillis;
+    private final UpstreamTls tls;
 
-    ErrorResponder(URI errorTarget, Path errorPath, Transport transport, ChannelGroup channels, int connectTimeoutMillis) {
+    ErrorResponder(URI errorTarget, Path errorPath, Transport transport, ChannelGroup channels, int connectTimeoutMillis,
+            UpstreamTls tls) {
+        this.tls = tls;
         this.errorTarget = errorTarget;
         this.errorPath = errorPath;
         this.transport = transport;
@@ -89,6 +92,13 @@ final class ErrorResponder {
     private void fetch(EventLoop loop, HttpResponseStatus status, String originalUrl, Consumer<FullHttpResponse> done) {
         String pathAndQuery = errorUrl(errorTarget, status.code(), originalUrl);
         Path unixSocket = RouteEntry.unixSocketOf(errorTarget);
+        String host = errorTarget.getHost() == null ? "localhost" : errorTarget.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        boolean secure = unixSocket == null && "https".equalsIgnoreCase(errorTarget.getScheme());
+        int port = errorTarget.getPort() != -1 ? errorTarget.getPort() : secure ? 443 : 80;
+        String tlsHost = host;
         Once once = new Once(done, status);
         if (unixSocket != null && !transport.unixSockets()) {
             String why = Transport.unixSocketsUnavailable();
@@ -104,6 +114,9 @@ final class ErrorResponder {
                     @Override
                     protected void initChannel(Channel ch) {
                         channels.add(ch);
+                        if (secure) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), tlsHost, port));
+                        }
                         ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
                                 new HttpClientCodec(), new HttpObjectAggregator(MAX_PAGE),
                                 new SimpleChannelInboundHandler<FullHttpResponse>() {
@@ -139,12 +152,8 @@ final class ErrorResponder {
             hostHeader = "localhost"; // as configurable-http-proxy asks a socket for its error page
             connecting = b.connect(Transport.unixAddress(unixSocket));
         } else {
-            String host = errorTarget.getHost();
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
             hostHeader = errorTarget.getRawAuthority();
-            connecting = b.connect(host, errorTarget.getPort() == -1 ? 80 : errorTarget.getPort());
+            connecting = b.connect(host, port);
         }
         connecting.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {

@@ -80,13 +80,13 @@ public final class ProxyServer {
         ioGroup = transport.newGroup(settings.ioThreads(), new DefaultThreadFactory("hubkit-proxy-io", true));
         channels = new DefaultChannelGroup("hubkit-proxy", GlobalEventExecutor.INSTANCE);
         UpstreamConnector connector = new UpstreamConnector(transport, channels, settings.connectTimeoutMillis(),
-                settings.proxyTimeoutMillis());
+                settings.proxyTimeoutMillis(), settings.upstreamTls());
         UpstreamPool upstreams = new UpstreamPool(connector, settings.upstreamMaxIdle(),
                 settings.upstreamIdleTimeoutMillis());
         pool = upstreams;
         TlsCertificates tls = settings.tls();
         ErrorResponder errors = new ErrorResponder(settings.errorTarget(), settings.errorPath(), transport, channels,
-                settings.connectTimeoutMillis());
+                settings.connectTimeoutMillis(), settings.upstreamTls());
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
                 .channel(transport.serverChannelClass(unixSocket != null))

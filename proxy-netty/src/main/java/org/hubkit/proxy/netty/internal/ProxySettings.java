@@ -22,13 +22,15 @@ import java.util.Map;
  * @param upstreamMaxIdle idle upstream connections kept per target and event loop; 0 for none
  * @param upstreamIdleTimeoutMillis how long an idle upstream connection is kept
  * @param tls the listening socket's certificate, or {@code null} for plain HTTP
+ * @param upstreamTls TLS towards {@code https://} targets (and an {@code https://} error target)
  * @param metrics what the proxy counts
  * @param locationRewrite how {@code Location} headers of redirects are rewritten
  */
 public record ProxySettings(String ip, int port, Path unixSocket, int ioThreads, boolean preferNative,
         int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
         URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
-        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, ProxyMetrics metrics,
+        int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, UpstreamTls upstreamTls,
+        ProxyMetrics metrics,
         LocationRewrite locationRewrite) {
 
     /**

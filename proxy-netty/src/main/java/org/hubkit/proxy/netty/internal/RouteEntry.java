@@ -18,8 +18,8 @@ import org.hubkit.api.Route;
  * needs, and the time of the last traffic. Immutable except for {@link #touch()}, which any
  * event loop may call.
  *
- * <p>A target the proxy cannot forward to (not {@code http://}, no host, not a URI) is kept as
- * given, as configurable-http-proxy keeps it; requests routed to it get a 503.
+ * <p>A target the proxy cannot forward to (not {@code http://} or {@code https://}, no host, not a
+ * URI) is kept as given, as configurable-http-proxy keeps it; requests routed to it get a 503.
  *
  * <p>As in configurable-http-proxy, a target may be a UNIX domain socket:
  * {@code http+unix://} or {@code unix+http://} followed by the socket file's path,
@@ -34,6 +34,7 @@ public final class RouteEntry {
     private final String target;
     private final Map<String, Object> data;
     private final String unusable;
+    private final boolean secure;
     private final String host;
     private final int port;
     private final Path unixSocket;
@@ -60,9 +61,12 @@ public final class RouteEntry {
         this.unusable = problem;
         if (problem == null) {
             this.unixSocket = unixSocketOf(uri);
+            this.secure = unixSocket == null && uri.getScheme().equalsIgnoreCase("https");
             this.host = unixSocket == null ? hostOf(uri) : null;
-            this.port = unixSocket == null ? (uri.getPort() == -1 ? 80 : uri.getPort()) : -1;
-            this.endpoint = unixSocket == null ? port + "/" + host.toLowerCase(Locale.ROOT) : "unix:" + unixSocket;
+            this.port = unixSocket == null ? (uri.getPort() == -1 ? (secure ? 443 : 80) : uri.getPort()) : -1;
+            // the scheme is part of the key: an http and an https target on one port never share
+            this.endpoint = unixSocket != null ? "unix:" + unixSocket
+                    : (secure ? "https/" : "http/") + port + "/" + host.toLowerCase(Locale.ROOT);
             this.locationHost = urlHost(uri);
             this.authority = uri.getRawUserInfo() == null ? uri.getRawAuthority()
                     : uri.getRawAuthority().substring(uri.getRawUserInfo().length() + 1);
@@ -71,6 +75,7 @@ public final class RouteEntry {
         } else {
             this.unixSocket = null;
             this.locationHost = null;
+            this.secure = false;
             this.host = null;
             this.port = -1;
             this.endpoint = null;
@@ -122,8 +127,8 @@ public final class RouteEntry {
             if (target.getRawAuthority() == null || target.getRawAuthority().isEmpty()) {
                 return "must name a socket file, percent-encoded, after " + scheme + ":// (got '" + target + "')";
             }
-        } else if (!scheme.equals("http")) {
-            return "must be an http:// URI (got '" + target + "')";
+        } else if (!scheme.equals("http") && !scheme.equals("https")) {
+            return "must be an http:// or https:// URI (got '" + target + "')";
         } else if (target.getHost() == null) {
             return "must name a host (got '" + target + "')";
         }
@@ -222,6 +227,11 @@ public final class RouteEntry {
         return locationHost;
     }
 
+    /** @return whether the target is {@code https://}: connections to it use TLS */
+    public boolean secure() {
+        return secure;
+    }
+
     /** @return the host to connect to, without IPv6 brackets; {@code null} for a UNIX socket target */
     public String host() {
         return host;
@@ -233,8 +243,8 @@ public final class RouteEntry {
     }
 
     /**
-     * @return the host and port connections go to, as one key ({@code port/host}, host in lower
-     *         case): routes with equal keys can share upstream connections
+     * @return the scheme, host and port connections go to, as one key ({@code https/port/host},
+     *         host in lower case): routes with equal keys can share upstream connections
      */
     public String endpoint() {
         return endpoint;

@@ -55,17 +55,18 @@ public final class ServiceListener implements AutoCloseable {
      * @param port the port; 0 for any free one
      * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
      * @param what what the listener is, for the error message
+     * @param tls the listener's TLS, or {@code null} for plain HTTP
      * @return the listener, accepting connections
      * @throws HubException if the address cannot be bound
      */
     public static ServiceListener bind(Transport transport, EventLoopGroup group, String ip, int port,
-            ChannelHandler handler, String what) {
+            ChannelHandler handler, String what, TlsCertificates tls) {
         InetSocketAddress address = ip.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(ip, port);
         if (address.isUnresolved()) {
             throw new HubException("Cannot resolve the " + what + " address '" + ip + "'");
         }
         ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
-        ServerBootstrap b = bootstrap(transport, group, false, handler, channels)
+        ServerBootstrap b = bootstrap(transport, group, false, handler, channels, tls)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true);
         return bind(b, channels, address, ip + ":" + port, null, what);
@@ -77,11 +78,12 @@ public final class ServiceListener implements AutoCloseable {
      * @param socket the socket file; must not exist (deleted again by {@link #close})
      * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
      * @param what what the listener is, for the error message
+     * @param tls the listener's TLS, or {@code null} for plain HTTP
      * @return the listener, accepting connections
      * @throws HubException if the socket cannot be bound
      */
     public static ServiceListener bindUnix(Transport transport, EventLoopGroup group, Path socket,
-            ChannelHandler handler, String what) {
+            ChannelHandler handler, String what, TlsCertificates tls) {
         if (!transport.unixSockets()) {
             throw new HubException("Cannot listen for the " + what + " on UNIX socket " + socket + ": "
                     + Transport.unixSocketsUnavailable());
@@ -91,12 +93,12 @@ public final class ServiceListener implements AutoCloseable {
                     + ": the file exists (another proxy running, or left behind by one that was killed? remove it)");
         }
         ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
-        ServerBootstrap b = bootstrap(transport, group, true, handler, channels);
+        ServerBootstrap b = bootstrap(transport, group, true, handler, channels, tls);
         return bind(b, channels, Transport.unixAddress(socket), "unix:" + socket, socket, what);
     }
 
     private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup group, boolean unix,
-            ChannelHandler handler, ChannelGroup channels) {
+            ChannelHandler handler, ChannelGroup channels, TlsCertificates tls) {
         return new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass(unix))
@@ -104,6 +106,9 @@ public final class ServiceListener implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         channels.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.current().newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(MAX_BODY), handler);
                     }

@@ -1,7 +1,9 @@
 package org.hubkit.proxy.netty.internal;
 
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -16,14 +18,16 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
+import org.hubkit.proxy.netty.ListenerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The listener's certificate and key, read from PEM files and read again when they change, so
- * that a renewed certificate is served without a restart.
+ * A listener's TLS context: its certificate and key, read from PEM files and read again when they
+ * change, so that a renewed certificate is served without a restart; and what it asks of clients
+ * (certificates, protocols, cipher suites), as {@link ListenerTls} says.
  *
- * <p>{@link #reloadIfChanged()} compares each file's modification time, size and identity
+ * <p>{@link #reloadIfChanged()} compares each file's (the client CA's too) modification time, size and identity
  * (inode: a file replaced by a rename, or a Kubernetes secret's symlink swap, counts as changed)
  * with those of the last attempt, and loads the pair again if either differs. A pair that does
  * not load (a file half written, a certificate whose key has not been replaced yet, a bad
@@ -36,45 +40,56 @@ import org.slf4j.LoggerFactory;
 public final class TlsCertificates {
     private static final Logger log = LoggerFactory.getLogger(TlsCertificates.class);
 
+    private final Settings settings;
     private final Path certificateChain;
     private final Path privateKey;
-    private final String keyPassword;
     private final long reloadIntervalMillis;
     private volatile Loaded current;
     private Stamp attempted;
 
-    private record Stamp(Object chain, Object key) {
+    /**
+     * What a listener's TLS is made of.
+     *
+     * @param certificateChain a PEM file with the certificate, then any intermediates
+     * @param privateKey a PEM file with the private key
+     * @param keyPassword the key's password if it is encrypted, else {@code null}
+     * @param clientAuth whether clients are asked for certificates
+     * @param clientCa a PEM file with the CAs client certificates must chain to, or {@code null} for the JDK's
+     * @param protocols JDK protocol names; empty for the JDK's
+     * @param cipherSuites JDK cipher suite names; empty for the JDK's
+     */
+    public record Settings(Path certificateChain, Path privateKey, String keyPassword,
+            ListenerTls.ClientAuth clientAuth, Path clientCa, java.util.List<String> protocols,
+            java.util.List<String> cipherSuites) {
+    }
+
+    private record Stamp(Object chain, Object key, Object ca) {
     }
 
     private record Loaded(SslContext context, String description) {
     }
 
-    private TlsCertificates(Path certificateChain, Path privateKey, String keyPassword, long reloadIntervalMillis,
-            Loaded first, Stamp stamp) {
-        this.certificateChain = certificateChain;
-        this.privateKey = privateKey;
-        this.keyPassword = keyPassword;
+    private TlsCertificates(Settings settings, long reloadIntervalMillis, Loaded first, Stamp stamp) {
+        this.settings = settings;
+        this.certificateChain = settings.certificateChain();
+        this.privateKey = settings.privateKey();
         this.reloadIntervalMillis = reloadIntervalMillis;
         this.current = first;
         this.attempted = stamp;
     }
 
     /**
-     * Loads the pair once, to fail fast on a bad configuration.
+     * Loads the files once, to fail fast on a bad configuration.
      *
-     * @param certificateChain a PEM file with the certificate, then any intermediates
-     * @param privateKey a PEM file with the PKCS#8 private key
-     * @param keyPassword the key's password if it is encrypted, else {@code null}
+     * @param settings the files and what to ask of clients
      * @param reloadIntervalMillis how often {@link ProxyServer} checks the files; 0 for never
      * @return the certificates
-     * @throws IllegalArgumentException saying why the pair cannot be used
+     * @throws IllegalArgumentException saying why the files cannot be used
      */
-    public static TlsCertificates load(Path certificateChain, Path privateKey, String keyPassword,
-            long reloadIntervalMillis) {
-        Stamp stamp = stamp(certificateChain, privateKey);
+    public static TlsCertificates load(Settings settings, long reloadIntervalMillis) {
+        Stamp stamp = stamp(settings);
         try {
-            return new TlsCertificates(certificateChain, privateKey, keyPassword, reloadIntervalMillis,
-                    read(certificateChain, privateKey, keyPassword), stamp);
+            return new TlsCertificates(settings, reloadIntervalMillis, read(settings), stamp);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw new IllegalArgumentException(why(e), e);
         }
@@ -101,7 +116,7 @@ public final class TlsCertificates {
      * @return whether a new certificate is now in use
      */
     public synchronized boolean reloadIfChanged() {
-        Stamp now = stamp(certificateChain, privateKey);
+        Stamp now = stamp(settings);
         if (now.equals(attempted)) {
             return false;
         }
@@ -114,13 +129,13 @@ public final class TlsCertificates {
      * @return whether a new certificate is now in use (it may be the same one, re-read)
      */
     public synchronized boolean reload() {
-        return reload(stamp(certificateChain, privateKey));
+        return reload(stamp(settings));
     }
 
     private boolean reload(Stamp stamp) {
         attempted = stamp;
         try {
-            Loaded next = read(certificateChain, privateKey, keyPassword);
+            Loaded next = read(settings);
             current = next;
             log.info("TLS certificate reloaded: {}", next.description());
             return true;
@@ -140,11 +155,18 @@ public final class TlsCertificates {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
-    private static Loaded read(Path chainFile, Path keyFile, String password)
-            throws IOException, GeneralSecurityException {
+    private static Loaded read(Settings settings) throws IOException, GeneralSecurityException {
+        Path chainFile = settings.certificateChain();
+        Path keyFile = settings.privateKey();
+        String password = settings.keyPassword();
         // bytes first, parsed after: a file replaced meanwhile cannot mix two versions
         byte[] chainPem = Files.readAllBytes(chainFile);
         byte[] keyPem = Files.readAllBytes(keyFile);
+        X509Certificate[] clientCas = settings.clientCa() == null ? null
+                : PemReader.certificates(Files.readAllBytes(settings.clientCa()));
+        if (clientCas != null && clientCas.length == 0) {
+            throw new GeneralSecurityException("no certificate in " + settings.clientCa());
+        }
         X509Certificate[] chain = PemReader.certificates(chainPem);
         if (chain.length == 0) {
             throw new GeneralSecurityException("no certificate in " + chainFile);
@@ -154,7 +176,20 @@ public final class TlsCertificates {
             throw new GeneralSecurityException("the key in " + keyFile + " does not belong to the certificate in "
                     + chainFile);
         }
-        SslContext context = SslContextBuilder.forServer(key, chain).build();
+        SslContextBuilder builder = SslContextBuilder.forServer(key, chain);
+        switch (settings.clientAuth()) {
+            // Node.js's requestCert without rejectUnauthorized: any certificate, or none, will do
+            case REQUEST -> builder.clientAuth(ClientAuth.OPTIONAL).trustManager(InsecureTrustManagerFactory.INSTANCE);
+            case REQUIRE -> builder.clientAuth(ClientAuth.REQUIRE).trustManager(clientCas);
+            default -> builder.clientAuth(ClientAuth.NONE);
+        }
+        if (!settings.protocols().isEmpty()) {
+            builder.protocols(settings.protocols());
+        }
+        if (!settings.cipherSuites().isEmpty()) {
+            builder.ciphers(settings.cipherSuites());
+        }
+        SslContext context = builder.build();
         String description = chain[0].getSubjectX500Principal().getName() + ", expires " + chain[0].getNotAfter()
                 .toInstant() + " (" + chainFile + ")";
         return new Loaded(context, description);
@@ -164,7 +199,7 @@ public final class TlsCertificates {
     static boolean matches(PrivateKey key, PublicKey certificateKey) throws GeneralSecurityException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
+            case "EC", "ECDSA" -> "SHA256withECDSA"; // ECDSA: BouncyCastle's name, when it parsed the PEM
             case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
             case "DSA" -> "SHA256withDSA";
             default -> null;
@@ -172,8 +207,7 @@ public final class TlsCertificates {
         if (algorithm == null) {
             return true; // nothing to check with; the handshake will tell
         }
-        if (!key.getAlgorithm().equals(certificateKey.getAlgorithm())
-                && !(algorithm.equals("EdDSA") && certificateKey.getAlgorithm().startsWith("Ed"))) {
+        if (!family(key.getAlgorithm()).equals(family(certificateKey.getAlgorithm()))) {
             return false;
         }
         byte[] nonce = new byte[32];
@@ -188,8 +222,17 @@ public final class TlsCertificates {
         return verifier.verify(signature);
     }
 
-    private static Stamp stamp(Path chain, Path key) {
-        return new Stamp(stamp(chain), stamp(key));
+    private static String family(String keyAlgorithm) {
+        return switch (keyAlgorithm) {
+            case "EC", "ECDSA" -> "EC";
+            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+            default -> keyAlgorithm;
+        };
+    }
+
+    private static Stamp stamp(Settings s) {
+        return new Stamp(stamp(s.certificateChain()), stamp(s.privateKey()),
+                s.clientCa() == null ? null : stamp(s.clientCa()));
     }
 
     private static Object stamp(Path file) {
@@ -202,13 +245,28 @@ public final class TlsCertificates {
     }
 
     /** Netty's PEM parsing (PKCS#8, PKCS#1, encrypted keys) is only reachable from a subclass. */
-    private abstract static class PemReader extends SslContext {
+    abstract static class PemReader extends SslContext {
         static X509Certificate[] certificates(byte[] pem) throws GeneralSecurityException {
             return toX509Certificates(new ByteArrayInputStream(pem));
         }
 
         static PrivateKey privateKey(byte[] pem, String password) throws IOException, GeneralSecurityException {
-            return toPrivateKey(new ByteArrayInputStream(pem), password);
+            PrivateKey key = toPrivateKey(new ByteArrayInputStream(pem), password);
+            if (key == null) {
+                throw new GeneralSecurityException("no private key found");
+            }
+            // with BouncyCastle on the class path Netty parses with it; the JDK's own key classes
+            // are what its Signature and TLS code expect
+            if ("PKCS#8".equals(key.getFormat()) && key.getEncoded() != null) {
+                String family = family(key.getAlgorithm());
+                try {
+                    return java.security.KeyFactory.getInstance(family)
+                            .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+                } catch (GeneralSecurityException e) {
+                    return key;
+                }
+            }
+            return key;
         }
     }
 }

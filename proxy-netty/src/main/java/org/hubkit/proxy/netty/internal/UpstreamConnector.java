@@ -25,12 +25,16 @@ final class UpstreamConnector {
     private final ChannelGroup channels;
     private final int connectTimeoutMillis;
     private final long idleTimeoutMillis;
+    private final UpstreamTls tls;
 
     /**
      * @param idleTimeoutMillis after how long without traffic an upstream connection tells its
      *        owner ({@code --proxy-timeout}); 0 for never
+     * @param tls TLS for {@code https://} targets
      */
-    UpstreamConnector(Transport transport, ChannelGroup channels, int connectTimeoutMillis, long idleTimeoutMillis) {
+    UpstreamConnector(Transport transport, ChannelGroup channels, int connectTimeoutMillis, long idleTimeoutMillis,
+            UpstreamTls tls) {
+        this.tls = tls;
         this.transport = transport;
         this.channels = channels;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -66,6 +70,10 @@ final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         channels.add(ch);
+                        if (route.secure()) {
+                            // the request head waits in the handler until the handshake is done
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), route.host(), route.port()));
+                        }
                         if (idleTimeoutMillis > 0) {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS));
                         }

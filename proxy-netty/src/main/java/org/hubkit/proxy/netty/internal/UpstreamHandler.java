@@ -2,6 +2,7 @@ package org.hubkit.proxy.netty.internal;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -77,6 +78,13 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 o.onUpstreamIdle(ctx.channel());
             }
             // while pooled the pool's own idle timeout applies
+            return;
+        }
+        if (evt instanceof SslHandshakeCompletionEvent && !((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            ClientConnection o = owner;
+            if (o != null) {
+                o.onUpstreamTlsFailure(ctx.channel(), ((SslHandshakeCompletionEvent) evt).cause());
+            }
             return;
         }
         ctx.fireUserEventTriggered(evt);

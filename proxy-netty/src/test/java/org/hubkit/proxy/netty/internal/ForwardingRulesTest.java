@@ -46,11 +46,11 @@ class ForwardingRulesTest {
 
     @Test
     void keepsTargetsItCannotForwardToAsGiven() {
-        RouteEntry https = route("/s", "https://127.0.0.1:54321");
+        RouteEntry ftp = route("/s", "ftp://127.0.0.1:54321");
         RouteEntry garbage = route("/g", "not a uri");
 
-        assertThat(https.unusable()).contains("http://");
-        assertThat(https.toChpJson()).containsEntry("target", "https://127.0.0.1:54321");
+        assertThat(ftp.unusable()).contains("https://");
+        assertThat(ftp.toChpJson()).containsEntry("target", "ftp://127.0.0.1:54321");
         assertThat(garbage.unusable()).isNotNull();
         assertThat(garbage.toRoute()).isNull();
         assertThat(route("/ok", "http://user@h:81/p?q").authority()).isEqualTo("h:81");
