@@ -1,6 +1,7 @@
 package org.hubkit.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,20 @@ class ProxyReportTest {
         assertTrue(t.contains(">= 4x CHP req/s            4.60x: met"), t);
         assertTrue(t.contains(">= 0.9x nginx req/s        0.92x: met"), t);
         assertTrue(t.contains("p99 <= nginx p99 + 1 ms    2.90 ms vs 2.00 ms (+0.90 ms): met"), t);
+    }
+
+    @Test
+    void saysWhenNginxItselfIsUnder4xChp() {
+        Map<Target, Figure> m = new EnumMap<>(Target.class);
+        m.put(Target.NGINX, fig(Target.NGINX, 60_000, 2.0));
+        m.put(Target.CHP, fig(Target.CHP, 45_000, 2.4));
+        m.put(Target.OURS, fig(Target.OURS, 63_000, 2.2));
+        String t = ProxyReport.table("WebSocket", "msg/s", m);
+        assertTrue(t.contains(">= 4x CHP msg/s            1.40x: NOT met"), t);
+        assertTrue(t.contains("(nginx itself: 1.33x CHP in this run)"), t);
+        assertFalse(ProxyReport.table("HTTP", "req/s", Map.of(Target.NGINX, fig(Target.NGINX, 50_000, 2.0),
+                Target.CHP, fig(Target.CHP, 10_000, 20.0), Target.OURS, fig(Target.OURS, 46_000, 2.9)))
+                .contains("nginx itself"));
     }
 
     @Test
