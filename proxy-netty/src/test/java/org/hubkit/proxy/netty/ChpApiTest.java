@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.hubkit.api.Route;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * configurable-http-proxy's {@code test/api_spec.js} behaviours, against a proxy started the way
@@ -26,28 +26,18 @@ class ChpApiTest {
     private static final String TOKEN = "s3cret-token";
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final ObjectMapper json = new ObjectMapper();
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final Resources resources = new Resources();
     private Backend defaultBackend;
     private Backend other;
     private ChpCompatibleProxy chp;
 
     @BeforeEach
     void start() throws Exception {
-        defaultBackend = track(Backend.start("default"));
-        other = track(Backend.start("other"));
-        chp = track(launch(Map.of("CONFIGPROXY_AUTH_TOKEN", TOKEN), "--default-target", defaultBackend.uri().toString()));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
+        defaultBackend = resources.track(Backend.start("default"));
+        other = resources.track(Backend.start("other"));
+        chp = resources.track(launch(Map.of("CONFIGPROXY_AUTH_TOKEN", TOKEN), "--default-target",
+                defaultBackend.uri().toString()));
     }
 
     static ChpCompatibleProxy launch(Map<String, String> env, String... extra) throws Exception {

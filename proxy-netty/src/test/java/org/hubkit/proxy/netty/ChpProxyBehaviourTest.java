@@ -15,24 +15,16 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,32 +36,21 @@ import org.junit.jupiter.api.io.TempDir;
 class ChpProxyBehaviourTest {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final ObjectMapper json = new ObjectMapper();
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final Resources resources = new Resources();
     private Backend backend;
     private ChpCompatibleProxy chp;
 
     @BeforeEach
     void start() throws Exception {
-        backend = track(Backend.start("backend"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
+        backend = resources.track(Backend.start("backend"));
     }
 
     /** Starts a proxy with the default target and these extra flags; it becomes {@link #chp}. */
     private ChpCompatibleProxy proxy(String... flags) throws Exception {
         List<String> args = new ArrayList<>(List.of("--default-target", backend.uri().toString()));
         args.addAll(List.of(flags));
-        chp = track(ChpApiTest.launch(Map.of(), args.toArray(String[]::new)));
+        chp = resources.track(ChpApiTest.launch(Map.of(), args.toArray(String[]::new)));
         return chp;
     }
 
@@ -107,20 +88,13 @@ class ChpProxyBehaviourTest {
     @Test
     void basicWebSocketRequestIsRelayedAndUpdatesLastActivity() throws Exception {
         WsEchoServer ws = new WsEchoServer();
-        resources.add(ws::close);
+        resources.track(ws::close);
         proxy("--default-target", ws.uri().toString());
         Instant before = lastActivity("/");
         Thread.sleep(20);
-        BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        TextMessages messages = new TextMessages();
         WebSocket socket = http.newWebSocketBuilder().buildAsync(
-                URI.create("ws://127.0.0.1:" + chp.proxy().port() + "/"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        messages.add(data.toString());
-                        w.request(1);
-                        return CompletableFuture.completedFuture(null);
-                    }
-                }).join();
+                URI.create("ws://127.0.0.1:" + chp.proxy().port() + "/"), messages).join();
 
         assertThat(messages.poll(10, TimeUnit.SECONDS)).isEqualTo("connected");
         socket.sendText("hi", true).join();
@@ -206,7 +180,7 @@ class ChpProxyBehaviourTest {
 
     @Test
     void hostRoutingRoutesByHost() throws Exception {
-        Backend hosted = track(Backend.start("hosted"));
+        Backend hosted = resources.track(Backend.start("hosted"));
         proxy("--host-routing");
         addRoute("/test.localhost.jovyan.org", hosted.uri().toString());
 
@@ -237,7 +211,7 @@ class ChpProxyBehaviourTest {
 
     @Test
     void customErrorTargetServesErrorPagesWithTheOriginalStatus() throws Exception {
-        Backend errors = track(Backend.start("errors"));
+        Backend errors = resources.track(Backend.start("errors"));
         errors.handle("/hub/error", exchange -> {
             String raw = exchange.getRequestURI().getRawQuery();
             String url = URLDecoder.decode(raw.substring(raw.indexOf("url=") + 4), StandardCharsets.UTF_8);
@@ -248,8 +222,8 @@ class ChpProxyBehaviourTest {
                 out.write(body);
             }
         });
-        chp = track(ChpApiTest.launch(Map.of(), "--error-target", errors.uri("/hub/error").toString()));
-        addRoute("/dead", "http://127.0.0.1:" + deadPort());
+        chp = resources.track(ChpApiTest.launch(Map.of(), "--error-target", errors.uri("/hub/error").toString()));
+        addRoute("/dead", "http://127.0.0.1:" + TestProxies.deadPort());
 
         HttpResponse<String> notFound = get("/foo/bar?x=1%202");
         HttpResponse<String> down = get("/dead/x");
@@ -270,7 +244,7 @@ class ChpProxyBehaviourTest {
 
     @Test
     void anUnreachableErrorTargetFallsBackToTheDefaultPage() throws Exception {
-        chp = track(ChpApiTest.launch(Map.of(), "--error-target", "http://127.0.0.1:" + deadPort()));
+        chp = resources.track(ChpApiTest.launch(Map.of(), "--error-target", "http://127.0.0.1:" + TestProxies.deadPort()));
 
         HttpResponse<String> res = get("/nope");
 
@@ -282,7 +256,7 @@ class ChpProxyBehaviourTest {
     void customErrorPathServesCodeThenGenericPages(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("404.html"), "<p>404'D</p>");
         Files.writeString(dir.resolve("error.html"), "<p>UNKNOWN</p>");
-        chp = track(ChpApiTest.launch(Map.of(), "--error-path", dir.toString()));
+        chp = resources.track(ChpApiTest.launch(Map.of(), "--error-path", dir.toString()));
         addRoute("/missing", "https://127.0.0.1:54321");
 
         HttpResponse<String> notFound = get("/nope");
@@ -298,7 +272,7 @@ class ChpProxyBehaviourTest {
 
     @Test
     void defaultErrorPagesAreHtml() throws Exception {
-        chp = track(ChpApiTest.launch(Map.of()));
+        chp = resources.track(ChpApiTest.launch(Map.of()));
         addRoute("/missing", "https://127.0.0.1:54321");
 
         HttpResponse<String> notFound = get("/nope");
@@ -329,7 +303,7 @@ class ChpProxyBehaviourTest {
 
     @Test
     void healthCheckAnswersOk() throws Exception {
-        chp = track(ChpApiTest.launch(Map.of()));
+        chp = resources.track(ChpApiTest.launch(Map.of()));
 
         HttpResponse<String> res = get("/_chp_healthz");
 
@@ -407,7 +381,8 @@ class ChpProxyBehaviourTest {
     @Test
     void sslKeyAndCertServeHttpsAndForwardTheProto() throws Exception {
         proxy("--ssl-key", resource("tls/key.pem"), "--ssl-cert", resource("tls/cert.pem"));
-        HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trusting()).build();
+        HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .sslContext(TlsClients.trusting(Path.of(resource("tls/cert.pem")))).build();
 
         HttpResponse<String> res = https.send(HttpRequest.newBuilder(
                 URI.create("https://127.0.0.1:" + chp.proxy().port() + "/secure")).build(), HttpResponse.BodyHandlers.ofString());
@@ -419,7 +394,7 @@ class ChpProxyBehaviourTest {
 
     @Test
     void redirectPortSendsPlainHttpToHttps() throws Exception {
-        int free = deadPort();
+        int free = TestProxies.deadPort();
         proxy("--ssl-key", resource("tls/key.pem"), "--ssl-cert", resource("tls/cert.pem"), "--redirect-port",
                 String.valueOf(free));
 
@@ -450,22 +425,4 @@ class ChpProxyBehaviourTest {
         return Path.of(ChpProxyBehaviourTest.class.getClassLoader().getResource(name).toURI()).toString();
     }
 
-    private static SSLContext trusting() throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(Path.of(resource("tls/cert.pem")))) {
-            ks.setCertificateEntry("proxy", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
-    private static int deadPort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -58,9 +58,7 @@ class ClientDisconnectTest {
             upstreamEndedAt.set(System.nanoTime());
             upstreamEnded.countDown();
         });
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/", healthy.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder(), "/", healthy.uri());
         proxy.addRoute(Route.of("/raw", raw.uri(), Map.of())).toCompletableFuture().join();
     }
 

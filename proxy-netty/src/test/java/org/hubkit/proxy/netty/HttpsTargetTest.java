@@ -34,19 +34,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.Route;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -60,7 +55,8 @@ class HttpsTargetTest {
     @TempDir
     static Path dir;
     static TestPki pki;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final Resources resources = new Resources();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -69,23 +65,8 @@ class HttpsTargetTest {
         pki = new TestPki(dir);
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
-
     private NettyProxy proxy(TargetTls tls, URI target) {
-        NettyProxy p = track(NettyProxy.builder().ip("127.0.0.1").port(0).ioThreads(1).targetTls(tls).build());
-        p.start().toCompletableFuture().join();
-        p.addRoute(Route.of("/", target, Map.of())).toCompletableFuture().join();
-        return p;
+        return resources.track(TestProxies.started(NettyProxy.builder().ioThreads(1).targetTls(tls), "/", target));
     }
 
     private static TargetTls trustingTestCa() {
@@ -98,7 +79,7 @@ class HttpsTargetTest {
     }
 
     private Backend httpsBackend(TestPki.Issued cert, boolean needClientAuth) throws Exception {
-        return track(Backend.startHttps("secure", TestPki.context(cert, pki.ca), needClientAuth));
+        return resources.track(Backend.startHttps("secure", TestPki.context(cert, pki.ca), needClientAuth));
     }
 
     @Test
@@ -117,19 +98,12 @@ class HttpsTargetTest {
     void relaysWebSocketsToAnHttpsTarget() throws Exception {
         WsEchoServer echo = new WsEchoServer(SslContextBuilder.forServer(pki.server.cert().toFile(),
                 pki.server.key().toFile()).build());
-        track(echo::close);
+        resources.track(echo::close);
         NettyProxy proxy = proxy(trustingTestCa(), echo.uri());
-        LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        TextMessages messages = new TextMessages();
 
         WebSocket ws = http.newWebSocketBuilder().buildAsync(
-                URI.create("ws://127.0.0.1:" + proxy.port() + "/user/alice/channels"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        messages.add(data.toString());
-                        w.request(1);
-                        return CompletableFuture.completedFuture(null);
-                    }
-                }).get(20, TimeUnit.SECONDS);
+                URI.create("ws://127.0.0.1:" + proxy.port() + "/user/alice/channels"), messages).get(20, TimeUnit.SECONDS);
         assertThat(messages.poll(10, TimeUnit.SECONDS)).isEqualTo("connected");
         ws.sendText("over tls", true).get(10, TimeUnit.SECONDS);
 
@@ -205,11 +179,9 @@ class HttpsTargetTest {
 
     @Test
     void neverSharesAConnectionBetweenHttpAndHttpsTargetsOnOnePort() throws Exception {
-        PlainOrTlsServer server = track(new PlainOrTlsServer());
-        NettyProxy proxy = track(NettyProxy.builder().ip("127.0.0.1").port(0).ioThreads(1).targetTls(trustingTestCa())
-                .build());
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/plain", URI.create("http://127.0.0.1:" + server.port()), Map.of())).toCompletableFuture().join();
+        PlainOrTlsServer server = resources.track(new PlainOrTlsServer());
+        NettyProxy proxy = resources.track(TestProxies.started(NettyProxy.builder().ioThreads(1).targetTls(trustingTestCa()),
+                "/plain", URI.create("http://127.0.0.1:" + server.port())));
         proxy.addRoute(Route.of("/secure", URI.create("https://127.0.0.1:" + server.port()), Map.of())).toCompletableFuture().join();
 
         String plain1 = get(proxy, "/plain/1").body();
@@ -234,7 +206,7 @@ class HttpsTargetTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
-        NettyProxy proxy = track(NettyProxy.builder().ip("127.0.0.1").port(0).targetTls(trustingTestCa())
+        NettyProxy proxy = resources.track(NettyProxy.builder().ip("127.0.0.1").port(0).targetTls(trustingTestCa())
                 .errorTarget(errors.uri("/hub/error")).build());
         proxy.start().toCompletableFuture().join();
 

@@ -2,7 +2,6 @@ package org.hubkit.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,16 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,7 +76,7 @@ class HubkitProxyJarIT {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"target\":\"" + backend.uri() + "\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .sslContext(trusting(tls.resolve("cert.pem"))).build();
+                    .sslContext(TlsClients.trusting(tls.resolve("cert.pem"))).build();
             HttpResponse<String> res = https.send(HttpRequest.newBuilder(
                     URI.create("https://127.0.0.1:" + port + "/x")).build(), HttpResponse.BodyHandlers.ofString());
             HttpResponse<String> redirected = http.send(HttpRequest.newBuilder(
@@ -114,7 +105,7 @@ class HubkitProxyJarIT {
                 String.valueOf(LauncherProcess.freePort()), "--ssl-key", key.toString(), "--ssl-cert", cert.toString());
         try (LauncherProcess.Running proxy = new LauncherProcess.Running(pb)) {
             assertThat(proxy.awaitLine("Proxy API at", 30)).as(proxy.output()).isTrue();
-            assertThat(servedSubject(port)).isEqualTo("CN=localhost");
+            assertThat(TlsClients.servedSubject(port)).isEqualTo("CN=localhost");
 
             Files.copy(resources.resolve("other-cert.pem"), cert, StandardCopyOption.REPLACE_EXISTING);
             Files.copy(resources.resolve("other-key.pem"), key, StandardCopyOption.REPLACE_EXISTING);
@@ -124,30 +115,8 @@ class HubkitProxyJarIT {
             assertThat(proxy.awaitLine("SIGHUP: reloading the TLS certificate", 10)).as(proxy.output()).isTrue();
             assertThat(proxy.awaitLine("info: TLS certificate reloaded: CN=reloaded.localhost", 10))
                     .as(proxy.output()).isTrue();
-            assertThat(servedSubject(port)).isEqualTo("CN=reloaded.localhost");
+            assertThat(TlsClients.servedSubject(port)).isEqualTo("CN=reloaded.localhost");
             assertThat(proxy.process.isAlive()).as("still the same process").isTrue();
-        }
-    }
-
-    private static String servedSubject(int port) throws Exception {
-        SSLContext trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", port)) {
-            s.startHandshake();
-            return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
         }
     }
 
@@ -175,19 +144,6 @@ class HubkitProxyJarIT {
                     .isEmpty();
         }
         assertThat(Files.isExecutable(LauncherProcess.home().resolve("bin/hubkit-proxy"))).isTrue();
-    }
-
-    private static SSLContext trusting(Path cert) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(cert)) {
-            ks.setCertificateEntry("proxy", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     @Test

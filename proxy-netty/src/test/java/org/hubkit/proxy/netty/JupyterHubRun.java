@@ -18,10 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -63,17 +59,7 @@ final class JupyterHubRun {
      * @param moreChecks run after the scenario, with the hub's output so far
      */
     void run(String hubScheme, String apiScheme, List<String> extraConfig, Check moreChecks) throws Exception {
-        Path jupyterhub = onPath("jupyterhub");
-        if (jupyterhub == null) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("jupyterhub is not on the PATH, and CI=true forbids skipping this test");
-            }
-            Assumptions.abort("jupyterhub is not on the PATH");
-        }
-        Files.writeString(dir.resolve("jupyterhub_config.py"), config(hubScheme, apiScheme, extraConfig));
-        ProcessBuilder pb = new ProcessBuilder(jupyterhub.toString(), "-f", "jupyterhub_config.py").directory(dir.toFile());
-        pb.environment().remove("CONFIGPROXY_AUTH_TOKEN");
-        try (LauncherProcess.Running hub = new LauncherProcess.Running(pb)) {
+        try (LauncherProcess.Running hub = startHub(hubScheme, apiScheme, extraConfig)) {
             hub.process.getOutputStream().close();
             try {
                 assertThat(hub.awaitLine("JupyterHub is now running", 90)).as("hub started").isTrue();
@@ -94,6 +80,19 @@ final class JupyterHubRun {
      * @return everything it printed
      */
     String runUntilExit(String hubScheme, String apiScheme, List<String> extraConfig, long seconds) throws Exception {
+        try (LauncherProcess.Running hub = startHub(hubScheme, apiScheme, extraConfig)) {
+            hub.process.getOutputStream().close();
+            assertThat(hub.process.waitFor(seconds, TimeUnit.SECONDS)).as("the hub exited by itself").isTrue();
+            Thread.sleep(200); // the reader's last lines
+            return hub.output();
+        }
+    }
+
+    /**
+     * Writes the configuration and starts {@code jupyterhub} with it, its standard input still open;
+     * skips the test without {@code jupyterhub} on the PATH (fails under {@code CI=true}).
+     */
+    private LauncherProcess.Running startHub(String hubScheme, String apiScheme, List<String> extraConfig) throws Exception {
         Path jupyterhub = onPath("jupyterhub");
         if (jupyterhub == null) {
             if ("true".equals(System.getenv("CI"))) {
@@ -104,12 +103,7 @@ final class JupyterHubRun {
         Files.writeString(dir.resolve("jupyterhub_config.py"), config(hubScheme, apiScheme, extraConfig));
         ProcessBuilder pb = new ProcessBuilder(jupyterhub.toString(), "-f", "jupyterhub_config.py").directory(dir.toFile());
         pb.environment().remove("CONFIGPROXY_AUTH_TOKEN");
-        try (LauncherProcess.Running hub = new LauncherProcess.Running(pb)) {
-            hub.process.getOutputStream().close();
-            assertThat(hub.process.waitFor(seconds, TimeUnit.SECONDS)).as("the hub exited by itself").isTrue();
-            Thread.sleep(200); // the reader's last lines
-            return hub.output();
-        }
+        return new LauncherProcess.Running(pb);
     }
 
     /** A check on the hub's output. */
@@ -144,23 +138,11 @@ final class JupyterHubRun {
 
     /** Runs code on the kernel over its WebSocket through the proxy; returns what it printed. */
     private String execute(String kernelId, String userToken, String code) throws Exception {
-        BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        StringBuilder partial = new StringBuilder();
+        TextMessages messages = new TextMessages();
         URI ws = URI.create("ws://127.0.0.1:" + URI.create(proxyBase).getPort() + "/user/alice/api/kernels/" + kernelId
                 + "/channels?token=" + userToken);
         WebSocket socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30))
-                .buildAsync(ws, new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        partial.append(data);
-                        if (last) {
-                            messages.add(partial.toString());
-                            partial.setLength(0);
-                        }
-                        w.request(1);
-                        return CompletableFuture.completedFuture(null);
-                    }
-                }).get(60, TimeUnit.SECONDS);
+                .buildAsync(ws, messages).get(60, TimeUnit.SECONDS);
         try {
             String msgId = UUID.randomUUID().toString();
             ObjectNode msg = json.createObjectNode();

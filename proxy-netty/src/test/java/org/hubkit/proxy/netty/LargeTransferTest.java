@@ -9,14 +9,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32;
-import org.hubkit.api.Route;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -51,9 +48,7 @@ class LargeTransferTest {
 
     private void start(RawBackend.Conversation conversation) throws IOException {
         backend = new RawBackend(conversation);
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/big", backend.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder(), "/big", backend.uri());
     }
 
     @Test

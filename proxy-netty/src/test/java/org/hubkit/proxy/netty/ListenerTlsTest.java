@@ -19,10 +19,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.hubkit.api.ConfigException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,28 +37,19 @@ class ListenerTlsTest {
     @TempDir
     static Path dir;
     static TestPki pki;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final Resources resources = new Resources();
 
     @BeforeAll
     static void certificates() throws Exception {
         pki = new TestPki(dir);
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
     private ChpCompatibleProxy launch(String... flags) throws Exception {
-        Backend backend = Backend.start("backend");
-        resources.add(backend);
+        Backend backend = resources.track(Backend.start("backend"));
         List<String> args = new ArrayList<>(List.of(flags));
         args.addAll(List.of("--default-target", backend.uri().toString()));
-        ChpCompatibleProxy chp = ChpApiTest.launch(Map.of("CONFIGPROXY_AUTH_TOKEN", TOKEN), args.toArray(String[]::new));
-        resources.add(chp);
-        return chp;
+        return resources.track(ChpApiTest.launch(Map.of("CONFIGPROXY_AUTH_TOKEN", TOKEN), args.toArray(String[]::new)));
     }
 
     private static String[] publicTls(String... more) {
@@ -106,13 +97,10 @@ class ListenerTlsTest {
 
     @Test
     void requestClientAuthAcceptsAnyCertificateOrNone() throws Exception {
-        NettyProxy proxy = NettyProxy.builder().ip("127.0.0.1").port(0).tls(ListenerTls.builder(pki.server.cert(),
-                pki.server.key()).clientAuth(ListenerTls.ClientAuth.REQUEST).clientCa(pki.ca.cert()).build()).build();
-        resources.add(proxy);
-        proxy.start().toCompletableFuture().join();
-        Backend backend = Backend.start("backend");
-        resources.add(backend);
-        proxy.addRoute(org.hubkit.api.Route.of("/", backend.uri(), Map.of())).toCompletableFuture().join();
+        Backend backend = resources.track(Backend.start("backend"));
+        NettyProxy proxy = resources.track(TestProxies.started(NettyProxy.builder().tls(ListenerTls.builder(
+                pki.server.cert(), pki.server.key()).clientAuth(ListenerTls.ClientAuth.REQUEST).clientCa(pki.ca.cert())
+                .build()), "/", backend.uri()));
 
         assertThat(getOverTls(proxy.port(), TestPki.context(null, pki.ca))).startsWith("200");
         assertThat(getOverTls(proxy.port(), TestPki.context(pki.untrusted, pki.ca))).startsWith("200");

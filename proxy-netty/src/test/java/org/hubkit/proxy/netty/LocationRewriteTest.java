@@ -7,9 +7,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.hubkit.api.ConfigException;
-import org.hubkit.api.Route;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,10 +43,7 @@ class LocationRewriteTest {
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
-        proxy = options.ip("127.0.0.1").port(0).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/external/urlpath", backend.uri("/internal/urlpath/"), Map.of()))
-                .toCompletableFuture().join();
+        proxy = TestProxies.started(options, "/external/urlpath", backend.uri("/internal/urlpath/"));
     }
 
     private String backendHost() {

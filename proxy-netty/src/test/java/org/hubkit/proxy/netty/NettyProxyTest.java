@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
@@ -25,13 +22,13 @@ import java.util.concurrent.CompletionException;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.HubException;
 import org.hubkit.api.Route;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class NettyProxyTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final Resources resources = new Resources();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private NettyProxy proxy;
     private Backend hub;
@@ -40,23 +37,11 @@ class NettyProxyTest {
 
     @BeforeEach
     void start() throws IOException {
-        hub = track(Backend.start("hub"));
-        alice = track(Backend.start("alice"));
-        bob = track(Backend.start("bob"));
-        proxy = track(NettyProxy.builder().ip("127.0.0.1").port(0).build());
+        hub = resources.track(Backend.start("hub"));
+        alice = resources.track(Backend.start("alice"));
+        bob = resources.track(Backend.start("bob"));
+        proxy = resources.track(NettyProxy.builder().ip("127.0.0.1").port(0).build());
         proxy.start().toCompletableFuture().join();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
     }
 
     private void route(String spec, URI target) {
@@ -73,12 +58,6 @@ class NettyProxyTest {
 
     private Instant lastActivity(String spec) {
         return proxy.routes().toCompletableFuture().join().get(spec).lastActivity();
-    }
-
-    private static int deadPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     @Test
@@ -115,7 +94,8 @@ class NettyProxyTest {
 
     @Test
     void usesTheDefaultTargetAsRootRoute() throws Exception {
-        NettyProxy withDefault = track(NettyProxy.builder().ip("127.0.0.1").port(0).defaultTarget(hub.uri()).build());
+        NettyProxy withDefault = resources.track(NettyProxy.builder().ip("127.0.0.1").port(0).defaultTarget(hub.uri())
+                .build());
         withDefault.start().toCompletableFuture().join();
 
         assertThat(withDefault.routes().toCompletableFuture().join()).containsOnlyKeys("/");
@@ -139,7 +119,7 @@ class NettyProxyTest {
 
     @Test
     void answers503WithHtmlWhenTargetIsDown() throws Exception {
-        route("/user/alice", URI.create("http://127.0.0.1:" + deadPort()));
+        route("/user/alice", URI.create("http://127.0.0.1:" + TestProxies.deadPort()));
 
         HttpResponse<String> res = get("/user/alice/api");
 
@@ -208,7 +188,7 @@ class NettyProxyTest {
         route("/", hub.uri());
         route("/user/alice", alice.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             assertThat(raw.get("/user/alice/../bob/tree").body()).startsWith("hub ");
             assertThat(raw.get("/user/bob/../alice/tree").body()).startsWith("alice ");
         }
@@ -218,7 +198,7 @@ class NettyProxyTest {
     void answers400ToMalformedEscapes() throws Exception {
         route("/", hub.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             assertThat(raw.get("/user/%zz").status()).isEqualTo(400);
             assertThat(raw.get("/user/%C3%28").status()).isEqualTo(400);
             assertThat(raw.get("/still-open").body()).isEqualTo("hub /still-open");
@@ -230,7 +210,7 @@ class NettyProxyTest {
         route("/user/alice", alice.uri());
         route("/user/bob", bob.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             assertThat(raw.get("/user/alice/1").body()).isEqualTo("alice /user/alice/1");
             assertThat(raw.get("/user/alice/2").body()).isEqualTo("alice /user/alice/2");
             assertThat(raw.exchange("HEAD", "/user/alice/3", "").status()).isEqualTo(200);
@@ -261,7 +241,7 @@ class NettyProxyTest {
         route("/user/alice", alice.uri());
         route("/user/bob", bob.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             String host = "Host: 127.0.0.1\r\n\r\n";
             raw.send("GET /user/alice/1 HTTP/1.1\r\n" + host + "GET /user/bob/2 HTTP/1.1\r\n" + host
                     + "GET /user/alice/3 HTTP/1.1\r\n" + host);
@@ -275,7 +255,7 @@ class NettyProxyTest {
     void closesTheConnectionWhenTheClientAsks() throws Exception {
         route("/", hub.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             RawHttp.Response res = raw.exchange("GET", "/bye", "Connection: close\r\n");
             assertThat(res.body()).isEqualTo("hub /bye");
             assertThat(res.header("Connection")).isEqualTo("close");
@@ -298,7 +278,7 @@ class NettyProxyTest {
             route("/old", URI.create("http://127.0.0.1:" + oldStyle.getLocalPort()));
             route("/", hub.uri());
 
-            try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+            try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
                 RawHttp.Response res = raw.get("/old");
                 assertThat(res.body()).isEqualTo("until the end");
                 assertThat(res.header("Transfer-Encoding")).isEqualTo("chunked");
@@ -329,7 +309,7 @@ class NettyProxyTest {
             t.start();
             route("/flaky", URI.create("http://127.0.0.1:" + flaky.getLocalPort()));
 
-            try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+            try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
                 assertThat(raw.get("/flaky/1").body()).isEqualTo("first");
                 assertThat(raw.get("/flaky/2").body()).isEqualTo("second");
             }
@@ -353,7 +333,7 @@ class NettyProxyTest {
     void passesExpectContinueThrough() throws Exception {
         route("/", hub.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             raw.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
             assertThat(raw.read(false).status()).isEqualTo(100);
             raw.send("hello");
@@ -366,7 +346,7 @@ class NettyProxyTest {
     void answersHttp10ClientsAndClosesUnlessAskedToKeepAlive() throws Exception {
         route("/", hub.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             raw.send("GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
             RawHttp.Response kept = raw.read(false);
             assertThat(kept.body()).isEqualTo("hub /old");
@@ -415,7 +395,7 @@ class NettyProxyTest {
 
     @Test
     void closesIdleClientConnectionsAfterTheKeepAliveTimeoutOnly() throws Exception {
-        NettyProxy quick = track(NettyProxy.builder().ip("127.0.0.1").port(0)
+        NettyProxy quick = resources.track(NettyProxy.builder().ip("127.0.0.1").port(0)
                 .keepAliveTimeout(Duration.ofMillis(300)).build());
         quick.start().toCompletableFuture().join();
         alice.handle("/slow", exchange -> {
@@ -430,7 +410,7 @@ class NettyProxyTest {
         });
         quick.addRoute(Route.of("/", alice.uri(), Map.of())).toCompletableFuture().join();
 
-        try (RawHttp raw = track(new RawHttp(quick.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(quick.port()))) {
             assertThat(raw.get("/slow").body()).as("a slow response is not idle time").isEqualTo("slow");
             long start = System.nanoTime();
             assertThat(raw.closedByPeer()).isTrue();
@@ -443,7 +423,7 @@ class NettyProxyTest {
         route("/", hub.uri());
         route("/user/alice", alice.uri());
 
-        try (RawHttp raw = track(new RawHttp(proxy.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(proxy.port()))) {
             assertThat(raw.get("/user/alice/a").body()).isEqualTo("alice /user/alice/a");
 
             route("/user/alice/", bob.uri());
@@ -503,7 +483,7 @@ class NettyProxyTest {
 
     @Test
     void doesNotUpdateLastActivityOnErrors() throws Exception {
-        route("/user/dead", URI.create("http://127.0.0.1:" + deadPort()));
+        route("/user/dead", URI.create("http://127.0.0.1:" + TestProxies.deadPort()));
         alice.handle("/user/alice/missing", exchange -> {
             exchange.sendResponseHeaders(404, -1);
             exchange.close();
@@ -532,24 +512,14 @@ class NettyProxyTest {
 
     @Test
     void logsRoutesAndRequestsWithoutQueryStrings() throws Exception {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        Logger root = (Logger) LoggerFactory.getLogger("org.hubkit.proxy.netty");
-        Level before = root.getLevel();
-        root.setLevel(Level.DEBUG);
-        root.setAdditive(false);
-        root.addAppender(appender);
-        try {
+        LogCapture logs = new LogCapture("org.hubkit.proxy.netty", Level.DEBUG, false);
+        try (logs) {
             route("/user/alice", alice.uri());
             get("/user/alice/api/kernels?token=s3cret");
             proxy.deleteRoute("/user/alice").toCompletableFuture().join();
-        } finally {
-            root.detachAppender(appender);
-            root.setAdditive(true);
-            root.setLevel(before);
         }
 
-        List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> lines = logs.messages();
         assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("Route added /user/alice -> " + alice.uri()));
         assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("Route deleted /user/alice"));
         assertThat(lines).filteredOn(l -> l.startsWith("GET ")).singleElement()
@@ -559,7 +529,7 @@ class NettyProxyTest {
 
     @Test
     void reportsTheBoundPortWhenStartedOnPortZero() {
-        NettyProxy p = track(NettyProxy.builder().ip("127.0.0.1").port(0).build());
+        NettyProxy p = resources.track(NettyProxy.builder().ip("127.0.0.1").port(0).build());
         assertThat(p.port()).isZero();
 
         p.start().toCompletableFuture().join();
@@ -570,7 +540,7 @@ class NettyProxyTest {
 
     @Test
     void failsToStartOnAPortInUse() {
-        NettyProxy clash = track(NettyProxy.builder().ip("127.0.0.1").port(proxy.port()).build());
+        NettyProxy clash = resources.track(NettyProxy.builder().ip("127.0.0.1").port(proxy.port()).build());
 
         assertThatThrownBy(() -> clash.start().toCompletableFuture().join())
                 .hasCauseInstanceOf(HubException.class)
@@ -580,7 +550,7 @@ class NettyProxyTest {
     @Test
     void closeStopsListeningAndClosesConnections() throws Exception {
         route("/", hub.uri());
-        RawHttp raw = track(new RawHttp(proxy.port()));
+        RawHttp raw = resources.track(new RawHttp(proxy.port()));
         assertThat(raw.get("/").status()).isEqualTo(200);
 
         proxy.close();
@@ -674,11 +644,12 @@ class NettyProxyTest {
 
     @Test
     void worksOnTheNioTransportToo() throws Exception {
-        NettyProxy nio = track(NettyProxy.builder().ip("127.0.0.1").port(0).nativeTransport(false).ioThreads(1).build());
+        NettyProxy nio = resources.track(NettyProxy.builder().ip("127.0.0.1").port(0).nativeTransport(false).ioThreads(1)
+                .build());
         nio.start().toCompletableFuture().join();
         nio.addRoute(Route.of("/", hub.uri(), Map.of())).toCompletableFuture().join();
 
-        try (RawHttp raw = track(new RawHttp(nio.port()))) {
+        try (RawHttp raw = resources.track(new RawHttp(nio.port()))) {
             assertThat(raw.get("/a").body()).isEqualTo("hub /a");
             assertThat(raw.get("/b").body()).isEqualTo("hub /b");
         }

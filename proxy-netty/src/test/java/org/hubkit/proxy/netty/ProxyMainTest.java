@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import org.hubkit.api.ConfigException;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * configurable-http-proxy's {@code test/cli_spec.js} behaviours and its flag handling, in-process
@@ -26,26 +22,18 @@ class ProxyMainTest {
 
     @Test
     void basicHttpRequestThroughTheDefaultTargetLogsRouteAdded() throws Exception {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        Logger logger = (Logger) LoggerFactory.getLogger("org.hubkit.proxy.netty");
-        Level before = logger.getLevel();
-        logger.setLevel(Level.INFO);
-        logger.addAppender(appender);
-        try (Backend backend = Backend.start("default");
+        try (LogCapture logs = new LogCapture("org.hubkit.proxy.netty", Level.INFO, true);
+                Backend backend = Backend.start("default");
                 ChpCompatibleProxy chp = ChpApiTest.launch(Map.of("CONFIGPROXY_AUTH_TOKEN", "t0ken"),
                         "--default-target", backend.uri().toString())) {
             HttpResponse<String> res = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + chp.proxy().port() + "/")).build(), HttpResponse.BodyHandlers.ofString());
 
             assertThat(res.body()).isEqualTo("default /");
-            List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            List<String> lines = logs.messages();
             assertThat(lines).contains("Route added / -> " + backend.uri());
             assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("Proxying http://127.0.0.1:"));
             assertThat(lines).noneSatisfy(l -> assertThat(l).contains("t0ken"));
-        } finally {
-            logger.detachAppender(appender);
-            logger.setLevel(before);
         }
     }
 

@@ -8,11 +8,9 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
-import org.hubkit.api.Route;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,9 +48,7 @@ class SlowClientTest {
             PatternBytes.write(s.getOutputStream(), SIZE, written);
             s.getInputStream().read(); // until the proxy lets go
         });
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/", backend.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder(), "/", backend.uri());
     }
 
     @AfterEach

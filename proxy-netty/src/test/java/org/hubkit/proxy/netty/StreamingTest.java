@@ -11,11 +11,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
-import org.hubkit.api.Route;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,9 +39,7 @@ class StreamingTest {
     @BeforeEach
     void start() throws IOException {
         backend = Backend.start("files");
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/user/alice", backend.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder(), "/user/alice", backend.uri());
     }
 
     @AfterEach

@@ -9,16 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.hubkit.api.ConfigException;
-import org.hubkit.api.Route;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,10 +55,8 @@ class TlsReloadTest {
     }
 
     private void start(Duration reloadInterval) {
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).tls(cert, key, null).tlsReloadInterval(reloadInterval)
-                .build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/", backend.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder().tls(cert, key, null).tlsReloadInterval(reloadInterval), "/",
+                backend.uri());
     }
 
     /** Replaces {@code target} the way a certificate renewal usually does: a new file renamed over it. */
@@ -76,35 +68,12 @@ class TlsReloadTest {
     }
 
     private SSLSocket connect() throws Exception {
-        SSLContext trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", proxy.port());
-        s.startHandshake();
-        return s;
-    }
-
-    private static String subject(SSLSocket s) throws Exception {
-        return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        return TlsClients.connectTrustingAll(proxy.port());
     }
 
     /** @return the subject of the certificate a new connection gets */
     private String served() throws Exception {
-        try (SSLSocket s = connect()) {
-            return subject(s);
-        }
+        return TlsClients.servedSubject(proxy.port());
     }
 
     private String awaitServed(String expected) throws Exception {
@@ -132,7 +101,7 @@ class TlsReloadTest {
 
             assertThat(awaitServed(SECOND)).isEqualTo(SECOND);
             assertThat(open.get("/after").body()).as("the open connection goes on").isEqualTo("secure /after");
-            assertThat(subject((SSLSocket) open.socket)).isEqualTo(FIRST);
+            assertThat(TlsClients.subject((SSLSocket) open.socket)).isEqualTo(FIRST);
         }
         try (RawHttp fresh = new RawHttp(connect())) {
             assertThat(fresh.get("/new").body()).isEqualTo("secure /new");
@@ -162,29 +131,19 @@ class TlsReloadTest {
     @Test
     void doesNotReadTheFilesAgainWhileTheyAreUnchanged() throws Exception {
         start(Duration.ofMillis(50));
-        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
-                .getLogger(org.hubkit.proxy.netty.internal.TlsCertificates.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
-                new ch.qos.logback.core.read.ListAppender<>();
-        logs.start();
-        logger.addAppender(logs);
-        ch.qos.logback.classic.Level level = logger.getLevel();
-        logger.setLevel(ch.qos.logback.classic.Level.INFO);
-        try {
+        try (LogCapture logs = new LogCapture(org.hubkit.proxy.netty.internal.TlsCertificates.class.getName(),
+                ch.qos.logback.classic.Level.INFO, true)) {
             Thread.sleep(400);
-            assertThat(logs.list).as("nothing changed, nothing loaded").isEmpty();
+            assertThat(logs.messages()).as("nothing changed, nothing loaded").isEmpty();
 
             install("other-cert.pem", cert);
             install("other-key.pem", key);
             assertThat(awaitServed(SECOND)).isEqualTo(SECOND);
             Thread.sleep(400);
 
-            assertThat(logs.list).extracting(e -> e.getFormattedMessage())
+            assertThat(logs.messages())
                     .filteredOn(m -> m.startsWith("TLS certificate reloaded: " + SECOND))
                     .as("one reload per change").hasSize(1);
-        } finally {
-            logger.detachAppender(logs);
-            logger.setLevel(level);
         }
     }
 

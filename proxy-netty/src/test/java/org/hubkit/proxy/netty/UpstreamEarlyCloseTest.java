@@ -64,9 +64,7 @@ class UpstreamEarlyCloseTest {
             }
         });
         // one event loop, so one pool: the pooled connections can be counted
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).ioThreads(1).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/", healthy.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder().ioThreads(1), "/", healthy.uri());
         proxy.addRoute(Route.of("/rude", rude.uri(), Map.of())).toCompletableFuture().join();
     }
 

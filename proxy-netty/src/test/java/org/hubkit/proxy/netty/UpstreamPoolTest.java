@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,10 +21,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.hubkit.api.ConfigException;
-import org.hubkit.api.Route;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Upstream connections are pooled per target and reused across client connections. The
@@ -33,25 +31,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamPoolTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Resources resources = new Resources();
 
     private NettyProxy proxy(NettyProxy.Builder b, URI target) {
-        NettyProxy p = track(b.ip("127.0.0.1").port(0).ioThreads(1).build());
-        p.start().toCompletableFuture().join();
-        p.addRoute(Route.of("/", target, Map.of())).toCompletableFuture().join();
-        return p;
+        return resources.track(TestProxies.started(b.ioThreads(1), "/", target));
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -63,7 +47,7 @@ class UpstreamPoolTest {
 
     @Test
     void reusesOneUpstreamConnectionForClientConnectionsInSequence() throws Exception {
-        Backend backend = track(Backend.start("b"));
+        Backend backend = resources.track(Backend.start("b"));
         NettyProxy proxy = proxy(NettyProxy.builder(), backend.uri());
 
         try (RawHttp first = new RawHttp(proxy.port())) {
@@ -84,7 +68,7 @@ class UpstreamPoolTest {
 
     @Test
     void keepsAtMostUpstreamMaxIdleConnectionsPerTarget() throws Exception {
-        Backend backend = track(Backend.start("b"));
+        Backend backend = resources.track(Backend.start("b"));
         NettyProxy proxy = proxy(NettyProxy.builder().upstreamMaxIdle(2), backend.uri());
         int clients = 4;
         CountDownLatch[] waves = {new CountDownLatch(clients), new CountDownLatch(clients)};
@@ -142,7 +126,7 @@ class UpstreamPoolTest {
     void closesUpstreamConnectionsIdleLongerThanTheIdleTimeout() throws Exception {
         CountDownLatch closedByProxy = new CountDownLatch(1);
         long[] idleMillis = new long[1];
-        RawBackend backend = track(new RawBackend((s, i) -> {
+        RawBackend backend = resources.track(new RawBackend((s, i) -> {
             InputStream in = s.getInputStream();
             RawBackend.readHead(in);
             RawBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
@@ -165,7 +149,7 @@ class UpstreamPoolTest {
 
     @Test
     void doesNotReuseAnIdleConnectionTheTargetClosed() throws Exception {
-        RawBackend backend = track(new RawBackend((s, i) -> {
+        RawBackend backend = resources.track(new RawBackend((s, i) -> {
             InputStream in = s.getInputStream();
             String head = RawBackend.readHead(in);
             if (i == 0) {
@@ -210,7 +194,7 @@ class UpstreamPoolTest {
 
     @Test
     void resendsASafeRequestOnceOnANewConnectionWhenAPooledOneDiesUnderIt() throws Exception {
-        RawBackend backend = track(closingOnTheSecondRequest());
+        RawBackend backend = resources.track(closingOnTheSecondRequest());
         NettyProxy proxy = proxy(NettyProxy.builder(), backend.uri());
 
         try (RawHttp first = new RawHttp(proxy.port())) {
@@ -224,7 +208,7 @@ class UpstreamPoolTest {
 
     @Test
     void answers503ToAnUnsafeRequestWhenAPooledConnectionDiesUnderIt() throws Exception {
-        RawBackend backend = track(closingOnTheSecondRequest());
+        RawBackend backend = resources.track(closingOnTheSecondRequest());
         NettyProxy proxy = proxy(NettyProxy.builder(), backend.uri());
 
         try (RawHttp first = new RawHttp(proxy.port())) {
@@ -240,7 +224,7 @@ class UpstreamPoolTest {
 
     @Test
     void neverPoolsAConnectionWhoseResponseEndedByClosing() throws Exception {
-        RawBackend backend = track(new RawBackend((s, i) -> {
+        RawBackend backend = resources.track(new RawBackend((s, i) -> {
             RawBackend.readHead(s.getInputStream());
             RawBackend.write(s, "HTTP/1.1 200 OK\r\n\r\nuntil the end " + i);
         }));
@@ -258,7 +242,7 @@ class UpstreamPoolTest {
     @Test
     void neverPoolsAConnectionAfterAWebSocketUpgrade() throws Exception {
         WsEchoServer echo = new WsEchoServer();
-        track(echo::close);
+        resources.track(echo::close);
         NettyProxy proxy = proxy(NettyProxy.builder(), echo.uri());
         CompletableFuture<String> first = new CompletableFuture<>();
         WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
@@ -280,7 +264,7 @@ class UpstreamPoolTest {
 
     @Test
     void closesEveryUpstreamAfterItsExchangeWhenPoolingIsOff() throws Exception {
-        Backend backend = track(Backend.start("b"));
+        Backend backend = resources.track(Backend.start("b"));
         NettyProxy proxy = proxy(NettyProxy.builder().upstreamMaxIdle(0), backend.uri());
 
         try (RawHttp raw = new RawHttp(proxy.port())) {

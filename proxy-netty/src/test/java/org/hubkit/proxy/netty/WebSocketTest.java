@@ -2,34 +2,11 @@ package org.hubkit.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.hubkit.api.Route;
 import org.junit.jupiter.api.AfterEach;
@@ -46,9 +23,7 @@ class WebSocketTest {
     @BeforeEach
     void start() throws InterruptedException {
         echo = new WsEchoServer();
-        proxy = NettyProxy.builder().ip("127.0.0.1").port(0).build();
-        proxy.start().toCompletableFuture().join();
-        proxy.addRoute(Route.of("/user/alice", echo.uri(), Map.of())).toCompletableFuture().join();
+        proxy = TestProxies.started(NettyProxy.builder(), "/user/alice", echo.uri());
     }
 
     @AfterEach
@@ -59,7 +34,7 @@ class WebSocketTest {
 
     @Test
     void relaysWebSocketMessagesBothWays() throws Exception {
-        Messages messages = new Messages();
+        TextMessages messages = new TextMessages();
         WebSocket ws = http.newWebSocketBuilder()
                 .buildAsync(proxyWs("/user/alice/api/kernels/k1/channels?token=s3cret"), messages).join();
 
@@ -82,7 +57,7 @@ class WebSocketTest {
 
     @Test
     void updatesLastActivityOnWebSocketMessages() throws Exception {
-        Messages messages = new Messages();
+        TextMessages messages = new TextMessages();
         WebSocket ws = http.newWebSocketBuilder().buildAsync(proxyWs("/user/alice/terminals/1"), messages).join();
         assertThat(messages.next()).isEqualTo("connected");
         Instant afterHandshake = lastActivity();
@@ -97,10 +72,7 @@ class WebSocketTest {
 
     @Test
     void answers503AndClosesWhenTheWebSocketTargetIsDown() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            dead = s.getLocalPort();
-        }
+        int dead = TestProxies.deadPort();
         proxy.addRoute(Route.of("/user/bob", URI.create("http://127.0.0.1:" + dead), Map.of())).toCompletableFuture().join();
 
         try (RawHttp raw = new RawHttp(proxy.port())) {
@@ -119,28 +91,5 @@ class WebSocketTest {
 
     private URI proxyWs(String path) {
         return URI.create("ws://127.0.0.1:" + proxy.port() + path);
-    }
-
-    /** Collects whole text messages. */
-    private static final class Messages implements WebSocket.Listener {
-        private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                queue.add(partial.toString());
-                partial.setLength(0);
-            }
-            ws.request(1);
-            return CompletableFuture.completedFuture(null);
-        }
-
-        String next() throws InterruptedException {
-            String m = queue.poll(10, TimeUnit.SECONDS);
-            assertThat(m).as("a message within 10 s").isNotNull();
-            return m;
-        }
     }
 }
