@@ -8,9 +8,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.channel.ChannelFutureListener;
 
 /**
  * The plain-HTTP listener of {@code --redirect-port}: answers every request with a 301 to the
@@ -39,12 +37,7 @@ public final class HttpsRedirect extends SimpleChannelInboundHandler<FullHttpReq
         String location = "https://" + name + (httpsPort == 443 ? "" : ":" + httpsPort) + req.uri();
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.MOVED_PERMANENTLY);
         res.headers().set(HttpHeaderNames.LOCATION, location).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-        HttpUtil.setKeepAlive(res, HttpUtil.isKeepAlive(req));
-        if (HttpUtil.isKeepAlive(req)) {
-            ctx.writeAndFlush(res);
-        } else {
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        }
+        ServiceListener.send(ctx, req, res);
     }
 
     @Override

@@ -152,8 +152,21 @@ public final class ServiceListener implements AutoCloseable {
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-        HttpUtil.setKeepAlive(res, HttpUtil.isKeepAlive(req));
-        if (HttpUtil.isKeepAlive(req)) {
+        send(ctx, req, res);
+    }
+
+    /**
+     * Sends a response with its length set; the connection is kept open if the request asked
+     * for keep-alive, else closed once the response is written.
+     *
+     * @param ctx the connection
+     * @param req the request answered
+     * @param res the response
+     */
+    static void send(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse res) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        if (keepAlive) {
             ctx.writeAndFlush(res);
         } else {
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
