@@ -46,10 +46,16 @@ class ListenerTlsTest {
     }
 
     private ChpCompatibleProxy launch(String... flags) throws Exception {
+        return launch(Map.of(), flags);
+    }
+
+    private ChpCompatibleProxy launch(Map<String, String> env, String... flags) throws Exception {
         Backend backend = resources.track(Backend.start("backend"));
         List<String> args = new ArrayList<>(List.of(flags));
         args.addAll(List.of("--default-target", backend.uri().toString()));
-        return resources.track(ChpApiTest.launch(Map.of("CONFIGPROXY_AUTH_TOKEN", TOKEN), args.toArray(String[]::new)));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CONFIGPROXY_AUTH_TOKEN", TOKEN);
+        return resources.track(ChpApiTest.launch(all, args.toArray(String[]::new)));
     }
 
     private static String[] publicTls(String... more) {
@@ -200,6 +206,26 @@ class ListenerTlsTest {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         return client.send(HttpRequest.newBuilder(uri).header("Authorization", "token " + TOKEN)
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void encryptedKeysAreReadWithTheirPassphraseVariables() throws Exception {
+        Path publicKey = pki.encryptedKey(pki.server, "public-encrypted.key", "public secret");
+        Path apiKey = pki.encryptedKey(pki.server, "api-encrypted.key", "api secret");
+        ChpCompatibleProxy chp = launch(Map.of("CONFIGPROXY_SSL_KEY_PASSPHRASE", "public secret",
+                        "CONFIGPROXY_API_SSL_KEY_PASSPHRASE", "api secret"),
+                "--ssl-key", publicKey.toString(), "--ssl-cert", pki.server.cert().toString(),
+                "--api-ssl-key", apiKey.toString(), "--api-ssl-cert", pki.server.cert().toString());
+
+        assertThat(getOverTls(chp.proxy().port(), TestPki.context(null, pki.ca))).startsWith("200 backend /x");
+        assertThat(api(TestPki.context(null, pki.ca),
+                URI.create("https://127.0.0.1:" + chp.apiPort() + "/api/routes")).statusCode()).isEqualTo(200);
+
+        // each variable is for its own key only, as in configurable-http-proxy
+        CommandLine swapped = CommandLine.parse(new String[] {"--api-ssl-key", apiKey.toString(),
+                "--api-ssl-cert", pki.server.cert().toString()}, Map.of("CONFIGPROXY_SSL_KEY_PASSPHRASE", "api secret"));
+        assertThatThrownBy(swapped.builder::build).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().asString().startsWith("apiTls: "));
     }
 
     @Test

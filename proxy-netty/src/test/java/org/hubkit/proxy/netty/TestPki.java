@@ -93,6 +93,27 @@ final class TestPki {
         return new Issued(certFile, keyFile, cert, pair.getPrivate());
     }
 
+    /**
+     * Writes the key of {@code id} again, as an encrypted PKCS#8 PEM ({@code ENCRYPTED PRIVATE KEY},
+     * AES-256-CBC with PBKDF2 and HMAC-SHA256, as {@code openssl pkcs8 -topk8 -v2 aes-256-cbc} writes it).
+     *
+     * @param id whose key
+     * @param name the new file's name, in the same directory
+     * @param passphrase the passphrase
+     * @return the new key file
+     */
+    Path encryptedKey(Issued id, String name, String passphrase) throws Exception {
+        org.bouncycastle.operator.OutputEncryptor encryptor =
+                new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(
+                        org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
+                        .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                        .setPRF(org.bouncycastle.openssl.PKCS8Generator.PRF_HMACSHA256)
+                        .setRandom(RANDOM).setPassword(passphrase.toCharArray()).build();
+        Path file = dir.resolve(name);
+        Files.writeString(file, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(id.privateKey(), encryptor)));
+        return file;
+    }
+
     private static String pem(Object o) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {

@@ -100,6 +100,35 @@ class UnixSocketTest {
     }
 
     @Test
+    void errorPagesComeFromAnErrorTargetOnASocket() throws Exception {
+        // the error target on a socket is a second proxy, itself in front of a TCP backend
+        Path inner = dir.resolve("errors.sock");
+        try (Backend errors = Backend.start("errors");
+                ChpCompatibleProxy socketProxy = ChpCompatibleProxy.builder()
+                        .proxy(NettyProxy.builder().unixSocket(inner).defaultTarget(errors.uri())).apiPort(0).build()
+                        .start();
+                NettyProxy front = NettyProxy.builder().ip("127.0.0.1").port(0)
+                        .errorTarget(URI.create("http+unix://" + encoded(inner) + "/hub/error")).build()) {
+            front.start().toCompletableFuture().join();
+
+            try (RawHttp client = new RawHttp(front.port())) {
+                RawHttp.Response res = client.get("/nowhere");
+
+                assertThat(res.status()).isEqualTo(404);
+                assertThat(res.body()).isEqualTo("errors /hub/error/404?url=%2Fnowhere");
+            }
+            assertThat(socketProxy.apiPort()).isPositive();
+        }
+    }
+
+    @Test
+    void aSocketWithoutTheNativeTransportFailsTheBuildNamingUnixSocket() {
+        assertThatThrownBy(() -> NettyProxy.builder().nativeTransport(false).unixSocket(dir.resolve("p.sock")).build())
+                .isInstanceOfSatisfying(org.hubkit.api.ConfigException.class, e -> assertThat(e.problems())
+                        .singleElement().asString().startsWith("unixSocket: ").contains("nativeTransport"));
+    }
+
+    @Test
     void aMissingSocketTargetGets503() throws Exception {
         try (ChpCompatibleProxy front = ChpApiTest.launch(Map.of())) {
             front.proxy().addRoute(Route.of("/gone", URI.create("http+unix://" + encoded(dir.resolve("none.sock"))),
