@@ -97,7 +97,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         final boolean websocket;
         final long startNanos = System.nanoTime();
         boolean keepAlive;
-        /** The client's Host header, for the Location rewrite; read before the rewrite of the request. */
+        /** The client's Host header, read before the request is rewritten; only when Locations are rewritten. */
         String requestHost;
         RouteEntry route;
         HttpRequest outgoing;
@@ -328,7 +328,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                     + pool.unixSocketsProblem());
             return;
         }
-        ex.requestHost = request.headers().get(HttpHeaderNames.HOST);
+        if (settings.locationRewrite().active()) {
+            ex.requestHost = request.headers().get(HttpHeaderNames.HOST);
+        }
         ex.outgoing = HeaderRewriter.toUpstream(request, target, route, clientIp(), ex.websocket,
                 settings.tls() != null, fwd);
         closeUpstream(); // none is held between exchanges; this is a safety net
