@@ -20,7 +20,7 @@ public record AuthResult(boolean accepted, String name, Optional<Boolean> admin,
     /** Copies the collections. */
     public AuthResult {
         groups = groups == null ? null : Set.copyOf(groups);
-        authState = Map.copyOf(authState);
+        authState = Copies.jsonObject(authState);
     }
 
     /** @return a refusal; every refusal looks the same to the person logging in */

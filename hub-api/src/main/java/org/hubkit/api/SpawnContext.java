@@ -23,4 +23,18 @@ public interface SpawnContext {
      * @param state the state to save; replaces what was saved before
      */
     void saveState(SpawnerState state);
+
+    /**
+     * Whether the hub has given up on this spawn: its start timeout passed, or the user or an
+     * admin cancelled it. A spawner that checks this between its own steps (pulling an image,
+     * waiting for a pod) can stop early. Either way the hub waits for {@link Spawner#start}'s
+     * stage to complete before it calls {@link Spawner#stop}, so the spawner can finish or undo
+     * what it began; progress reported after cancellation is not shown.
+     *
+     * @return true once the spawn is cancelled; never goes back to false
+     * @since 0.2
+     */
+    default boolean isCancelled() {
+        return false;
+    }
 }

@@ -27,7 +27,7 @@ public record SpawnRequest(ServerId server, UserInfo user, Map<String, String> e
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(user, "user");
         environment = Map.copyOf(environment);
-        userOptions = Map.copyOf(userOptions);
+        userOptions = Copies.jsonObject(userOptions);
         mounts = List.copyOf(mounts);
         Objects.requireNonNull(startTimeout, "startTimeout");
     }

@@ -18,7 +18,7 @@ public record UserInfo(String name, boolean admin, Set<String> groups, Map<Strin
     public UserInfo {
         Usernames.validate(name);
         groups = Set.copyOf(groups);
-        authState = Map.copyOf(authState);
+        authState = Copies.jsonObject(authState);
     }
 
     @Override

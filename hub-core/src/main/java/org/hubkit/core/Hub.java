@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -23,6 +26,7 @@ import org.hubkit.api.Route;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.internal.ApiServlet;
+import org.hubkit.core.internal.BodyReader;
 import org.hubkit.core.internal.HubEngine;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
@@ -49,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #close()} stops the hub but leaves single-user servers running: a hub
- * started again on the same {@link Database} finds them, as JupyterHub does.
+ * <p>Thread-safe. {@link #close()} stops the hub and, as JupyterHub's {@code cleanup_servers}
+ * does by default, every single-user server; with {@code cleanupServers(false)} servers keep
+ * running and a hub started again on the same {@link Database} finds them.
  *
  * @since 0.1
  */
@@ -58,6 +63,10 @@ public final class Hub implements AutoCloseable {
     /** The Hubkit version. */
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+    /** The largest request body the hub reads (JupyterHub's API bodies are small JSON objects). */
+    private static final int MAX_BODY_BYTES = 1 << 20;
+    /** How long a client may take to send a whole request body. */
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(30);
 
     private Settings settings;
     private final Database database;
@@ -115,8 +124,16 @@ public final class Hub implements AutoCloseable {
             engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy);
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
-            context.addServlet(new ServletHolder(new ApiServlet(engine, this::close)), "/hub/api/*");
-            context.addServlet(new ServletHolder(new PagesServlet(engine)), "/*");
+            // Bodies are read asynchronously before any servlet runs: a slow client holds no thread.
+            FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, BODY_TIMEOUT));
+            bodies.setAsyncSupported(true);
+            context.addFilter(bodies, "/*", EnumSet.of(DispatcherType.REQUEST));
+            ServletHolder api = new ServletHolder(new ApiServlet(engine, this::close));
+            api.setAsyncSupported(true);
+            context.addServlet(api, "/hub/api/*");
+            ServletHolder pages = new ServletHolder(new PagesServlet(engine));
+            pages.setAsyncSupported(true);
+            context.addServlet(pages, "/*");
             server.setHandler(context);
             server.setStopAtShutdown(false);
             // The port is bound already; requests wait in its backlog until state is loaded,
@@ -188,15 +205,23 @@ public final class Hub implements AutoCloseable {
         stopped.await();
     }
 
-    /** Stops the HTTP server, the proxy and the store. Single-user servers keep running. */
+    /**
+     * Stops the HTTP server, the proxy and the store; with {@link Builder#cleanupServers} (the
+     * default) every single-user server is stopped first, otherwise they keep running.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        LOG.info("Hub stopping; single-user servers keep running");
         if (engine != null) {
+            if (engine.cleanupOnClose()) {
+                LOG.info("Hub stopping; stopping every single-user server first (cleanupServers)");
+                engine.stopAll();
+            } else {
+                LOG.info("Hub stopping; single-user servers keep running");
+            }
             engine.close();
         }
         if (server != null) {
@@ -241,6 +266,7 @@ public final class Hub implements AutoCloseable {
         private int concurrentSpawnLimit = 100;
         private int activeServerLimit = 0;
         private boolean allowNamedServers = true;
+        private boolean cleanupServers = true;
         private final List<Service> services = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
 
@@ -349,6 +375,17 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param cleanup whether {@link Hub#close()} stops every single-user server first (default
+         *        true, as JupyterHub's {@code cleanup_servers}); with false, servers keep running and
+         *        a hub started again on the same database finds them
+         * @return this
+         */
+        public Builder cleanupServers(boolean cleanup) {
+            this.cleanupServers = cleanup;
+            return this;
+        }
+
         /** @param service a service with an API token @return this */
         public Builder addService(Service service) {
             this.services.add(Objects.requireNonNull(service));
@@ -408,7 +445,7 @@ public final class Hub implements AutoCloseable {
             }
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
-                    Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()));
+                    Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers);
             return new Hub(this, settings);
         }
 

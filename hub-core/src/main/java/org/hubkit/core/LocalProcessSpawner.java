@@ -156,6 +156,11 @@ public final class LocalProcessSpawner implements Spawner {
         context.progress(30, "Process started (pid " + pid + "), waiting for port " + port);
         long deadline = System.nanoTime() + request.startTimeout().toNanos();
         while (System.nanoTime() < deadline) {
+            if (context.isCancelled()) {
+                LOG.info("Spawn of {} cancelled; killing pid {}", id, pid);
+                process.destroyForcibly();
+                throw new SpawnException("Spawn of " + id + " cancelled");
+            }
             if (!process.isAlive()) {
                 throw new SpawnException("The server process exited with code " + process.exitValue()
                         + " before listening; last output:\n" + tail(log));

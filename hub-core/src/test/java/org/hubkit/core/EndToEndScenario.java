@@ -83,6 +83,7 @@ abstract class EndToEndScenario {
                 .port(0)
                 .publicUrl(URI.create("http://127.0.0.1:" + proxyPort))
                 .pollInterval(POLL)
+                .cleanupServers(false) // the restart scenario finds the servers again
                 .addService(new Service("e2e-admin", ADMIN_TOKEN, true))
                 .build();
     }

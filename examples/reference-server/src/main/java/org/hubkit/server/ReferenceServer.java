@@ -199,6 +199,7 @@ public final class ReferenceServer {
                     .concurrentSpawnLimit(h.concurrentSpawnLimit())
                     .activeServerLimit(h.activeServerLimit())
                     .pollInterval(h.pollInterval())
+                    .cleanupServers(h.cleanupServers())
                     .startTimeout(config.spawner().startTimeout())
                     .httpTimeout(config.spawner().httpTimeout());
             services.forEach(b::addService);

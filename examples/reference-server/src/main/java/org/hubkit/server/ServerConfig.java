@@ -123,16 +123,18 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
      * @param concurrentSpawnLimit spawns at once before the API answers 429, 0 for no limit
      * @param activeServerLimit running servers before the API answers 429, 0 for no limit
      * @param pollInterval how often running servers are polled
+     * @param cleanupServers whether stopping the hub stops every server (default false here)
      * @since 0.1
      */
     public record HubSection(String ip, int port, Path dataDir, String db, URI publicUrl, URI connectUrl,
-                             int concurrentSpawnLimit, int activeServerLimit, Duration pollInterval) {
+                             int concurrentSpawnLimit, int activeServerLimit, Duration pollInterval, boolean cleanupServers) {
         @Override
         public String toString() {
             return "HubSection[ip=" + ip + ", port=" + port + ", dataDir=" + dataDir + ", db="
                     + (db == null ? null : db.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", publicUrl=" + publicUrl
                     + ", connectUrl=" + connectUrl + ", concurrentSpawnLimit=" + concurrentSpawnLimit
-                    + ", activeServerLimit=" + activeServerLimit + ", pollInterval=" + pollInterval + "]";
+                    + ", activeServerLimit=" + activeServerLimit + ", pollInterval=" + pollInterval
+                    + ", cleanupServers=" + cleanupServers + "]";
         }
     }
 

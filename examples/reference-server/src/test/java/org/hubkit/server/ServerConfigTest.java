@@ -112,7 +112,7 @@ class ServerConfigTest {
                 """);
         assertThat(c.hub()).isEqualTo(new ServerConfig.HubSection("0.0.0.0", 9081, Path.of("/var/lib/hubkit"),
                 "jdbc:postgresql://db.internal:5432/hubkit?user=hub", URI.create("https://hub.example.org"),
-                URI.create("http://10.0.0.5:9081"), 5, 7, Duration.ofMillis(2500)));
+                URI.create("http://10.0.0.5:9081"), 5, 7, Duration.ofMillis(2500), false));
         assertThat(c.proxy()).isEqualTo(new ServerConfig.ProxySection("10.0.0.5", 9000));
         assertThat(c.auth()).isEqualTo(new ServerConfig.AuthSection(AuthType.SHARED_PASSWORD, "eight-or-more",
                 "an-admin-password-of-32-characters!", List.of("alice"), List.of("bob", "carol"), List.of("mallory"), true));

@@ -76,27 +76,6 @@ public final class ApiServlet extends HttpServlet {
         } catch (HubException e) {
             LOG.warn("{} {} failed: {}", method, req.getRequestURI(), e.getMessage());
             Web.error(resp, 500, e.getMessage());
-        } finally {
-            drain(req);
-        }
-    }
-
-    /**
-     * Reads what is left of the request body. A request refused before its body was read (403,
-     * 404, ...) otherwise makes Jetty drop the connection after a response that did not say so,
-     * and the next request on that kept-alive connection (the proxy reuses it) gets no answer.
-     */
-    private static void drain(HttpServletRequest req) {
-        try {
-            InputStream in = req.getInputStream();
-            byte[] buf = new byte[8192];
-            long left = 1 << 20;
-            int n;
-            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
-                left -= n;
-            }
-        } catch (IOException | IllegalStateException e) {
-            // Nothing to drain, or the client went away: the connection will be closed anyway.
         }
     }
 
@@ -121,11 +100,13 @@ public final class ApiServlet extends HttpServlet {
             throw new ApiError(403, "Missing or invalid credentials");
         }
         if (c.token() == null && !method.equals("GET") && !method.equals("HEAD")) {
-            // A cookie alone cannot change state: the XSRF header must match the XSRF cookie.
-            String cookie = Web.cookie(req, Web.XSRF_COOKIE);
-            String header = req.getHeader("X-XSRFToken");
-            if (cookie == null || header == null || !Secrets.constantTimeEquals(cookie, header)) {
-                throw new ApiError(403, "'_xsrf' argument missing from POST");
+            // A cookie alone cannot change state: the XSRF token must be valid for this login session,
+            // and the request must come from the hub's own pages.
+            String submitted = req.getHeader("X-XSRFToken");
+            String refused = Xsrf.refusal(req, engine, submitted != null ? submitted : req.getParameter("_xsrf"));
+            if (refused != null) {
+                LOG.info("{} {} with a login cookie refused: {}", method, LogSafe.value(req.getRequestURI()), refused);
+                throw new ApiError(403, "'_xsrf' argument missing from " + method);
             }
         }
         switch (head) {
@@ -173,20 +154,16 @@ public final class ApiServlet extends HttpServlet {
                 requireMethod(method, "POST");
                 requireScope(c, "shutdown");
                 Map<String, Object> body = body(req);
-                Object servers = body.getOrDefault("servers", false);
+                Object servers = body.getOrDefault("servers", engine.cleanupOnClose());
                 if (!(servers instanceof Boolean) || !(body.getOrDefault("proxy", true) instanceof Boolean)) {
                     throw new ApiError(400, "servers and proxy must be booleans");
                 }
                 boolean stopServers = (Boolean) servers;
+                engine.cleanupOnClose(stopServers);
                 LOG.info("Shutdown requested by {}{}", c.name(), stopServers ? ", stopping all servers" : "");
                 resp.setStatus(202);
                 resp.flushBuffer();
-                Thread t = new Thread(() -> {
-                    if (stopServers) {
-                        engine.stopAll();
-                    }
-                    shutdown.run();
-                }, "hubkit-shutdown");
+                Thread t = new Thread(shutdown, "hubkit-shutdown");
                 t.start();
             }
             default -> throw new ApiError(404, "Not found");
@@ -272,7 +249,7 @@ public final class ApiServlet extends HttpServlet {
                 }
                 if (p.size() == rest + 1 && p.get(rest).equals("progress")) {
                     requireMethod(method, "GET");
-                    progress(resp, needUser(u, name, c, "read:servers"), serverName, c);
+                    progress(req, resp, needUser(u, name, c, "read:servers"), serverName);
                 } else if (p.size() == rest) {
                     serverAction(req, resp, method, needUser(u, name, c, "servers"), serverName, c);
                 } else {
@@ -474,7 +451,7 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private void serverAction(HttpServletRequest req, HttpServletResponse resp, String method, UserState u, String serverName,
-                              Caller c) throws IOException, InterruptedException {
+                              Caller c) throws IOException {
         if (method.equals("POST")) {
             Map<String, Object> options = body(req);
             ServerState existing = u.server(serverName);
@@ -483,21 +460,17 @@ public final class ApiServlet extends HttpServlet {
                 resp.setStatus(202);
                 return;
             }
-            CompletableFuture<Void> spawn = engine.spawn(u, serverName, options);
-            try {
-                spawn.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                resp.setStatus(201);
-            } catch (TimeoutException e) {
-                resp.setStatus(202);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new ApiError(500, HubEngine.rootMessage(e));
-            }
+            answerWhenDone(req, resp, engine.spawn(u, serverName, options), 201);
         } else if (method.equals("DELETE")) {
             if (!c.hasForServer("delete:servers", u.name, serverName, engine)) {
                 throw forbidden(c, "delete:servers");
             }
             ServerState s = u.server(serverName);
-            boolean remove = !serverName.isEmpty() && Boolean.TRUE.equals(body(req).get("remove"));
+            Object removeFlag = body(req).get("remove");
+            if (removeFlag != null && !(removeFlag instanceof Boolean)) {
+                throw new ApiError(400, "remove must be a boolean");
+            }
+            boolean remove = !serverName.isEmpty() && Boolean.TRUE.equals(removeFlag);
             if (s == null) {
                 if (serverName.isEmpty()) {
                     resp.setStatus(204);
@@ -509,21 +482,29 @@ public final class ApiServlet extends HttpServlet {
                 resp.setStatus(204);
                 return;
             }
-            CompletableFuture<Void> stop = engine.stop(u, s, remove);
-            try {
-                stop.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                resp.setStatus(204);
-            } catch (TimeoutException e) {
-                resp.setStatus(202);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new ApiError(500, HubEngine.rootMessage(e));
-            }
+            answerWhenDone(req, resp, engine.stop(u, s, remove), 204);
         } else {
             throw new ApiError(405, "Method not allowed");
         }
     }
 
-    private void progress(HttpServletResponse resp, UserState u, String serverName, Caller c) throws IOException, InterruptedException {
+    /**
+     * Answers {@code doneStatus} if {@code work} completes within the slow spawn timeout, 202 if
+     * it is still going then, 500 if it failed; the request thread returns at once.
+     */
+    private void answerWhenDone(HttpServletRequest req, HttpServletResponse resp, CompletableFuture<Void> work, int doneStatus) {
+        Deferred.answer(req, work, engine.settings.slowSpawnTimeout(), (done, failure) -> {
+            if (!done) {
+                resp.setStatus(202);
+            } else if (failure == null) {
+                resp.setStatus(doneStatus);
+            } else {
+                Web.error(resp, 500, HubEngine.rootMessage(failure));
+            }
+        });
+    }
+
+    private void progress(HttpServletRequest req, HttpServletResponse resp, UserState u, String serverName) throws IOException {
         ServerState s = u.server(serverName);
         if (s == null) {
             // JupyterHub: 404 when the user has no such server (never started, or stopped).
@@ -533,51 +514,15 @@ public final class ApiServlet extends HttpServlet {
         if (!s.active() && (last == null || !last.failed())) {
             throw new ApiError(400, u.name + "'s server " + (serverName.isEmpty() ? "" : serverName + " ") + "is not starting");
         }
-        resp.setStatus(200);
-        resp.setContentType("text/event-stream");
-        resp.setHeader("X-Accel-Buffering", "no");
-        OutputStream out = resp.getOutputStream();
-        int generation = s.generation();
-        int next = 0;
-        long deadline = System.nanoTime() + engine.settings.startTimeout().plus(engine.settings.httpTimeout())
-                .plusSeconds(60).toNanos();
+        long maxMillis = engine.settings.startTimeout().multipliedBy(2).plus(engine.settings.httpTimeout())
+                .plusSeconds(60).toMillis();
         if (s.ready() && s.pending() == null) {
-            send(out, new ProgressEvent(100, "Server ready at " + HubEngine.prefix(s.id), true, false, HubEngine.prefix(s.id)));
+            ProgressEvent ready = new ProgressEvent(100, "Server ready at " + HubEngine.prefix(s.id), true, false,
+                    HubEngine.prefix(s.id));
+            ProgressStream.open(req, resp, s, List.of(ready), true, engine.scheduler(), maxMillis);
             return;
         }
-        while (System.nanoTime() < deadline) {
-            List<ProgressEvent> events = s.eventsFrom(next, generation, 8_000);
-            if (events.isEmpty()) {
-                if (s.generation() != generation) {
-                    return;
-                }
-                out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                continue;
-            }
-            for (ProgressEvent e : events) {
-                send(out, e);
-                if (e.isFinal()) {
-                    return;
-                }
-            }
-            next += events.size();
-        }
-    }
-
-    private static void send(OutputStream out, ProgressEvent e) throws IOException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("progress", e.progress());
-        m.put("message", e.message());
-        if (e.ready()) {
-            m.put("ready", true);
-            m.put("url", e.url());
-        }
-        if (e.failed()) {
-            m.put("failed", true);
-        }
-        out.write(("data: " + Json.write(m) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        ProgressStream.open(req, resp, s, List.of(), false, engine.scheduler(), maxMillis);
     }
 
     private void activity(HttpServletRequest req, HttpServletResponse resp, UserState u) throws IOException {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -56,6 +58,21 @@ import org.slf4j.LoggerFactory;
  * The hub's state and lifecycle: users, tokens, sessions, OAuth clients and codes, and the spawn,
  * poll, stop and restore of servers. State lives in memory for speed and is written through to
  * the {@link Store} before it changes in memory.
+ *
+ * <p><b>Locking discipline</b> (one rule, so no lock-order deadlock can form):
+ * <ul>
+ *   <li>Each {@link ServerState}'s monitor guards that server's fields and is a leaf: while holding
+ *       it, code takes no other server's monitor, calls no spawner, proxy or store method and
+ *       waits for nothing. The monitor of {@code users} (creating, renaming, deleting users) is
+ *       taken before a server's, never after.</li>
+ *   <li>Hub-wide counts are atomics, never sums over servers under a lock: the active-server count
+ *       is kept by {@link ServerState#transition} on every change, the concurrent-spawn count by
+ *       {@link #spawn} and the end of each spawn. Limits are checked and reserved with
+ *       compare-and-set, so two spawns can never both take the last place.</li>
+ *   <li>Slow work (spawner calls, readiness checks, store writes, proxy updates) runs on worker
+ *       threads without any monitor held; its results are applied afterwards under the server's
+ *       monitor, re-checking that the server is still in the state the work began from.</li>
+ * </ul>
  */
 public final class HubEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HubEngine.class);
@@ -76,11 +93,14 @@ public final class HubEngine implements AutoCloseable {
     final Map<String, Store.SessionRow> sessionCache = new ConcurrentHashMap<>();
     private final Map<Long, Instant> dirtyTokenActivity = new ConcurrentHashMap<>();
     private final AtomicInteger spawnsInFlight = new AtomicInteger();
+    private final AtomicInteger activeServers = new AtomicInteger();
+    private static final int RESTORE_PARALLELISM = 16;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final HttpClient http;
     final String cookieSecret;
     private volatile boolean closed;
+    private volatile boolean cleanupOnClose;
 
     public HubEngine(Settings settings, Store store, Spawner spawner, Authenticator authenticator, Proxy proxy,
                      VolumePolicy volumes) {
@@ -96,6 +116,7 @@ public final class HubEngine implements AutoCloseable {
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(2)).executor(workers).build();
         this.cookieSecret = store.secret("cookie_secret", Secrets::newToken);
+        this.cleanupOnClose = settings.cleanupServers();
         if (!rules.allowsAnyone()) {
             LOG.warn("No allow rule is configured (no allowed users, no admin users, allowAll off): nobody can log in "
                     + "except users an admin adds");
@@ -131,27 +152,33 @@ public final class HubEngine implements AutoCloseable {
         List<Store.ServerRow> rows = store.loadServers();
         LOG.info("Loaded {} users, {} tokens, {} servers from the store", users.size(), tokensById.size(), rows.size());
         List<CompletableFuture<Void>> restores = new ArrayList<>();
-        for (Store.ServerRow row : rows) {
-            UserState user = users.get(row.user());
-            if (user == null) {
-                continue;
+        ExecutorService restorers = Executors.newFixedThreadPool(RESTORE_PARALLELISM, daemon("hubkit-restore"));
+        try {
+            for (Store.ServerRow row : rows) {
+                UserState user = users.get(row.user());
+                if (user == null) {
+                    continue;
+                }
+                ServerState s = new ServerState(new ServerId(row.user(), row.name()), activeServers);
+                synchronized (s) {
+                    s.url = row.url() == null ? null : URI.create(row.url());
+                    s.spawnerState = new SpawnerState(row.spawnerState());
+                    s.userOptions = row.userOptions();
+                    s.started = row.started();
+                    s.lastActivity = row.lastActivity();
+                    s.transition(false, row.running() ? ServerState.Pending.CHECK : null);
+                    s.checking = row.running();
+                    s.apiTokenId = serverTokenId(s.id);
+                }
+                user.servers.put(row.name(), s);
+                if (row.running()) {
+                    restores.add(CompletableFuture.runAsync(() -> restore(user, s), restorers));
+                }
             }
-            ServerState s = new ServerState(new ServerId(row.user(), row.name()));
-            synchronized (s) {
-                s.url = row.url() == null ? null : URI.create(row.url());
-                s.spawnerState = new SpawnerState(row.spawnerState());
-                s.userOptions = row.userOptions();
-                s.started = row.started();
-                s.lastActivity = row.lastActivity();
-                s.pending = row.running() ? ServerState.Pending.CHECK : null;
-                s.apiTokenId = serverTokenId(s.id);
-            }
-            user.servers.put(row.name(), s);
-            if (row.running()) {
-                restores.add(CompletableFuture.runAsync(() -> restore(user, s), workers));
-            }
+            CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new)).join();
+        } finally {
+            restorers.shutdown();
         }
-        CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new)).join();
         long every = settings.pollInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::flushTokenActivity, 30, 30, TimeUnit.SECONDS);
@@ -189,7 +216,11 @@ public final class HubEngine implements AutoCloseable {
         }
     }
 
-    /** Hub restart: find a server the store says is running, re-add its route or mark it stopped. */
+    /**
+     * Hub restart (and later polls while undecided): find a server the store says is running.
+     * A definite "not running" marks it stopped; a poll that fails leaves it pending and it is
+     * checked again at the next poll, unless it answers HTTP, which shows it is running.
+     */
     private void restore(UserState user, ServerState s) {
         URI url;
         SpawnerState state;
@@ -197,37 +228,96 @@ public final class HubEngine implements AutoCloseable {
             url = s.url;
             state = s.spawnerState;
         }
-        try {
-            if (url == null) {
-                LOG.warn("Server {} was still spawning when the hub stopped; stopping it", s.id);
+        if (url == null) {
+            LOG.warn("Server {} was still spawning when the hub stopped; stopping it", s.id);
+            try {
                 spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 markStopped(user, s, "interrupted spawn");
-                return;
+            } catch (Exception e) {
+                LOG.warn("Stopping the interrupted spawn of {} failed: {}; trying again at the next poll", s.id, rootMessage(e));
+                doneChecking(s);
             }
-            PollResult poll = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            if (!poll.running()) {
-                markStopped(user, s, "found stopped at hub start (" + poll.detail() + ")");
-                return;
-            }
-            waitForHttp(url, prefix(s.id), settings.httpTimeout());
-            proxy.addRoute(route(s.id, url)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            synchronized (s) {
-                s.ready = true;
-                s.pending = null;
-            }
-            LOG.info("Restored server {} at {} after hub start", s.id, url);
+            return;
+        }
+        PollResult poll = null;
+        String failure = null;
+        try {
+            poll = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            doneChecking(s);
+            return;
         } catch (Exception e) {
-            LOG.warn("Could not restore server {}: {}; marking it stopped", s.id, rootMessage(e));
+            failure = rootMessage(e);
+        }
+        if (poll != null && !poll.running()) {
+            markStopped(user, s, "found stopped at hub start (" + poll.detail() + ")");
+            return;
+        }
+        if (poll == null) {
             try {
-                spawner.stop(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception stopError) {
-                LOG.warn("Stopping {} failed too: {}", s.id, rootMessage(stopError));
+                waitForHttp(url, prefix(s.id), Duration.ofSeconds(2), null);
+            } catch (Exception e) {
+                LOG.warn("Cannot tell whether server {} runs (poll failed: {}); it stays pending and is checked again "
+                        + "at the next poll", s.id, failure);
+                doneChecking(s);
+                return;
             }
-            markStopped(user, s, "restore failed");
+            LOG.info("Polling {} failed ({}) but it answers HTTP: restoring it", s.id, failure);
+        }
+        try {
+            proxy.addRoute(route(s.id, url)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Could not add the route of {}: {}; trying again at the next poll", s.id, rootMessage(e));
+            doneChecking(s);
+            return;
+        }
+        boolean restored;
+        synchronized (s) {
+            restored = s.pending == ServerState.Pending.CHECK;
+            if (restored) {
+                s.transition(true, null);
+            }
+            s.checking = false;
+        }
+        if (restored) {
+            LOG.info("Restored server {} at {} after hub start", s.id, url);
+        } else {
+            // Stopped while we looked: the stop removed the route, maybe before we added it.
+            safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+        }
+    }
+
+    private static void doneChecking(ServerState s) {
+        synchronized (s) {
+            s.checking = false;
+        }
+    }
+
+    private void restoreLater(UserState user, ServerState s, long delayMillis) {
+        try {
+            scheduler.schedule(() -> workers.execute(() -> restore(user, s)), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            doneChecking(s);
         }
     }
 
     // ------------------------------------------------------------------ users
+
+    /** @return whether closing the hub stops every server (cleanupServers, or the shutdown request's choice) */
+    public boolean cleanupOnClose() {
+        return cleanupOnClose;
+    }
+
+    /** @param cleanup the shutdown request's {@code servers} choice, overriding cleanupServers */
+    public void cleanupOnClose(boolean cleanup) {
+        this.cleanupOnClose = cleanup;
+    }
+
+    /** The engine's scheduler, for short timed tasks that must not block (keep-alives, deadlines). */
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
 
     public UserState user(String name) {
         return users.get(name);
@@ -621,61 +711,112 @@ public final class HubEngine implements AutoCloseable {
     }
 
     public ServerState serverFor(UserState u, String serverName) {
-        return u.servers.computeIfAbsent(serverName, n -> new ServerState(new ServerId(u.name, n)));
+        return u.servers.computeIfAbsent(serverName, n -> new ServerState(new ServerId(u.name, n), activeServers));
     }
 
+    /** @return servers running or pending, hub-wide (kept by {@link ServerState#transition}) */
     public long activeServers() {
-        return users.values().stream().flatMap(u -> u.servers.values().stream()).filter(ServerState::active).count();
+        return activeServers.get();
+    }
+
+    /** @return spawns in progress, cleanup of cancelled ones included */
+    public int spawnsInFlight() {
+        return spawnsInFlight.get();
+    }
+
+    /** Takes a place under the concurrent spawn limit ({@code limit <= 0}: no limit). */
+    private boolean reserveSpawnSlot(int limit) {
+        while (true) {
+            int n = spawnsInFlight.get();
+            if (limit > 0 && n >= limit) {
+                return false;
+            }
+            if (spawnsInFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     /**
-     * Starts a spawn. The returned future completes when the server is ready (or fails); the
-     * caller may stop waiting at any time without affecting the spawn.
+     * Starts a spawn. The returned future completes when the server is ready, or exceptionally
+     * when the spawn failed or was cancelled (after the spawner's cleanup); the caller may stop
+     * waiting at any time without affecting the spawn.
      */
     public CompletableFuture<Void> spawn(UserState user, String serverName, Map<String, Object> options) {
         if (!serverName.isEmpty() && !settings.allowNamedServers()) {
             throw new ApiError(400, "Named servers are not enabled");
         }
-        ServerState s = serverFor(user, serverName);
-        int limit = settings.concurrentSpawnLimit();
-        synchronized (s) {
-            if (s.pending != null) {
-                throw new ApiError(400, s.id + " is already pending " + s.pending.name().toLowerCase());
+        // JSON objects may hold nulls (JupyterHub accepts them), which Map.copyOf refuses.
+        Map<String, Object> userOptions = options == null || options.isEmpty() ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        SpawnAttempt attempt = new SpawnAttempt();
+        ServerState s;
+        while (true) {
+            s = serverFor(user, serverName);
+            synchronized (s) {
+                if (user.servers.get(serverName) != s) {
+                    continue; // removed as stopped between the lookup and the lock: look again
+                }
+                if (s.pending != null) {
+                    throw new ApiError(400, s.id + " is already pending " + s.pending.name().toLowerCase());
+                }
+                if (s.ready) {
+                    throw new ApiError(400, s.id + " is already running");
+                }
+                if (!s.reserveSpawn(settings.activeServerLimit())) {
+                    LOG.info("Active server limit {} reached; refusing to start {}", settings.activeServerLimit(), s.id);
+                    throw new ApiError(429, "Active user limit exceeded. Try again in a few minutes.", 30);
+                }
+                if (!reserveSpawnSlot(settings.concurrentSpawnLimit())) {
+                    s.transition(false, null);
+                    LOG.info("Concurrent spawn limit {} reached; refusing to start {}", settings.concurrentSpawnLimit(), s.id);
+                    throw new ApiError(429, "Too many users trying to log in right now. Try again in a minute.", 30);
+                }
+                s.newGeneration();
+                s.attempt = attempt;
+                s.stopping = null;
+                s.userOptions = userOptions;
+                s.started = now();
+                s.lastActivity = s.started;
             }
-            if (s.ready) {
-                throw new ApiError(400, s.id + " is already running");
-            }
-            if (settings.activeServerLimit() > 0 && activeServers() >= settings.activeServerLimit()) {
-                LOG.info("Active server limit {} reached; refusing to start {}", settings.activeServerLimit(), s.id);
-                throw new ApiError(429, "Active user limit exceeded. Try again in a few minutes.", 30);
-            }
-            if (limit > 0 && spawnsInFlight.incrementAndGet() > limit) {
-                spawnsInFlight.decrementAndGet();
-                LOG.info("Concurrent spawn limit {} reached; refusing to start {}", limit, s.id);
-                throw new ApiError(429, "Too many users trying to log in right now. Try again in a minute.", 30);
-            } else if (limit <= 0) {
-                spawnsInFlight.incrementAndGet();
-            }
-            s.pending = ServerState.Pending.SPAWN;
-            s.spawnGeneration++;
-            s.events.clear();
-            s.notifyAll();
-            s.userOptions = Map.copyOf(options);
-            s.started = now();
-            s.lastActivity = s.started;
-            s.addEvent(ProgressEvent.step(0, "Server requested"));
+            break;
         }
+        s.addEvent(ProgressEvent.step(0, "Server requested"));
         LOG.info("Spawning server {} with {}", s.id, spawner.name());
-        return CompletableFuture.runAsync(() -> runSpawn(user, s), workers);
+        ServerState server = s;
+        try {
+            workers.execute(() -> runSpawn(user, server, attempt));
+        } catch (RejectedExecutionException e) {
+            spawnsInFlight.decrementAndGet();
+            reset(server, new ProgressEvent(100, "Spawn failed: the hub is shutting down", false, true, null));
+            attempt.finished.completeExceptionally(new HubException("The hub is shutting down"));
+        }
+        return attempt.finished;
     }
 
-    private void runSpawn(UserState user, ServerState s) {
+    /** A spawn that was cancelled: its start timeout passed or someone asked to stop it. */
+    private static final class SpawnCancelledException extends HubException {
+        private static final long serialVersionUID = 1L;
+
+        SpawnCancelledException(String reason) {
+            super(reason);
+        }
+    }
+
+    /**
+     * The whole of one spawn, on a worker thread. On failure or cancellation the spawner's
+     * {@code start} stage is first allowed to complete (up to another start timeout), then
+     * {@code stop} is called, then the server is reset; only then is its spawn slot given back
+     * and may the user start it again.
+     */
+    private void runSpawn(UserState user, ServerState s, SpawnAttempt attempt) {
         ServerId id = s.id;
-        String token = null;
         SpawnerState[] saved = {SpawnerState.EMPTY};
+        CompletableFuture<SpawnResult> start = null;
+        boolean routed = false;
         try {
             List<String> accessScopes = List.of("access:servers!server=" + id.qualifiedName(), "access:servers!user=" + id.user());
-            token = createToken(id.user(), null, List.of("users:activity!user=" + id.user(),
+            String token = createToken(id.user(), null, List.of("users:activity!user=" + id.user(),
                             "access:servers!server=" + id.qualifiedName()), "Server at " + prefix(id), null, "server",
                     id.serverName(), null, null);
             String clientId = clientId(id);
@@ -693,11 +834,17 @@ public final class HubEngine implements AutoCloseable {
             List<Mount> mounts = volumes.mounts(id, info);
             Map<String, String> env = environment(id, token, clientId, accessScopes);
             store.saveServer(s.row(true));
-            SpawnRequest request = new SpawnRequest(id, info, env, s.userOptions, mounts, settings.startTimeout());
+            Map<String, Object> userOptions;
+            synchronized (s) {
+                userOptions = s.userOptions;
+            }
+            SpawnRequest request = new SpawnRequest(id, info, env, userOptions, mounts, settings.startTimeout());
             SpawnContext context = new SpawnContext() {
                 @Override
                 public void progress(int percent, String message) {
-                    s.addEvent(ProgressEvent.step(percent, message));
+                    if (!attempt.isCancelled()) {
+                        s.addEvent(ProgressEvent.step(percent, message));
+                    }
                 }
 
                 @Override
@@ -708,15 +855,15 @@ public final class HubEngine implements AutoCloseable {
                     }
                     store.saveServer(s.row(true));
                 }
+
+                @Override
+                public boolean isCancelled() {
+                    return attempt.isCancelled();
+                }
             };
             s.addEvent(ProgressEvent.step(10, "Starting server with " + spawner.name()));
-            SpawnResult result;
-            try {
-                result = spawner.start(request, context).toCompletableFuture()
-                        .get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                throw new HubException("Spawner did not start the server within " + settings.startTimeout().toSeconds() + " s");
-            }
+            start = spawner.start(request, context).toCompletableFuture();
+            SpawnResult result = awaitStart(start, attempt);
             saved[0] = result.state();
             synchronized (s) {
                 s.url = result.url();
@@ -725,27 +872,86 @@ public final class HubEngine implements AutoCloseable {
             store.saveServer(s.row(true));
             LOG.info("Server {} launched at {}; waiting for it to answer", id, result.url());
             s.addEvent(ProgressEvent.step(80, "Server launched, waiting for it to answer"));
-            waitForHttp(result.url(), prefix(id), settings.httpTimeout());
+            waitForHttp(result.url(), prefix(id), settings.httpTimeout(), attempt);
+            routed = true;
             proxy.addRoute(route(id, result.url())).toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("Route {} -> {} added", prefix(id), result.url());
             synchronized (s) {
-                s.ready = true;
-                s.pending = null;
-                s.addEvent(new ProgressEvent(100, "Server ready at " + prefix(id), true, false, prefix(id)));
+                if (attempt.isCancelled()) {
+                    throw new SpawnCancelledException(attempt.reason());
+                }
+                s.transition(true, null);
+                s.attempt = null;
             }
+            s.addEvent(new ProgressEvent(100, "Server ready at " + prefix(id), true, false, prefix(id)));
             LOG.info("Server {} is ready", id);
-        } catch (Exception e) {
-            String why = rootMessage(e);
-            LOG.warn("Spawn of {} failed: {}", id, why);
-            try {
-                spawner.stop(id, saved[0]).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception stopError) {
-                LOG.warn("Cleaning up after the failed spawn of {} failed: {}", id, rootMessage(stopError));
-            }
-            reset(s, new ProgressEvent(100, "Spawn failed: " + why, false, true, null));
-            throw new HubException("Spawn failed: " + why, e);
-        } finally {
             spawnsInFlight.decrementAndGet();
+            attempt.finished.complete(null);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            String why = e instanceof SpawnCancelledException ? e.getMessage() : rootMessage(e);
+            attempt.cancel(why);
+            boolean cancelled = e instanceof SpawnCancelledException;
+            LOG.warn("Spawn of {} {}: {}", id, cancelled ? "cancelled" : "failed", why);
+            synchronized (s) {
+                s.transition(false, ServerState.Pending.STOP);
+            }
+            s.addEvent(ProgressEvent.step(90, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why + "; cleaning up"));
+            cleanUpFailedSpawn(s, start, saved, routed);
+            reset(s, new ProgressEvent(100, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why, false, true, null));
+            spawnsInFlight.decrementAndGet();
+            attempt.finished.completeExceptionally(new HubException("Spawn failed: " + why, e));
+        }
+    }
+
+    /** Waits for the spawner's start stage, the start timeout, or a cancellation, whichever comes first. */
+    private SpawnResult awaitStart(CompletableFuture<SpawnResult> start, SpawnAttempt attempt) throws Exception {
+        Duration timeout = settings.startTimeout();
+        try {
+            CompletableFuture.anyOf(start, attempt.onCancel()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            attempt.cancel("Spawner did not start the server within " + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            // start failed: reported below
+        }
+        if (attempt.isCancelled()) {
+            throw new SpawnCancelledException(attempt.reason());
+        }
+        try {
+            return start.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** Lets a cancelled start finish (bounded), then stops whatever it started. */
+    private void cleanUpFailedSpawn(ServerState s, CompletableFuture<SpawnResult> start, SpawnerState[] saved, boolean routed) {
+        if (routed) {
+            safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+        }
+        if (start != null) {
+            try {
+                SpawnResult late = start.get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                if (late != null) {
+                    saved[0] = late.state();
+                }
+            } catch (TimeoutException e) {
+                LOG.warn("The spawner's start of {} has not returned {} s after the spawn was cancelled; stopping it anyway",
+                        s.id, settings.startTimeout().toSeconds());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // It failed: there may still be something to stop.
+            }
+        }
+        try {
+            spawner.stop(s.id, saved[0]).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception stopError) {
+            LOG.warn("Cleaning up after the spawn of {} failed: {}", s.id, rootMessage(stopError));
         }
     }
 
@@ -800,12 +1006,15 @@ public final class HubEngine implements AutoCloseable {
     }
 
     /** JupyterHub's readiness check: any answer below 500 at {@code {prefix}api}, redirects not followed. */
-    void waitForHttp(URI base, String prefix, Duration timeout) throws InterruptedException {
+    void waitForHttp(URI base, String prefix, Duration timeout, SpawnAttempt attempt) throws InterruptedException {
         URI probe = URI.create(base.toString().replaceAll("/+$", "") + prefix + "api");
         long deadline = System.nanoTime() + timeout.toNanos();
         long sleep = 50;
         String last = "no answer";
         while (System.nanoTime() < deadline) {
+            if (attempt != null && attempt.isCancelled()) {
+                throw new SpawnCancelledException(attempt.reason());
+            }
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(probe).timeout(Duration.ofSeconds(5)).GET().build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -816,21 +1025,41 @@ public final class HubEngine implements AutoCloseable {
             } catch (IOException e) {
                 last = e.getClass().getSimpleName();
             }
-            Thread.sleep(sleep);
+            if (attempt == null) {
+                Thread.sleep(sleep);
+            } else {
+                try {
+                    attempt.onCancel().get(sleep, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // slept
+                }
+            }
             sleep = Math.min(sleep * 2, 250);
         }
         throw new HubException("Server at " + base + prefix + " did not answer within " + timeout.toSeconds() + " s (" + last + ")");
     }
 
-    /** Stops a server; {@code remove} deletes a named server's record too. */
+    /**
+     * Stops a server; {@code remove} deletes a named server's record too. A pending spawn is
+     * cancelled (as JupyterHub's DELETE does): the returned future completes once the spawner's
+     * start has returned and the server is cleaned up. Stopping a server that is already stopping
+     * returns that stop's future.
+     */
     public CompletableFuture<Void> stop(UserState user, ServerState s, boolean remove) {
         SpawnerState state;
+        CompletableFuture<Void> done;
         synchronized (s) {
-            if (s.pending == ServerState.Pending.SPAWN) {
-                throw new ApiError(400, s.id + " is pending spawn; wait until it has started");
+            if (s.attempt != null && (s.pending == ServerState.Pending.SPAWN || s.pending == ServerState.Pending.STOP)) {
+                SpawnAttempt attempt = s.attempt;
+                if (!attempt.isCancelled()) {
+                    LOG.info("Cancelling the pending spawn of {} on request", s.id);
+                }
+                attempt.cancel("cancelled on request");
+                CompletableFuture<Void> ended = attempt.finished.handle((v, e) -> null);
+                return remove ? ended.thenRunAsync(() -> removeServer(user, s), workers) : ended;
             }
-            if (s.pending == ServerState.Pending.STOP) {
-                throw new ApiError(400, s.id + " is already stopping");
+            if (s.pending == ServerState.Pending.STOP && s.stopping != null) {
+                return s.stopping;
             }
             if (!s.ready && s.pending == null) {
                 if (remove) {
@@ -838,26 +1067,42 @@ public final class HubEngine implements AutoCloseable {
                 }
                 throw new ApiError(400, s.id + " is not running");
             }
-            s.pending = ServerState.Pending.STOP;
+            s.transition(s.ready, ServerState.Pending.STOP);
             state = s.spawnerState;
+            done = new CompletableFuture<>();
+            s.stopping = done;
         }
         LOG.info("Stopping server {}", s.id);
-        return CompletableFuture.runAsync(() -> {
-            try {
-                safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-                spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                markStopped(user, s, "stopped on request");
-                if (remove) {
-                    removeServer(user, s);
+        try {
+            workers.execute(() -> {
+                try {
+                    safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+                    spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    markStopped(user, s, "stopped on request");
+                    if (remove) {
+                        removeServer(user, s);
+                    }
+                    done.complete(null);
+                } catch (Exception e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    synchronized (s) {
+                        s.transition(s.ready, null);
+                        s.stopping = null;
+                    }
+                    LOG.warn("Stopping {} failed: {}", s.id, rootMessage(e));
+                    done.completeExceptionally(new HubException("Stopping " + s.id + " failed: " + rootMessage(e), e));
                 }
-            } catch (Exception e) {
-                synchronized (s) {
-                    s.pending = null;
-                }
-                LOG.warn("Stopping {} failed: {}", s.id, rootMessage(e));
-                throw new HubException("Stopping " + s.id + " failed: " + rootMessage(e), e);
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (s) {
+                s.transition(s.ready, null);
+                s.stopping = null;
             }
-        }, workers);
+            done.completeExceptionally(new HubException("The hub is shutting down"));
+        }
+        return done;
     }
 
     private void removeServer(UserState user, ServerState s) {
@@ -868,14 +1113,15 @@ public final class HubEngine implements AutoCloseable {
     /** Forgets a server's process: state, API token, OAuth client, store row; {@code last} is its final progress event. */
     private void reset(ServerState s, ProgressEvent last) {
         synchronized (s) {
-            s.ready = false;
-            s.pending = null;
+            s.transition(false, null);
             s.url = null;
             s.spawnerState = SpawnerState.EMPTY;
+            s.attempt = null;
+            s.stopping = null;
             removeServerToken(s);
-            if (last != null) {
-                s.addEvent(last);
-            }
+        }
+        if (last != null) {
+            s.addEvent(last);
         }
         clients.remove(clientId(s.id));
         safely(() -> store.deleteClient(clientId(s.id)));
@@ -887,17 +1133,21 @@ public final class HubEngine implements AutoCloseable {
         safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
         reset(s, null);
         if (s.id.isDefault()) {
-            user.servers.remove("", s);
+            synchronized (s) {
+                if (!s.active()) {
+                    user.servers.remove("", s);
+                }
+            }
         }
         LOG.info("Server {} stopped ({})", s.id, why);
     }
 
-    /** Stops every running server and waits for them (shutdown with {@code servers: true}). */
+    /** Stops every running or pending server and waits for them (shutdown with {@code servers: true}, cleanupServers). */
     public void stopAll() {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (UserState u : users.values()) {
             for (ServerState s : List.copyOf(u.servers.values())) {
-                if (s.ready() && s.pending() == null) {
+                if (s.active()) {
                     try {
                         stops.add(stop(u, s, false));
                     } catch (ApiError raced) {
@@ -906,15 +1156,22 @@ public final class HubEngine implements AutoCloseable {
                 }
             }
         }
+        if (!stops.isEmpty()) {
+            LOG.info("Stopping {} servers", stops.size());
+        }
         try {
             CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
-                    .get(settings.startTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+                    .get(settings.startTimeout().toMillis() * 2 + 30_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warn("Not every server stopped before shutdown: {}", rootMessage(e));
         }
     }
 
-    /** One round of the periodic poll: servers found dead lose their route and are marked stopped. */
+    /**
+     * One round of the periodic poll: servers found dead lose their route and are marked stopped.
+     * A poll that fails (the spawner cannot tell) changes nothing; servers whose restore could
+     * not decide are checked again.
+     */
     public void pollAll() {
         if (closed) {
             return;
@@ -923,6 +1180,11 @@ public final class HubEngine implements AutoCloseable {
             for (ServerState s : u.servers.values()) {
                 SpawnerState state;
                 synchronized (s) {
+                    if (s.pending == ServerState.Pending.CHECK && !s.checking) {
+                        s.checking = true;
+                        restoreLater(u, s, 0);
+                        continue;
+                    }
                     if (!s.ready || s.pending != null) {
                         continue;
                     }
@@ -935,7 +1197,7 @@ public final class HubEngine implements AutoCloseable {
                             if (!s.ready || s.pending != null) {
                                 continue;
                             }
-                            s.pending = ServerState.Pending.CHECK;
+                            s.transition(true, ServerState.Pending.CHECK);
                         }
                         LOG.warn("Server {} is no longer running ({}{})", s.id, r.detail(),
                                 r.exitCode().isPresent() ? ", exit code " + r.exitCode().getAsInt() : "");
@@ -945,7 +1207,7 @@ public final class HubEngine implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (Exception e) {
-                    LOG.warn("Polling {} failed: {}", s.id, rootMessage(e));
+                    LOG.warn("Polling {} failed: {}; it keeps running", s.id, rootMessage(e));
                 }
             }
         }

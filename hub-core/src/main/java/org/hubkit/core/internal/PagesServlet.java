@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class PagesServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PagesServlet.class);
+    private static final java.time.Duration LOGIN_PATIENCE = java.time.Duration.ofSeconds(60);
 
     private final transient HubEngine engine;
 
@@ -43,9 +44,7 @@ public final class PagesServlet extends HttpServlet {
         resp.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
         String uri = req.getRequestURI();
         if (!uri.equals("/hub") && !uri.startsWith("/hub/")) {
-            // A request the proxy sent to the hub because no route matched (e.g. a stopped server).
-            String q = req.getQueryString();
-            redirect(resp, uri.startsWith("/user/") ? "/hub" + uri + (q == null ? "" : "?" + q) : "/hub/");
+            outside(req, resp, uri);
             return;
         }
         List<String> p = Web.pathSegments(req, "/hub");
@@ -61,6 +60,14 @@ public final class PagesServlet extends HttpServlet {
                 case "user" -> userRedirect(req, resp, p);
                 case "error" -> errorPage(resp, p.size() > 1 ? p.get(1) : "500");
                 case "logo" -> logo(resp);
+                case "favicon.ico" -> favicon(resp);
+                case "static" -> {
+                    if (p.size() == 2 && p.get(1).equals("favicon.ico")) {
+                        favicon(resp);
+                    } else {
+                        page(resp, 404, "Not found", "<p>There is no page here.</p>");
+                    }
+                }
                 default -> page(resp, 404, "Not found", "<p>There is no page here.</p>");
             }
         } catch (ApiError e) {
@@ -85,23 +92,37 @@ public final class PagesServlet extends HttpServlet {
         if (c == null) {
             return;
         }
+        // Never to /hub/spawn: a page view (a browser's favicon request lands here too) must not start a server.
         ServerState s = c.user().server("");
-        redirect(resp, s != null && s.ready() ? HubEngine.prefix(s.id) : "/hub/spawn");
+        redirect(resp, s != null && s.ready() ? HubEngine.prefix(s.id) : "/hub/home");
+    }
+
+    /**
+     * A request outside {@code /hub/} that reached the hub: the proxy sends what no route matches
+     * (a stopped server's {@code /user/...}) here. {@code /} goes to the hub, {@code /user/...} to
+     * the hub's page for that server (which offers to start it, never starts it), the favicon is
+     * served, anything else is 404.
+     */
+    private void outside(HttpServletRequest req, HttpServletResponse resp, String uri) throws IOException {
+        String q = req.getQueryString();
+        if (uri.equals("/") || uri.isEmpty()) {
+            redirect(resp, "/hub/");
+        } else if (uri.startsWith("/user/")) {
+            redirect(resp, "/hub" + uri + (q == null ? "" : "?" + q));
+        } else if (uri.equals("/favicon.ico")) {
+            favicon(resp);
+        } else {
+            page(resp, 404, "Not found", "<p>There is no page here.</p><p><a href=\"/hub/home\">Home</a></p>");
+        }
     }
 
     // ------------------------------------------------------------------ login / logout
 
     private String xsrf(HttpServletRequest req, HttpServletResponse resp) {
-        String token = Web.cookie(req, Web.XSRF_COOKIE);
-        if (token == null || !token.matches("[0-9a-f]{64}")) {
-            token = Secrets.newToken();
-            // Read by the page's scripts to send X-XSRFToken, so not HttpOnly (as JupyterHub's _xsrf).
-            Web.setCookie(resp, Web.XSRF_COOKIE, token, -1, false, engine.settings.cookieSecure());
-        }
-        return token;
+        return Xsrf.issue(req, resp, engine);
     }
 
-    private void login(HttpServletRequest req, HttpServletResponse resp) throws IOException, InterruptedException {
+    private void login(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String next = Web.safeNext(req.getParameter("next"), "/hub/");
         if (req.getMethod().equals("GET")) {
             if (Caller.fromCookie(req, engine) != null) {
@@ -114,10 +135,9 @@ public final class PagesServlet extends HttpServlet {
         if (!req.getMethod().equals("POST")) {
             throw new ApiError(405, "Method not allowed");
         }
-        String cookie = Web.cookie(req, Web.XSRF_COOKIE);
-        String field = req.getParameter("_xsrf");
-        if (cookie == null || field == null || !Secrets.constantTimeEquals(cookie, field)) {
-            LOG.info("Login form refused: XSRF check failed");
+        String refused = Xsrf.refusal(req, engine, req.getParameter("_xsrf"));
+        if (refused != null) {
+            LOG.info("Login form refused: {}", refused);
             loginForm(req, resp, 403, next, "Your form expired or came from another site; please try again.");
             return;
         }
@@ -128,23 +148,28 @@ public final class PagesServlet extends HttpServlet {
             }
         });
         Credentials credentials = new Credentials(req.getParameter("username"), req.getParameter("password"), form);
-        Optional<UserState> user;
-        try {
-            user = engine.login(credentials).get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(), HubEngine.rootMessage(e));
-            loginForm(req, resp, 500, next, "Login is not available right now; please try again later.");
-            return;
-        }
-        if (user.isEmpty()) {
-            loginForm(req, resp, 403, next, "Invalid username or password");
-            return;
-        }
-        String sessionId = engine.createSession(user.get());
-        Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
-        Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
-                engine.settings.cookieMaxAge().toSeconds(), true, engine.settings.cookieSecure());
-        redirect(resp, next);
+        // The authenticator may be slow (a directory, a remote service): answer when it is done, holding no thread.
+        CompletableFuture<Optional<UserState>> login = engine.login(credentials);
+        Deferred.answer(req, login, LOGIN_PATIENCE, (done, failure) -> {
+            if (!done || failure != null) {
+                LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(),
+                        done ? LogSafe.value(HubEngine.rootMessage(failure)) : "no answer within " + LOGIN_PATIENCE.toSeconds() + " s");
+                loginForm(req, resp, 500, next, "Login is not available right now; please try again later.");
+                return;
+            }
+            Optional<UserState> user = login.join();
+            if (user.isEmpty()) {
+                loginForm(req, resp, 403, next, "Invalid username or password");
+                return;
+            }
+            String sessionId = engine.createSession(user.get());
+            Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
+            Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
+                    engine.settings.cookieMaxAge().toSeconds(), true, engine.settings.cookieSecure());
+            // A new token for the new session: the one from before login is not valid any more.
+            Xsrf.issueFor(req, resp, engine, Xsrf.sessionBinding(sessionId));
+            redirect(resp, next);
+        });
     }
 
     private void loginForm(HttpServletRequest req, HttpServletResponse resp, int status, String next, String error)
@@ -201,7 +226,7 @@ public final class PagesServlet extends HttpServlet {
         b.append("<script>document.querySelectorAll('button[data-api]').forEach(function(btn){btn.onclick=function(){"
                 + "var x=(document.cookie.match(/(?:^|; )_xsrf=([^;]*)/)||[])[1]||'';"
                 + "btn.disabled=true;document.getElementById('status').textContent='Stopping...';"
-                + "fetch(btn.dataset.api,{method:'DELETE',headers:{'X-XSRFToken':x},credentials:'same-origin'})"
+                + "fetch(btn.dataset.api,{method:'DELETE',headers:{'X-XSRFToken':decodeURIComponent(x)},credentials:'same-origin'})"
                 + ".then(function(r){if(r.status===202){setTimeout(function(){location.reload();},1000);}else{location.reload();}});};});"
                 + "</script>");
         page(resp, 200, "Home", b.toString());
@@ -240,15 +265,24 @@ public final class PagesServlet extends HttpServlet {
             redirect(resp, pendingPage);
             return;
         }
-        CompletableFuture<Void> spawn = engine.spawn(u, serverName, Map.of());
-        try {
-            spawn.get(engine.settings.slowSpawnTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            ServerState started = u.server(serverName);
-            redirect(resp, Web.safeNext(req.getParameter("next"), HubEngine.prefix(started.id)));
-        } catch (TimeoutException | ExecutionException e) {
-            // Slow or failed: the pending page shows progress or the failure.
-            redirect(resp, pendingPage);
+        if (req.getMethod().equals("POST")) {
+            String refused = Xsrf.refusal(req, engine, req.getParameter("_xsrf"));
+            if (refused != null) {
+                LOG.info("Spawn form refused: {}", refused);
+                throw new ApiError(403, "Your form expired or came from another site; please try again.");
+            }
         }
+        CompletableFuture<Void> spawn = engine.spawn(u, serverName, Map.of());
+        String next = req.getParameter("next");
+        Deferred.answer(req, spawn, engine.settings.slowSpawnTimeout(), (done, failure) -> {
+            ServerState started = u.server(serverName);
+            if (done && failure == null && started != null) {
+                redirect(resp, Web.safeNext(next, HubEngine.prefix(started.id)));
+            } else {
+                // Slow or failed: the pending page shows progress or the failure.
+                redirect(resp, pendingPage);
+            }
+        });
     }
 
     private void spawnPending(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
@@ -273,13 +307,16 @@ public final class PagesServlet extends HttpServlet {
                     + "<a href=\"/hub/home\">Home</a></p>");
             return;
         }
-        String progressUrl = "/hub/api/users/" + HubEngine.urlPath(userName)
-                + (serverName.isEmpty() ? "/server" : "/servers/" + HubEngine.urlPath(serverName)) + "/progress";
+        xsrf(req, resp);
+        String serverApi = "/hub/api/users/" + HubEngine.urlPath(userName)
+                + (serverName.isEmpty() ? "/server" : "/servers/" + HubEngine.urlPath(serverName));
+        String progressUrl = serverApi + "/progress";
         String body = "<p>Your server is starting up. You will be redirected automatically when it is ready.</p>"
                 + "<div class=\"progress\" role=\"progressbar\" aria-valuemin=\"0\" aria-valuemax=\"100\" id=\"progress\">"
                 + "<div class=\"bar\" id=\"progress-bar\" style=\"width:0%\"></div></div>"
                 + "<p id=\"progress-message\" role=\"status\">Server requested</p>"
                 + "<details><summary>Event log</summary><ol id=\"progress-log\"></ol></details>"
+                + "<p><button id=\"cancel\" type=\"button\">Cancel</button></p>"
                 + "<script>(function(){var bar=document.getElementById('progress-bar'),box=document.getElementById('progress'),"
                 + "msg=document.getElementById('progress-message'),log=document.getElementById('progress-log');"
                 + "var es=new EventSource('" + progressUrl + "');"
@@ -287,7 +324,12 @@ public final class PagesServlet extends HttpServlet {
                 + "box.setAttribute('aria-valuenow',e.progress);}if(e.message){msg.textContent=e.message;var li=document.createElement('li');"
                 + "li.textContent=e.message;log.appendChild(li);}if(e.ready){es.close();window.location.href=e.url;}"
                 + "if(e.failed){es.close();bar.classList.add('failed');msg.classList.add('error');}};"
-                + "es.onerror=function(){es.close();setTimeout(function(){window.location.reload();},2000);};})();</script>";
+                + "es.onerror=function(){es.close();setTimeout(function(){window.location.reload();},2000);};"
+                + "var cancel=document.getElementById('cancel');cancel.onclick=function(){"
+                + "var x=(document.cookie.match(/(?:^|; )_xsrf=([^;]*)/)||[])[1]||'';cancel.disabled=true;msg.textContent='Cancelling...';"
+                + "fetch('" + serverApi + "',{method:'DELETE',headers:{'X-XSRFToken':decodeURIComponent(x)},credentials:'same-origin'})"
+                + ".then(function(){setTimeout(function(){window.location.href='/hub/home';},500);});};"
+                + "})();</script>";
         page(resp, 200, "Server starting", body);
     }
 
@@ -354,6 +396,22 @@ public final class PagesServlet extends HttpServlet {
         resp.getOutputStream().write(svg);
     }
 
+    /** The browser's tab icon (browsers ask for {@code /favicon.ico} on every site): the logo's mark. */
+    private static void favicon(HttpServletResponse resp) throws IOException {
+        byte[] svg = FAVICON.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType("image/svg+xml");
+        resp.setHeader("Cache-Control", "public, max-age=86400");
+        resp.setContentLength(svg.length);
+        resp.getOutputStream().write(svg);
+    }
+
+    private static final String FAVICON = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"32\" height=\"32\" viewBox=\"0 0 28 28\">"
+            + "<rect x=\"1\" y=\"1\" width=\"26\" height=\"26\" rx=\"6\" fill=\"#f37726\"/>"
+            + "<circle cx=\"9\" cy=\"14\" r=\"3\" fill=\"#fff\"/><circle cx=\"19\" cy=\"9\" r=\"3\" fill=\"#fff\"/>"
+            + "<circle cx=\"19\" cy=\"19\" r=\"3\" fill=\"#fff\"/>"
+            + "<path d=\"M9 14L19 9M9 14L19 19\" stroke=\"#fff\" stroke-width=\"1.5\"/></svg>";
+
     private static final String LOGO = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"28\" viewBox=\"0 0 120 28\">"
             + "<rect x=\"1\" y=\"1\" width=\"26\" height=\"26\" rx=\"6\" fill=\"#f37726\"/>"
             + "<circle cx=\"9\" cy=\"14\" r=\"3\" fill=\"#fff\"/><circle cx=\"19\" cy=\"9\" r=\"3\" fill=\"#fff\"/>"
@@ -371,6 +429,7 @@ public final class PagesServlet extends HttpServlet {
     static void page(HttpServletResponse resp, int status, String title, String body) throws IOException {
         String html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + Web.html(title) + " - Hubkit</title>"
+                + "<link rel=\"icon\" href=\"/hub/favicon.ico\" type=\"image/svg+xml\">"
                 + "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}"
                 + "header{display:flex;justify-content:space-between;border-bottom:1px solid #ddd;margin-bottom:1.5rem}"
                 + "label{display:block;margin:.75rem 0}input{display:block;width:100%;padding:.4rem;font-size:1rem}"

@@ -5,17 +5,26 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.hubkit.api.ProgressEvent;
 import org.hubkit.api.ServerId;
 import org.hubkit.api.SpawnerState;
 
 /**
- * One server's lifecycle state. Guarded by its own monitor; progress listeners wait on it.
+ * One server's lifecycle state.
+ *
+ * <p><b>Locking.</b> Every mutable field is guarded by this object's monitor. The monitor is a
+ * leaf lock: code holding it never takes another {@code ServerState}'s monitor, never calls the
+ * spawner, the proxy or the store, and never notifies listeners (they are called after the monitor
+ * is released). Hub-wide counts (active servers) are atomics that this class keeps in step with
+ * {@link #active()} on every transition, so nobody has to walk other servers under a lock.
  */
 public final class ServerState {
     public enum Pending { SPAWN, STOP, CHECK }
 
     final ServerId id;
+    private final AtomicInteger activeCount;
     // All fields below are guarded by "this".
     boolean ready;
     Pending pending;
@@ -27,9 +36,21 @@ public final class ServerState {
     long apiTokenId = -1;
     final List<ProgressEvent> events = new ArrayList<>();
     int spawnGeneration;
+    /** The spawn in progress, if any: lets a stop request cancel it. */
+    SpawnAttempt attempt;
+    /** The stop in progress, if any. */
+    java.util.concurrent.CompletableFuture<Void> stopping;
+    /** A restore check is scheduled or running (while pending CHECK). */
+    boolean checking;
+    private final List<Consumer<ProgressEvent>> listeners = new ArrayList<>();
 
-    ServerState(ServerId id) {
+    ServerState(ServerId id, AtomicInteger activeCount) {
         this.id = id;
+        this.activeCount = activeCount;
+    }
+
+    public ServerId id() {
+        return id;
     }
 
     public synchronized boolean ready() {
@@ -44,20 +65,79 @@ public final class ServerState {
         return ready || pending != null;
     }
 
-    synchronized void addEvent(ProgressEvent e) {
-        events.add(e);
-        notifyAll();
+    /**
+     * Moves to a new lifecycle state and keeps the hub's active count in step. The caller holds
+     * this monitor.
+     */
+    void transition(boolean newReady, Pending newPending) {
+        assert Thread.holdsLock(this);
+        boolean was = ready || pending != null;
+        boolean now = newReady || newPending != null;
+        ready = newReady;
+        pending = newPending;
+        if (was && !now) {
+            activeCount.decrementAndGet();
+        } else if (!was && now) {
+            activeCount.incrementAndGet();
+        }
     }
 
-    /** Events of the current spawn from index {@code from}, waiting up to {@code waitMillis} for one. */
-    public synchronized List<ProgressEvent> eventsFrom(int from, int generation, long waitMillis) throws InterruptedException {
-        if (generation == spawnGeneration && events.size() <= from && waitMillis > 0) {
-            wait(waitMillis);
+    /**
+     * From inactive to pending spawn, reserving a place under the active server limit. The caller
+     * holds this monitor and has checked that the server is inactive.
+     *
+     * @return false (and no change) when {@code limit > 0} servers are active already
+     */
+    boolean reserveSpawn(int limit) {
+        assert Thread.holdsLock(this) && !ready && pending == null;
+        while (true) {
+            int n = activeCount.get();
+            if (limit > 0 && n >= limit) {
+                return false;
+            }
+            if (activeCount.compareAndSet(n, n + 1)) {
+                pending = Pending.SPAWN;
+                return true;
+            }
         }
+    }
+
+    /** Appends an event and tells the listeners, after releasing the monitor. */
+    void addEvent(ProgressEvent e) {
+        List<Consumer<ProgressEvent>> tell;
+        synchronized (this) {
+            events.add(e);
+            tell = List.copyOf(listeners);
+        }
+        for (Consumer<ProgressEvent> l : tell) {
+            l.accept(e);
+        }
+    }
+
+    /** Starts a new spawn's event list; listeners of the previous one are dropped. The caller holds this monitor. */
+    void newGeneration() {
+        assert Thread.holdsLock(this);
+        spawnGeneration++;
+        events.clear();
+        listeners.clear();
+    }
+
+    /**
+     * Subscribes to the current spawn's events: the events so far are returned, later ones go to
+     * {@code listener} (on the thread that adds them; it must not block).
+     *
+     * @return the events already there, or {@code null} if {@code generation} is no longer current
+     */
+    public synchronized List<ProgressEvent> subscribe(int generation, Consumer<ProgressEvent> listener) {
         if (generation != spawnGeneration) {
-            return List.of();
+            return null;
         }
-        return from < events.size() ? List.copyOf(events.subList(from, events.size())) : List.of();
+        listeners.add(listener);
+        return List.copyOf(events);
+    }
+
+    public synchronized void unsubscribe(Consumer<ProgressEvent> listener) {
+        listeners.remove(listener);
     }
 
     public synchronized int generation() {

@@ -10,11 +10,12 @@ import org.hubkit.core.Service;
 public record Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
                        Duration httpTimeout, Duration pollInterval, Duration slowSpawnTimeout, int concurrentSpawnLimit,
                        int activeServerLimit, Duration cookieMaxAge, List<Service> services, Map<String, String> environment,
-                       boolean allowNamedServers, boolean cookieSecure) {
+                       boolean allowNamedServers, boolean cookieSecure, boolean cleanupServers) {
 
     /** @return a copy with the given connect URL (known once the hub's port is bound) */
     public Settings withHubConnectUrl(URI url) {
         return new Settings(publicUrl, bindIp, port, url, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
-                concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure);
+                concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
+                cleanupServers);
     }
 }

@@ -46,12 +46,35 @@ class ShutdownApiTest {
     }
 
     @Test
-    void shutdownWithoutServersLeavesThemRunning(@TempDir Path dir) throws Exception {
+    void shutdownWithServersFalseLeavesThemRunning(@TempDir Path dir) throws Exception {
         try (TestHub hub = TestHub.start(dir)) {
             hub.startServer("sd3");
             List<Long> pids = hub.serverPids();
-            assertThat(hub.admin("POST", "/shutdown", null).statusCode()).isEqualTo(202);
+            assertThat(hub.admin("POST", "/shutdown", Map.of("servers", false)).statusCode()).isEqualTo(202);
             Thread.sleep(1500);
+            assertThat(pids).hasSize(1).allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        }
+    }
+
+    @Test
+    void closingTheHubStopsItsServersByDefaultAsJupyterHubsCleanupServers(@TempDir Path dir) throws Exception {
+        List<Long> pids;
+        try (TestHub hub = TestHub.start(dir)) {
+            hub.startServer("sd4");
+            pids = hub.serverPids();
+            assertThat(pids).hasSize(1);
+            hub.hub.close();
+        }
+        assertThat(pids).noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    @Test
+    void withCleanupServersOffClosingTheHubLeavesServersRunning(@TempDir Path dir) throws Exception {
+        List<Long> pids;
+        try (TestHub hub = TestHub.start(dir, b -> b.cleanupServers(false))) {
+            hub.startServer("sd5");
+            pids = hub.serverPids();
+            hub.hub.close();
             assertThat(pids).hasSize(1).allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         }
     }

@@ -40,7 +40,7 @@ public final class ConfigReader {
     /** The keys of each mapping, in the order the README lists them. */
     static final List<String> ROOT_KEYS = List.of("hub", "proxy", "auth", "spawner", "services");
     static final List<String> HUB_KEYS = List.of("ip", "port", "dataDir", "db", "publicUrl", "connectUrl",
-            "concurrentSpawnLimit", "activeServerLimit", "pollInterval");
+            "concurrentSpawnLimit", "activeServerLimit", "pollInterval", "cleanupServers");
     static final List<String> PROXY_KEYS = List.of("ip", "port", "type", "command", "apiUrl", "authToken");
     static final List<String> AUTH_KEYS = List.of("type", "password", "adminPassword", "adminUsers", "allowedUsers",
             "blockedUsers", "allowAll");
@@ -139,6 +139,8 @@ public final class ConfigReader {
         int spawnLimit = h.integer("concurrentSpawnLimit", 100, 0, Integer.MAX_VALUE);
         int activeLimit = h.integer("activeServerLimit", 0, 0, Integer.MAX_VALUE);
         Duration pollInterval = h.seconds("pollInterval", Duration.ofSeconds(30));
+        // Unlike JupyterHub's default: restarting or upgrading the hub should not kill users' kernels.
+        boolean cleanupServers = h.bool("cleanupServers", false);
         h.rejectUnknown();
         if (hubPort != 0 && hubPort == proxyPort && (hubIp.equals(proxyIp) || isWildcard(hubIp) || isWildcard(proxyIp))) {
             problems.add(h.key("port") + ": must differ from proxy.port (both are " + hubPort + ")");
@@ -147,7 +149,8 @@ public final class ConfigReader {
             problems.add("proxy.apiUrl: port " + hubPort + " is also hub.port; the proxy started by the hub could not bind it"
                     + " (its default is proxy.port + 1)");
         }
-        HubSection hub = new HubSection(hubIp, hubPort, dataDir, db, publicUrl, connectUrl, spawnLimit, activeLimit, pollInterval);
+        HubSection hub = new HubSection(hubIp, hubPort, dataDir, db, publicUrl, connectUrl, spawnLimit, activeLimit, pollInterval,
+                cleanupServers);
 
         AuthSection auth = auth(top.section("auth", AUTH_KEYS));
         SpawnerSection spawner = spawner(top.section("spawner", SPAWNER_KEYS));

@@ -1,0 +1,30 @@
+package org.hubkit.core.internal;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One spawn in progress: whether it was cancelled (timeout, stop request) and a future that
+ * completes once the spawn has fully ended, cleanup included. Thread-safe.
+ */
+final class SpawnAttempt {
+    private final CompletableFuture<String> cancelled = new CompletableFuture<>();
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+    /** Cancels the spawn; the first reason wins. */
+    void cancel(String reason) {
+        cancelled.complete(reason);
+    }
+
+    boolean isCancelled() {
+        return cancelled.isDone();
+    }
+
+    String reason() {
+        return cancelled.getNow(null);
+    }
+
+    /** Completes when the spawn is cancelled, with the reason. */
+    CompletableFuture<String> onCancel() {
+        return cancelled;
+    }
+}

@@ -1,0 +1,146 @@
+package org.hubkit.core.internal;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * XSRF tokens bound to the browser's session, as JupyterHub 4.1 does after GHSA-7r3h-4ph8-w38g.
+ *
+ * <p>A token is {@code time.HMAC(cookie secret, binding | time)}. The binding is the login
+ * session (a hash of the secret session id in the signed login cookie) or, before login, a random
+ * browser id in its own HttpOnly cookie. Whoever can plant cookies for the hub's host cannot
+ * forge a token for someone else's session, and a token from before login is worthless after it.
+ * Cookie-authenticated writes must also come from the hub's own origin ({@code Origin},
+ * {@code Sec-Fetch-Site}).
+ */
+final class Xsrf {
+    static final String BROWSER_COOKIE = "hubkit-browser";
+    private static final Duration MAX_AGE = Duration.ofDays(14);
+
+    private Xsrf() {
+    }
+
+    /** What the request's token must be bound to: its login session, else its browser id, else null. */
+    static String binding(HttpServletRequest req, HubEngine engine) {
+        String session = Caller.sessionId(req, engine);
+        if (session != null && engine.session(session).isPresent()) {
+            return sessionBinding(session);
+        }
+        String browser = Web.cookie(req, BROWSER_COOKIE);
+        return browser != null && browser.matches("[0-9a-f]{64}") ? "browser:" + browser : null;
+    }
+
+    static String sessionBinding(String sessionId) {
+        return "session:" + Secrets.hash(sessionId);
+    }
+
+    static String token(String secret, String binding) {
+        String time = Long.toString(Instant.now().getEpochSecond(), 36);
+        return time + "." + Web.sign(secret, "xsrf|" + binding + "|" + time);
+    }
+
+    static boolean valid(String secret, String binding, String token) {
+        if (binding == null || token == null || token.length() > 200) {
+            return false;
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0) {
+            return false;
+        }
+        String time = token.substring(0, dot);
+        long issued;
+        try {
+            issued = Long.parseLong(time, 36);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        long age = Instant.now().getEpochSecond() - issued;
+        if (age < -300 || age > MAX_AGE.toSeconds()) {
+            return false;
+        }
+        return Secrets.constantTimeEquals(Web.sign(secret, "xsrf|" + binding + "|" + time), token.substring(dot + 1));
+    }
+
+    /**
+     * Makes sure the browser has a binding and a current {@code _xsrf} cookie for it (read by the
+     * pages' scripts, so not HttpOnly, as JupyterHub's).
+     *
+     * @return the token, for forms
+     */
+    static String issue(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
+        String binding = binding(req, engine);
+        if (binding == null) {
+            String browser = Secrets.newToken();
+            Web.setCookie(resp, BROWSER_COOKIE, browser, -1, true, engine.settings.cookieSecure());
+            binding = "browser:" + browser;
+        }
+        return issueFor(req, resp, engine, binding);
+    }
+
+    /** Sets an {@code _xsrf} cookie for {@code binding} unless the request already has a valid one. */
+    static String issueFor(HttpServletRequest req, HttpServletResponse resp, HubEngine engine, String binding) {
+        String current = Web.cookie(req, Web.XSRF_COOKIE);
+        if (valid(engine.cookieSecret, binding, current)) {
+            return current;
+        }
+        String token = token(engine.cookieSecret, binding);
+        Web.setCookie(resp, Web.XSRF_COOKIE, token, -1, false, engine.settings.cookieSecure());
+        return token;
+    }
+
+    /**
+     * @param submitted the token from the form field or the {@code X-XSRFToken} header
+     * @return null if the write may go ahead, else why not (for the log; the client gets a generic 403)
+     */
+    static String refusal(HttpServletRequest req, HubEngine engine, String submitted) {
+        String site = req.getHeader("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            return "Sec-Fetch-Site is " + LogSafe.value(site);
+        }
+        String origin = req.getHeader("Origin");
+        if (origin != null && !sameOrigin(origin, req.getHeader("Host"), engine.settings.publicUrl())) {
+            return "Origin " + LogSafe.value(origin) + " is not the hub's";
+        }
+        if (!valid(engine.cookieSecret, binding(req, engine), submitted)) {
+            return submitted == null ? "no XSRF token" : "XSRF token not valid for this session";
+        }
+        return null;
+    }
+
+    /** Whether an {@code Origin} header names the host the request was sent to, or the hub's public URL. */
+    static boolean sameOrigin(String origin, String host, URI publicUrl) {
+        URI o;
+        try {
+            o = URI.create(origin);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (o.getScheme() == null || o.getHost() == null) {
+            return false; // "null" and other opaque origins
+        }
+        String authority = authority(o.getScheme(), o.getHost(), o.getPort());
+        if (publicUrl != null && publicUrl.getHost() != null
+                && authority.equalsIgnoreCase(authority(publicUrl.getScheme(), publicUrl.getHost(), publicUrl.getPort()))) {
+            return true;
+        }
+        if (host == null) {
+            return false;
+        }
+        // The Host header is authority only; compare with the origin's default port filled in.
+        URI h;
+        try {
+            h = URI.create(o.getScheme() + "://" + host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return h.getHost() != null && authority.equalsIgnoreCase(authority(o.getScheme(), h.getHost(), h.getPort()));
+    }
+
+    private static String authority(String scheme, String host, int port) {
+        int p = port >= 0 ? port : "https".equalsIgnoreCase(scheme) ? 443 : 80;
+        return host + ":" + p;
+    }
+}
