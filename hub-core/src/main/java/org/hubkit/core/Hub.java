@@ -408,7 +408,8 @@ public final class Hub implements AutoCloseable {
             }
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
-                    Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()));
+                    Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()),
+                    Settings.DEFAULT_PURGE_INTERVAL);
             return new Hub(this, settings);
         }
 

@@ -55,6 +55,13 @@ public final class Store implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /** What {@link #purgeExpired} deleted. */
+    public record PurgeCounts(int apiTokens, int oauthTokens, int oauthCodes, int sessions) {
+        public int total() {
+            return apiTokens + oauthTokens + oauthCodes + sessions;
+        }
+    }
+
     private final HikariDataSource dataSource;
 
     public Store(Database database) {
@@ -356,8 +363,16 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    public void deleteExpiredCodes(Instant now) {
-        tx("purging OAuth codes", c -> update(c, "DELETE FROM hub_oauth_codes WHERE expires_at < ?", now));
+    /**
+     * Deletes, in one transaction, every API token, OAuth access token, OAuth code and session
+     * whose expiry is at or before {@code now} (the instant the hub itself stops accepting them).
+     */
+    public PurgeCounts purgeExpired(Instant now) {
+        return tx("purging expired tokens, codes and sessions", c -> new PurgeCounts(
+                update(c, "DELETE FROM hub_api_tokens WHERE expires_at <= ? AND kind <> 'oauth'", now),
+                update(c, "DELETE FROM hub_api_tokens WHERE expires_at <= ? AND kind = 'oauth'", now),
+                update(c, "DELETE FROM hub_oauth_codes WHERE expires_at <= ?", now),
+                update(c, "DELETE FROM hub_sessions WHERE expires_at <= ?", now)));
     }
 
     // ---- sessions ----
