@@ -27,6 +27,7 @@ import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.internal.ApiServlet;
 import org.hubkit.core.internal.BodyReader;
+import org.hubkit.core.internal.CryptKeeper;
 import org.hubkit.core.internal.HubEngine;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
@@ -120,7 +121,7 @@ public final class Hub implements AutoCloseable {
                 settings = settings.withHubConnectUrl(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host)
                         + ":" + connector.getLocalPort()));
             }
-            store = new Store(database);
+            store = new Store(database, settings.cryptKeeper());
             engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy);
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
@@ -269,6 +270,7 @@ public final class Hub implements AutoCloseable {
         private boolean cleanupServers = true;
         private final List<Service> services = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private List<byte[]> cryptKeys;
 
         private Builder() {
         }
@@ -398,6 +400,28 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Keys that encrypt users' auth state in the database (AES-256-GCM), as JupyterHub's
+         * {@code JUPYTERHUB_CRYPT_KEY} does: each exactly 32 bytes ({@code openssl rand -hex 32}).
+         * The first encrypts, every one decrypts. To rotate, put the new key first: values under
+         * an older key are encrypted again with it when the hub starts and whenever they are
+         * written, so the old key can be removed after one restart.
+         *
+         * <p>Without this call the keys come from the environment variable
+         * {@code HUBKIT_CRYPT_KEY} ({@code ;}-separated, each 64 hex characters or base64);
+         * after it, even with an empty list, the variable is ignored. With no key, auth state is
+         * never stored: it is kept in memory until the hub stops, and users get it again at their
+         * next login. Keys never appear in logs or messages.
+         *
+         * @param keys the keys, the encrypting one first; copied
+         * @return this
+         * @since 0.1
+         */
+        public Builder cryptKeys(List<byte[]> keys) {
+            this.cryptKeys = keys == null ? null : keys.stream().map(k -> k == null ? null : k.clone()).toList();
+            return this;
+        }
+
         /** @return the hub, not yet started @throws ConfigException listing every problem */
         public Hub build() {
             List<String> problems = new ArrayList<>();
@@ -434,6 +458,7 @@ public final class Hub implements AutoCloseable {
             if (services.stream().map(Service::name).distinct().count() != services.size()) {
                 problems.add("services: names must be unique");
             }
+            CryptKeeper crypt = CryptKeeper.resolve(cryptKeys, System::getenv, problems);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
@@ -445,7 +470,8 @@ public final class Hub implements AutoCloseable {
             }
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
-                    Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers);
+                    Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers, crypt,
+                    Settings.DEFAULT_PURGE_INTERVAL);
             return new Hub(this, settings);
         }
 

@@ -6,12 +6,12 @@ import java.sql.Statement;
 import org.hubkit.testkit.RealComponents;
 
 /** A fresh PostgreSQL schema per run, on the server {@link RealComponents#postgresUrl()} names. */
-final class Components {
+public final class Components {
     private Components() {
     }
 
     /** A new schema, so runs never see each other's state. */
-    static Database freshPostgres() {
+    public static Database freshPostgres() {
         String url = RealComponents.postgresUrl();
         String schema = "hubkit_test_" + Long.toHexString(System.nanoTime());
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {

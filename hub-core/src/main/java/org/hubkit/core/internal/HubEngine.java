@@ -182,7 +182,8 @@ public final class HubEngine implements AutoCloseable {
         long every = settings.pollInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::flushTokenActivity, 30, 30, TimeUnit.SECONDS);
-        scheduler.scheduleWithFixedDelay(() -> store.deleteExpiredCodes(now()), 10, 10, TimeUnit.MINUTES);
+        // Expired tokens, OAuth codes and sessions: purged once now, then every purgeInterval.
+        new ExpiryPurge(store, tokensById, tokensByHash, sessionCache).startOn(scheduler, settings.purgeInterval());
     }
 
     private long serverTokenId(ServerId id) {

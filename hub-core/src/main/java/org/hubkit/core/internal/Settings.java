@@ -6,16 +6,42 @@ import java.util.List;
 import java.util.Map;
 import org.hubkit.core.Service;
 
-/** The hub's validated, immutable settings, as built by {@code Hub.Builder}. */
+/**
+ * The hub's validated, immutable settings, as built by {@code Hub.Builder}.
+ *
+ * @param cryptKeeper seals auth state in the store; {@link CryptKeeper#none()} keeps it in memory only
+ * @param purgeInterval how often expired tokens, OAuth codes and sessions are purged (internal;
+ *        tests shorten it)
+ */
 public record Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
                        Duration httpTimeout, Duration pollInterval, Duration slowSpawnTimeout, int concurrentSpawnLimit,
                        int activeServerLimit, Duration cookieMaxAge, List<Service> services, Map<String, String> environment,
-                       boolean allowNamedServers, boolean cookieSecure, boolean cleanupServers) {
+                       boolean allowNamedServers, boolean cookieSecure, boolean cleanupServers, CryptKeeper cryptKeeper,
+                       Duration purgeInterval) {
+    /** The default {@link #purgeInterval()}. */
+    public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(10);
+
+    /** Settings without an encryption key, purging every {@link #DEFAULT_PURGE_INTERVAL}. */
+    public Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
+                    Duration httpTimeout, Duration pollInterval, Duration slowSpawnTimeout, int concurrentSpawnLimit,
+                    int activeServerLimit, Duration cookieMaxAge, List<Service> services, Map<String, String> environment,
+                    boolean allowNamedServers, boolean cookieSecure, boolean cleanupServers) {
+        this(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
+                concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
+                cleanupServers, CryptKeeper.none(), DEFAULT_PURGE_INTERVAL);
+    }
 
     /** @return a copy with the given connect URL (known once the hub's port is bound) */
     public Settings withHubConnectUrl(URI url) {
         return new Settings(publicUrl, bindIp, port, url, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
                 concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
-                cleanupServers);
+                cleanupServers, cryptKeeper, purgeInterval);
+    }
+
+    /** @return a copy purging every {@code interval} */
+    public Settings withPurgeInterval(Duration interval) {
+        return new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
+                concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
+                cleanupServers, cryptKeeper, interval);
     }
 }

@@ -12,8 +12,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -28,10 +30,15 @@ import org.slf4j.LoggerFactory;
  * The JDBC store: H2 or PostgreSQL, schema migrated by Flyway from
  * {@code org/hubkit/core/db/migration}. Every method is one short transaction; SQL errors
  * become {@link HubException}.
+ *
+ * <p>Users' auth state is sealed with the {@link CryptKeeper} on its way in and opened on its
+ * way out, so callers see plain JSON and the database never does. Without a key it is not
+ * stored at all (JupyterHub refuses to store it unencrypted too): callers keep it in memory.
  */
 public final class Store implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
 
+    /** A user; {@code authState} is the opened JSON, or null when there is none (or none could be opened). */
     public record UserRow(String name, boolean admin, Instant created, Instant lastActivity,
                           String authState, Set<String> groups) { }
 
@@ -55,9 +62,27 @@ public final class Store implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    private final HikariDataSource dataSource;
+    /** What {@link #purgeExpired} deleted. */
+    public record PurgeCounts(int apiTokens, int oauthTokens, int oauthCodes, int sessions) {
+        public int total() {
+            return apiTokens + oauthTokens + oauthCodes + sessions;
+        }
+    }
 
+    private final HikariDataSource dataSource;
+    private final CryptKeeper crypt;
+
+    /** A store that does not persist auth state (no encryption key). */
     public Store(Database database) {
+        this(database, CryptKeeper.none());
+    }
+
+    /**
+     * @param database where state lives
+     * @param crypt seals auth state; {@link CryptKeeper#none()} keeps auth state out of the store
+     */
+    public Store(Database database, CryptKeeper crypt) {
+        this.crypt = Objects.requireNonNull(crypt, "crypt");
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(database.jdbcUrl());
         if (database.username() != null) {
@@ -84,6 +109,10 @@ public final class Store implements AutoCloseable {
         } catch (RuntimeException e) {
             dataSource.close();
             throw new HubException("Cannot migrate the database " + database.redactedUrl() + ": " + e.getMessage(), e);
+        }
+        if (!crypt.enabled()) {
+            LOG.info("Auth state is not persisted: no encryption key ({} or Hub.Builder.cryptKeys); "
+                    + "it is kept in memory until the hub stops", CryptKeeper.KEY_ENV);
         }
     }
 
@@ -128,6 +157,13 @@ public final class Store implements AutoCloseable {
 
     // ---- users and groups ----
 
+    /**
+     * Loads every user with their auth state opened. On the way it re-seals a value written with
+     * an older key under the first one, and moves plain-text auth state left by a hub before
+     * encryption out of the clear (sealed with a key, removed from the store without one). A value
+     * no key opens is left out, with a warning naming the user; it stays sealed in the store (a
+     * restored key reads it again) until the user's auth state is next written.
+     */
     public List<UserRow> loadUsers() {
         return tx("loading users", c -> {
             Map<String, Set<String>> groups = new HashMap<>();
@@ -137,37 +173,134 @@ public final class Store implements AutoCloseable {
                 }
             }
             List<UserRow> users = new ArrayList<>();
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT name, admin, created, last_activity, auth_state FROM hub_users")) {
+            Map<String, String> resealed = new LinkedHashMap<>();
+            int rotated = 0;
+            int legacy = 0;
+            int unopened = 0;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT name, admin, created, last_activity, auth_state, encrypted_auth_state FROM hub_users")) {
                 while (rs.next()) {
                     String name = rs.getString("name");
+                    String plainColumn = rs.getString("auth_state");
+                    String sealed = rs.getString("encrypted_auth_state");
+                    String authState = null;
+                    if (sealed != null && !crypt.enabled()) {
+                        unopened++;
+                    } else if (sealed != null) {
+                        try {
+                            authState = crypt.open(sealed, name);
+                            if (!crypt.sealedWithCurrentKey(sealed)) {
+                                resealed.put(name, crypt.seal(authState, name));
+                                rotated++;
+                            }
+                        } catch (CryptKeeper.UnreadableException e) {
+                            LOG.warn("Ignoring the stored auth state of user {}: {}; they have none until they log in again",
+                                    name, e.getMessage());
+                        }
+                    } else if (plainColumn != null && !isEmpty(plainColumn)) {
+                        if (isJsonObject(plainColumn)) {
+                            authState = plainColumn;
+                            legacy++;
+                            resealed.put(name, crypt.enabled() ? crypt.seal(plainColumn, name) : null);
+                        } else {
+                            LOG.warn("Removing the plain-text auth state of user {}: not a JSON object", name);
+                        }
+                    }
+                    if (plainColumn != null) {
+                        resealed.putIfAbsent(name, sealed);
+                    }
                     users.add(new UserRow(name, rs.getBoolean("admin"), instant(rs, "created"), instant(rs, "last_activity"),
-                            rs.getString("auth_state"), groups.getOrDefault(name, Set.of())));
+                            authState, groups.getOrDefault(name, Set.of())));
                 }
+            }
+            for (var e : resealed.entrySet()) {
+                update(c, "UPDATE hub_users SET auth_state = NULL, encrypted_auth_state = ? WHERE name = ?", e.getValue(), e.getKey());
+            }
+            if (rotated > 0) {
+                LOG.info("Re-encrypted the auth state of {} users with the first key", rotated);
+            }
+            if (legacy > 0 && crypt.enabled()) {
+                LOG.info("Encrypted the plain-text auth state of {} users left by an earlier version", legacy);
+            } else if (legacy > 0) {
+                LOG.warn("Removed the plain-text auth state of {} users from the store: there is no encryption key ({}); "
+                        + "it is kept in memory until the hub stops", legacy, CryptKeeper.KEY_ENV);
+            }
+            if (unopened > 0) {
+                LOG.warn("{} users have encrypted auth state but no encryption key is configured ({}); they have none "
+                        + "until they log in again", unopened, CryptKeeper.KEY_ENV);
             }
             return users;
         });
+    }
+
+    private static boolean isEmpty(String authStateJson) {
+        String t = authStateJson.strip();
+        return t.isEmpty() || t.equals("{}") || t.equals("null");
+    }
+
+    private static boolean isJsonObject(String json) {
+        try {
+            Json.readMap(json);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** @return the auth state sealed for the user, or null when there is none or no key to seal it */
+    private String seal(String user, String authStateJson) {
+        return authStateJson == null || isEmpty(authStateJson) || !crypt.enabled() ? null : crypt.seal(authStateJson, user);
     }
 
     public void insertUser(String name, boolean admin, Instant created) {
         tx("creating user", c -> update(c, "INSERT INTO hub_users(name, admin, created) VALUES (?, ?, ?)", name, admin, created));
     }
 
+    /**
+     * @param authState the user's auth state as JSON; sealed under the first key, or not stored
+     *        at all without a key (always overwrites what was stored)
+     */
     public void updateUser(String name, boolean admin, String authState) {
-        tx("updating user", c -> update(c, "UPDATE hub_users SET admin = ?, auth_state = ? WHERE name = ?", admin, authState, name));
+        String sealed = seal(name, authState);
+        tx("updating user", c -> update(c, "UPDATE hub_users SET admin = ?, auth_state = NULL, encrypted_auth_state = ? "
+                + "WHERE name = ?", admin, sealed, name));
     }
 
     public void renameUser(String oldName, String newName) {
         tx("renaming user", c -> {
-            // Copy then delete, so that foreign keys never point at a missing row.
-            update(c, "INSERT INTO hub_users(name, admin, created, last_activity, auth_state) "
-                    + "SELECT ?, admin, created, last_activity, auth_state FROM hub_users WHERE name = ?", newName, oldName);
+            // Copy then delete, so that foreign keys never point at a missing row. Auth state is
+            // sealed for its user's name: open it under the old name, seal it under the new one.
+            update(c, "INSERT INTO hub_users(name, admin, created, last_activity) "
+                    + "SELECT ?, admin, created, last_activity FROM hub_users WHERE name = ?", newName, oldName);
+            String resealed = resealForRename(c, oldName, newName);
+            if (resealed != null) {
+                update(c, "UPDATE hub_users SET encrypted_auth_state = ? WHERE name = ?", resealed, newName);
+            }
             for (String table : List.of("hub_user_groups", "hub_servers", "hub_api_tokens", "hub_oauth_clients",
                     "hub_oauth_codes", "hub_sessions")) {
                 update(c, "UPDATE " + table + " SET user_name = ? WHERE user_name = ?", newName, oldName);
             }
             return update(c, "DELETE FROM hub_users WHERE name = ?", oldName);
         });
+    }
+
+    private String resealForRename(Connection c, String oldName, String newName) throws SQLException {
+        String sealed;
+        try (PreparedStatement ps = c.prepareStatement("SELECT encrypted_auth_state FROM hub_users WHERE name = ?")) {
+            ps.setString(1, oldName);
+            try (ResultSet rs = ps.executeQuery()) {
+                sealed = rs.next() ? rs.getString(1) : null;
+            }
+        }
+        if (sealed == null || !crypt.enabled()) {
+            return null;
+        }
+        try {
+            return crypt.seal(crypt.open(sealed, oldName), newName);
+        } catch (CryptKeeper.UnreadableException e) {
+            LOG.warn("Not carrying the stored auth state of user {} over to {}: {}", oldName, newName, e.getMessage());
+            return null;
+        }
     }
 
     public void updateUserActivity(String name, Instant lastActivity) {
@@ -356,8 +489,16 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    public void deleteExpiredCodes(Instant now) {
-        tx("purging OAuth codes", c -> update(c, "DELETE FROM hub_oauth_codes WHERE expires_at < ?", now));
+    /**
+     * Deletes, in one transaction, every API token, OAuth access token, OAuth code and session
+     * whose expiry is at or before {@code now} (the instant the hub itself stops accepting them).
+     */
+    public PurgeCounts purgeExpired(Instant now) {
+        return tx("purging expired tokens, codes and sessions", c -> new PurgeCounts(
+                update(c, "DELETE FROM hub_api_tokens WHERE expires_at <= ? AND kind <> 'oauth'", now),
+                update(c, "DELETE FROM hub_api_tokens WHERE expires_at <= ? AND kind = 'oauth'", now),
+                update(c, "DELETE FROM hub_oauth_codes WHERE expires_at <= ?", now),
+                update(c, "DELETE FROM hub_sessions WHERE expires_at <= ?", now)));
     }
 
     // ---- sessions ----

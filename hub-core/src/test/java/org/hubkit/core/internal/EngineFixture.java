@@ -178,13 +178,13 @@ final class EngineFixture implements AutoCloseable {
     static Settings limits(Settings s, int concurrentSpawnLimit, int activeServerLimit) {
         return new Settings(s.publicUrl(), s.bindIp(), s.port(), s.hubConnectUrl(), s.startTimeout(), s.httpTimeout(),
                 s.pollInterval(), s.slowSpawnTimeout(), concurrentSpawnLimit, activeServerLimit, s.cookieMaxAge(), s.services(),
-                s.environment(), s.allowNamedServers(), s.cookieSecure(), s.cleanupServers());
+                s.environment(), s.allowNamedServers(), s.cookieSecure(), s.cleanupServers(), s.cryptKeeper(), s.purgeInterval());
     }
 
     static Settings startTimeout(Settings s, Duration startTimeout) {
         return new Settings(s.publicUrl(), s.bindIp(), s.port(), s.hubConnectUrl(), startTimeout, s.httpTimeout(),
                 s.pollInterval(), s.slowSpawnTimeout(), s.concurrentSpawnLimit(), s.activeServerLimit(), s.cookieMaxAge(),
-                s.services(), s.environment(), s.allowNamedServers(), s.cookieSecure(), s.cleanupServers());
+                s.services(), s.environment(), s.allowNamedServers(), s.cookieSecure(), s.cleanupServers(), s.cryptKeeper(), s.purgeInterval());
     }
 
     UserState user(String name) {
