@@ -443,8 +443,15 @@ public final class ApiServlet extends HttpServlet {
                 if (c.user() == u) {
                     throw new ApiError(400, "Cannot delete yourself!");
                 }
-                engine.deleteUser(u);
-                resp.setStatus(204);
+                String deleted = u.name;
+                Deferred.answer(req, engine.deleteUser(u), engine.settings.startTimeout().multipliedBy(2).plusSeconds(60),
+                        (done, failure) -> {
+                            if (done && failure == null) {
+                                resp.setStatus(204);
+                            } else {
+                                Web.error(resp, 500, done ? HubEngine.rootMessage(failure) : "Deleting " + deleted + " is taking long");
+                            }
+                        });
             }
             default -> throw new ApiError(405, "Method not allowed");
         }

@@ -387,29 +387,38 @@ public final class HubEngine implements AutoCloseable {
         }
     }
 
-    /** Stops the user's servers, then deletes the user with their tokens and sessions. */
-    public void deleteUser(UserState u) throws InterruptedException {
+    /**
+     * Stops the user's servers, then deletes the user with their tokens and sessions.
+     *
+     * @return completes once the user is gone; exceptionally if a server could not be stopped
+     */
+    public CompletableFuture<Void> deleteUser(UserState u) {
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (ServerState s : List.copyOf(u.servers.values())) {
             if (s.pending() == ServerState.Pending.SPAWN) {
                 throw new ApiError(400, "User " + u.name + "'s server " + s.id + " is pending spawn; stop it first");
             }
             if (s.active()) {
-                try {
-                    stop(u, s, true).get(settings.startTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    throw new ApiError(500, "Could not stop " + s.id + ": " + rootMessage(e));
-                }
+                stops.add(stop(u, s, true));
             }
         }
-        synchronized (users) {
-            store.deleteUser(u.name);
-            users.remove(u.name);
-            tokensById.values().removeIf(t -> u.name.equals(t.row.user()));
-            tokensByHash.values().removeIf(t -> u.name.equals(t.row.user()));
-            clients.values().removeIf(c -> u.name.equals(c.user()));
-            sessionCache.values().removeIf(s -> u.name.equals(s.user()));
-        }
-        LOG.info("Deleted user {}", u.name);
+        return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                .orTimeout(settings.startTimeout().toMillis() * 2 + 30_000, TimeUnit.MILLISECONDS)
+                .handle((v, e) -> {
+                    if (e != null) {
+                        throw new ApiError(500, "Could not stop " + u.name + "'s servers: " + rootMessage(e));
+                    }
+                    synchronized (users) {
+                        store.deleteUser(u.name);
+                        users.remove(u.name);
+                        tokensById.values().removeIf(t -> u.name.equals(t.row.user()));
+                        tokensByHash.values().removeIf(t -> u.name.equals(t.row.user()));
+                        clients.values().removeIf(c -> u.name.equals(c.user()));
+                        sessionCache.values().removeIf(s -> u.name.equals(s.user()));
+                    }
+                    LOG.info("Deleted user {}", u.name);
+                    return null;
+                });
     }
 
     /** The JupyterHub login pipeline: authenticate, normalise, validate, blocked/allowed/admin. */
