@@ -60,6 +60,15 @@ import org.slf4j.LoggerFactory;
  * and drops what the client still sends until it closes (a lingering close), so that the
  * response is not lost to a reset while the client is still writing.
  *
+ * <p>Timeouts on the client's side: {@code keepAliveTimeout} while no request is under way (from
+ * the connection's opening or the end of an exchange to the first byte of the next request);
+ * from that first byte, noticed by {@link #requestStartSensor()} ahead of the HTTP decoder, the
+ * head must arrive within {@code headersTimeout} and the whole request within
+ * {@code requestTimeout}, else a 408 (or, once the response has begun, a close). Nothing is timed
+ * once the request has arrived, nor after a WebSocket upgrade. Each kind keeps at most one timer
+ * pending, which on firing looks at the current state and waits again if needed, so no timer is
+ * scheduled and cancelled per request.
+ *
  * <p>Confined to the client channel's event loop; the upstream channel runs on the same loop.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
@@ -78,6 +87,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final ProxySettings settings;
     private final ErrorResponder errors;
     private final long keepAliveTimeoutMillis;
+    private final long headersTimeoutNanos;
+    private final long requestTimeoutNanos;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Channel upstream;
@@ -94,6 +105,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private long lingerStartNanos;
     private long lingerReadNanos;
     private ScheduledFuture<?> lingerTimer;
+    /** A request has begun (bytes of it came) and has not fully arrived: its timeouts run. */
+    private boolean requestArriving;
+    private long requestStartNanos;
+    private ScheduledFuture<?> requestTimer;
+    private long requestTimerDueNanos;
+    private final Runnable requestCheck = this::requestCheck;
+    private final RequestStartSensor requestStartSensor = new RequestStartSensor();
 
     ClientConnection(RouteTable routes, UpstreamPool pool, ProxySettings settings, ErrorResponder errors) {
         this.routes = routes;
@@ -101,6 +119,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.settings = settings;
         this.errors = errors;
         this.keepAliveTimeoutMillis = settings.keepAliveTimeoutMillis();
+        this.headersTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.headersTimeoutMillis());
+        this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMillis());
+    }
+
+    /**
+     * @return the handler to put ahead of the HTTP decoder in this connection's pipeline: it
+     *         notes the first bytes of each request, from which the request's timeouts count
+     */
+    ChannelInboundHandlerAdapter requestStartSensor() {
+        return requestStartSensor;
+    }
+
+    /** Sees the raw bytes before the decoder; between requests, the first ones start a request. */
+    private final class RequestStartSensor extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext sensorCtx, Object msg) {
+            if (idle && !done) {
+                requestBegins();
+            }
+            sensorCtx.fireChannelRead(msg);
+        }
     }
 
     /** One request and its response. */
@@ -196,6 +235,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         done = true;
         cancelIdleTimer();
+        cancelRequestTimer();
         if (lingerTimer != null) {
             lingerTimer.cancel(false);
             lingerTimer = null;
@@ -279,6 +319,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 }
                 if (last) {
                     ex.requestComplete = true;
+                    requestArriving = false; // its timeouts end here
                     finishIfDone(ex);
                 }
             }
@@ -326,6 +367,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         stopIdleTimer();
+        if (!requestArriving) {
+            // its bytes came during the previous exchange (pipelined): it counts from now
+            requestArriving = true;
+            requestStartNanos = System.nanoTime();
+            armRequestTimer();
+        }
         RequestTarget target = RequestTarget.parse(request.uri());
         Exchange ex = new Exchange(request, target);
         exchange = ex;
@@ -541,6 +588,91 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), keepAliveTimeoutMillis);
         closeClient();
+    }
+
+    /** The first bytes of a request came: the keep-alive timeout ends, the request's timeouts begin. */
+    private void requestBegins() {
+        idle = false; // a pending keep-alive check finds that
+        requestArriving = true;
+        requestStartNanos = System.nanoTime();
+        armRequestTimer();
+    }
+
+    /** @return the limit that applies to the request arriving now, in nanoseconds; 0 for none */
+    private long requestLimitNanos() {
+        boolean headArrived = exchange != null;
+        return !headArrived && headersTimeoutNanos > 0 ? headersTimeoutNanos : requestTimeoutNanos;
+    }
+
+    /** Makes sure a check runs by the current request's deadline (one pending at most). */
+    private void armRequestTimer() {
+        long limit = requestLimitNanos();
+        if (limit == 0) {
+            return;
+        }
+        long due = requestStartNanos + limit;
+        if (requestTimer != null) {
+            if (requestTimerDueNanos - due <= 0) {
+                return; // it fires in time and then looks at this request
+            }
+            requestTimer.cancel(false); // left by an earlier request's later deadline
+        }
+        scheduleRequestCheck(due, due - System.nanoTime());
+    }
+
+    private void scheduleRequestCheck(long due, long delayNanos) {
+        requestTimerDueNanos = due;
+        requestTimer = ctx.executor().schedule(requestCheck, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private void requestCheck() {
+        requestTimer = null;
+        if (done || !requestArriving) {
+            return; // the request arrived (or none is under way): the next one arms the timer again
+        }
+        long limit = requestLimitNanos();
+        if (limit == 0) {
+            return; // the head arrived and the whole request is not limited
+        }
+        long due = requestStartNanos + limit;
+        long left = due - System.nanoTime();
+        if (left > 0) {
+            scheduleRequestCheck(due, left); // the head arrived: the whole request's limit is later
+            return;
+        }
+        requestTimedOut();
+    }
+
+    /** The request did not arrive in time: 408 and close (as Node), or only close once the response began. */
+    private void requestTimedOut() {
+        Exchange ex = exchange;
+        if (ex == null) {
+            log.warn("Client {} sent no complete request head within {} ms; 408", ctx.channel().remoteAddress(),
+                    TimeUnit.NANOSECONDS.toMillis(requestLimitNanos()));
+            closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, HttpVersion.HTTP_1_1));
+            return;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(requestTimeoutNanos);
+        if (ex.responseStarted) {
+            // the target answered early, or an error page is on its way: too late for a 408
+            log.warn("{} {} -> request body not complete within {} ms; closing", ex.method, ex.logPath, ms);
+            closeClient();
+            return;
+        }
+        log.warn("408 {} {} request body not complete within {} ms", ex.method, ex.logPath, ms);
+        ex.responseStarted = true;
+        ex.responseComplete = true;
+        ex.status = HttpResponseStatus.REQUEST_TIMEOUT.code();
+        settings.metrics().requestProxy(ex.status);
+        logExchange(ex);
+        closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, ex.clientVersion));
+    }
+
+    private void cancelRequestTimer() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
     }
 
     /** A request started: the connection is no longer idle (a pending check finds that). */
@@ -794,6 +926,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         exchange = null;
         upstream = null;
         releasePending();
+        cancelRequestTimer();
+        ctx.pipeline().remove(requestStartSensor);
         // WebSockets may idle as long as they like: the timeouts are for HTTP exchanges
         if (up.pipeline().get(IdleStateHandler.class) != null) {
             up.pipeline().remove(IdleStateHandler.class);
@@ -892,6 +1026,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         lingerTimer = ctx.executor().schedule(this::lingerCheck, left, TimeUnit.MILLISECONDS);
+    }
+
+    /** Sends a last response (the upstream, if any, is closed) and closes once it is out. */
+    private void closeClientWith(FullHttpResponse res) {
+        done = true;
+        releasePending();
+        closeUpstream();
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void closeClientAfterFlush() {
