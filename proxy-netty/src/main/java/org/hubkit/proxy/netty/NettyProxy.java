@@ -64,6 +64,13 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#autoRewrite} and {@link Builder#protocolRewrite} rewrite the {@code Location}
  * of redirects that point at the target.
  *
+ * <p><b>Slow clients.</b> A request's head must arrive within {@link Builder#headersTimeout} (60 s)
+ * of its first byte and the whole request, body included, within {@link Builder#requestTimeout}
+ * (300 s), else the client gets a {@code 408} and the connection is closed; these are the limits
+ * Node 20's HTTP server, on which configurable-http-proxy runs, applies by default. Neither applies
+ * once the request has arrived (waiting for and streaming the response) nor to a WebSocket after
+ * its upgrade.
+ *
  * <p><b>Errors.</b> Error pages come from the {@link Builder#errorTarget error target}, else the
  * {@link Builder#errorPath error path}, else a small built-in HTML page; the status is kept.
  *
@@ -107,6 +114,9 @@ public final class NettyProxy implements Proxy {
     private final Path errorPath;
     private final Duration timeout;
     private final Duration proxyTimeout;
+    private final Duration headersTimeout;
+    private final boolean headersTimeoutSet;
+    private final Duration requestTimeout;
     private final int upstreamMaxIdle;
     private final Duration upstreamIdleTimeout;
     private final ListenerTls listenerTls;
@@ -139,6 +149,9 @@ public final class NettyProxy implements Proxy {
         this.errorPath = b.errorPath;
         this.timeout = b.timeout;
         this.proxyTimeout = b.proxyTimeout;
+        this.requestTimeout = Builder.limit(b.requestTimeout);
+        this.headersTimeoutSet = b.headersTimeoutSet;
+        this.headersTimeout = b.resolvedHeadersTimeout();
         this.upstreamMaxIdle = b.upstreamMaxIdle;
         this.upstreamIdleTimeout = b.upstreamIdleTimeout;
         this.listenerTls = b.builtListenerTls;
@@ -149,7 +162,8 @@ public final class NettyProxy implements Proxy {
         this.server = new ProxyServer(routes, new ProxySettings(ip, port, unixSocket, ioThreads, nativeTransport,
                 (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis(),
                 new ProxySettings.Forwarding(hostRouting, prependPath, includePrefix, xForward, changeOrigin, customHeaders),
-                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), upstreamMaxIdle,
+                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), millis(headersTimeout),
+                millis(requestTimeout), upstreamMaxIdle,
                 upstreamIdleTimeout.toMillis(), tlsCertificates, b.upstreamTls, metrics,
                 new ProxySettings.LocationRewrite(autoRewrite, protocolRewrite)));
         if (defaultTarget != null) {
@@ -188,11 +202,15 @@ public final class NettyProxy implements Proxy {
                 .errorPath(errorPath)
                 .timeout(timeout)
                 .proxyTimeout(proxyTimeout)
+                .requestTimeout(requestTimeout)
                 .upstreamMaxIdle(upstreamMaxIdle)
                 .upstreamIdleTimeout(upstreamIdleTimeout)
                 .tlsReloadInterval(tlsReloadInterval)
                 .targetTls(targetTls)
                 .metrics(metrics);
+        if (headersTimeoutSet) {
+            b.headersTimeout(headersTimeout); // else it follows requestTimeout in the variant too
+        }
         customHeaders.forEach(b::customHeader);
         if (listenerTls != null) {
             b.tls(listenerTls);
@@ -405,6 +423,22 @@ public final class NettyProxy implements Proxy {
         return Optional.ofNullable(proxyTimeout);
     }
 
+    /**
+     * @return how long a request's head may take to arrive, from its first byte, before the
+     *         client gets a 408; empty if not limited
+     */
+    public Optional<Duration> headersTimeout() {
+        return Optional.ofNullable(headersTimeout);
+    }
+
+    /**
+     * @return how long a whole request, body included, may take to arrive, from its first byte,
+     *         before the client gets a 408; empty if not limited
+     */
+    public Optional<Duration> requestTimeout() {
+        return Optional.ofNullable(requestTimeout);
+    }
+
     /** @return how many idle connections are kept per target (and event loop); 0: none */
     public int upstreamMaxIdle() {
         return upstreamMaxIdle;
@@ -451,6 +485,10 @@ public final class NettyProxy implements Proxy {
      * @since 0.1
      */
     public static final class Builder {
+        /** Node's {@code server.headersTimeout} default (Node 18 and later). */
+        private static final Duration DEFAULT_HEADERS_TIMEOUT = Duration.ofSeconds(60);
+        /** Node's {@code server.requestTimeout} default (Node 18 and later). */
+        private static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(300);
         private String ip = "";
         private int port = 8000;
         private Path unixSocket;
@@ -471,6 +509,9 @@ public final class NettyProxy implements Proxy {
         private Path errorPath;
         private Duration timeout;
         private Duration proxyTimeout;
+        private Duration headersTimeout;
+        private boolean headersTimeoutSet;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private int upstreamMaxIdle = 32;
         private Duration upstreamIdleTimeout = Duration.ofSeconds(4);
         private Path tlsCertificateChain;
@@ -595,8 +636,10 @@ public final class NettyProxy implements Proxy {
 
         /**
          * @param keepAliveTimeout how long a client connection may stay idle between requests
+         *        (from its opening or the end of a response to the first byte of the next request)
          *        before the proxy closes it; default 5 s, as configurable-http-proxy's
-         *        {@code --keep-alive-timeout}
+         *        {@code --keep-alive-timeout}. Once a request has begun, {@link #headersTimeout}
+         *        and {@link #requestTimeout} apply
          * @return this builder
          */
         public Builder keepAliveTimeout(Duration keepAliveTimeout) {
@@ -706,6 +749,65 @@ public final class NettyProxy implements Proxy {
         public Builder proxyTimeout(Duration proxyTimeout) {
             this.proxyTimeout = proxyTimeout;
             return this;
+        }
+
+        /**
+         * How long the head of a request (request line and headers) may take to arrive, counted
+         * from its first byte; after that the client gets a {@code 408} and the connection is
+         * closed, the request never reaching a target. Protects the targets' and the proxy's
+         * connections from clients that send headers a byte at a time (slowloris). Before the
+         * first byte of a request, {@link #keepAliveTimeout} applies instead.
+         *
+         * <p>Default: 60 s, or {@link #requestTimeout} if that is shorter, as Node's
+         * {@code server.headersTimeout} (Node 18 and later; configurable-http-proxy has no flag for
+         * it, so its users get that). Unlike Node, turning {@link #requestTimeout} off keeps the
+         * 60 s here (Node's {@code min(60000, 0)} turns both off): set this to zero too for no limit.
+         *
+         * @param headersTimeout the limit; {@link Duration#ZERO} or {@code null} for none. Must not
+         *        be longer than {@link #requestTimeout} when both are set
+         * @return this builder
+         */
+        public Builder headersTimeout(Duration headersTimeout) {
+            this.headersTimeout = headersTimeout;
+            this.headersTimeoutSet = true;
+            return this;
+        }
+
+        /**
+         * How long a whole request, head and body, may take to arrive, counted from its first
+         * byte; after that the client gets a {@code 408} and the connection is closed (if the
+         * target has begun answering already, the connection is just closed), and the target's
+         * connection is closed too. Protects the targets from clients that trickle a body. It
+         * ends when the request has arrived: waiting for the response, streaming it, and a
+         * WebSocket after its upgrade are not limited ({@link #timeout} and {@link #proxyTimeout}
+         * are for those). A body the target reads slowly counts too (backpressure holds the client
+         * back), as in Node.
+         *
+         * <p>Default: 300 s, Node's {@code server.requestTimeout} since Node 18, which
+         * configurable-http-proxy on Node 20 applies without a flag to change it. Uploads that take
+         * longer need a longer limit, or none.
+         *
+         * @param requestTimeout the limit; {@link Duration#ZERO} or {@code null} for none
+         * @return this builder
+         */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /** @return {@code null} for no limit (zero or {@code null}), else the duration */
+        static Duration limit(Duration d) {
+            return d == null || d.isZero() ? null : d;
+        }
+
+        /** @return the headers limit: as set, else 60 s or the request limit if shorter; {@code null} for none */
+        Duration resolvedHeadersTimeout() {
+            if (headersTimeoutSet) {
+                return limit(headersTimeout);
+            }
+            Duration request = limit(requestTimeout);
+            return request != null && !request.isNegative() && request.compareTo(DEFAULT_HEADERS_TIMEOUT) < 0
+                    ? request : DEFAULT_HEADERS_TIMEOUT;
         }
 
         /**
@@ -862,6 +964,16 @@ public final class NettyProxy implements Proxy {
             }
             if (!positiveOrNull(proxyTimeout)) {
                 problems.add("proxyTimeout: must be positive (got " + proxyTimeout + ")");
+            }
+            if (requestTimeout != null && requestTimeout.isNegative()) {
+                problems.add("requestTimeout: must be zero (no limit) or positive (got " + requestTimeout + ")");
+            }
+            if (headersTimeout != null && headersTimeout.isNegative()) {
+                problems.add("headersTimeout: must be zero (no limit) or positive (got " + headersTimeout + ")");
+            } else if (limit(requestTimeout) != null && !requestTimeout.isNegative()
+                    && resolvedHeadersTimeout() != null && resolvedHeadersTimeout().compareTo(requestTimeout) > 0) {
+                problems.add("headersTimeout: must not be longer than requestTimeout (got " + headersTimeout
+                        + " and " + requestTimeout + ")");
             }
             if (upstreamMaxIdle < 0) {
                 problems.add("upstreamMaxIdle: must be 0 or more (got " + upstreamMaxIdle + ")");

@@ -49,6 +49,9 @@ class ProxyMainTest {
         assertThat(chp.proxy().includePrefix()).isTrue();
         assertThat(chp.proxy().xForward()).isTrue();
         assertThat(chp.proxy().hostRouting()).isFalse();
+        // no flags for them in configurable-http-proxy: Node 20's http server defaults
+        assertThat(chp.proxy().headersTimeout()).contains(java.time.Duration.ofSeconds(60));
+        assertThat(chp.proxy().requestTimeout()).contains(java.time.Duration.ofSeconds(300));
         assertThat(chp.metricsPort()).isEqualTo(-1);
         assertThat(cli.logLevel).isEqualTo("info");
     }

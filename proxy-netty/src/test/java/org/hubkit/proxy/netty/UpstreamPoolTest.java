@@ -122,29 +122,46 @@ class UpstreamPoolTest {
         return ports;
     }
 
-    @Test
-    void closesUpstreamConnectionsIdleLongerThanTheIdleTimeout() throws Exception {
-        CountDownLatch closedByProxy = new CountDownLatch(1);
-        long[] idleMillis = new long[1];
-        RawBackend backend = resources.track(new RawBackend((s, i) -> {
+    /** A target answering {@code ok} on each connection, which notes when the proxy closes it. */
+    private static RawBackend noticingClose(CountDownLatch closedByProxy) throws java.io.IOException {
+        return new RawBackend((s, i) -> {
             InputStream in = s.getInputStream();
             RawBackend.readHead(in);
             RawBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            long answered = System.nanoTime();
             if (in.read() == -1) {
-                idleMillis[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
                 closedByProxy.countDown();
             }
-        }));
-        NettyProxy proxy = proxy(NettyProxy.builder().upstreamIdleTimeout(Duration.ofMillis(300)), backend.uri());
+        });
+    }
 
-        try (RawHttp raw = new RawHttp(proxy.port())) {
+    @Test
+    void closesUpstreamConnectionsIdleLongerThanTheIdleTimeout() throws Exception {
+        // two proxies, each with one pooled connection; the one with the long timeout pooled its
+        // connection first, so when the short timeout's connection is closed, the other, idle
+        // longer, shows that it is the configured timeout that closed it (and not, say, the end
+        // of the exchange or a fixed delay); no clock is read
+        CountDownLatch shortClosed = new CountDownLatch(1);
+        CountDownLatch longClosed = new CountDownLatch(1);
+        RawBackend shortTarget = resources.track(noticingClose(shortClosed));
+        RawBackend longTarget = resources.track(noticingClose(longClosed));
+        LogCapture pool = resources.track(new LogCapture("org.hubkit.proxy.netty.internal.UpstreamPool",
+                ch.qos.logback.classic.Level.DEBUG, false));
+        NettyProxy longTimeout = proxy(NettyProxy.builder().upstreamIdleTimeout(Duration.ofMinutes(10)), longTarget.uri());
+        NettyProxy shortTimeout = proxy(NettyProxy.builder().upstreamIdleTimeout(Duration.ofMillis(300)), shortTarget.uri());
+
+        try (RawHttp raw = new RawHttp(longTimeout.port())) {
+            assertThat(raw.get("/").body()).isEqualTo("ok");
+        }
+        try (RawHttp raw = new RawHttp(shortTimeout.port())) {
             assertThat(raw.get("/").body()).isEqualTo("ok");
         }
 
-        assertThat(closedByProxy.await(10, TimeUnit.SECONDS)).as("the proxy closed the idle connection").isTrue();
-        assertThat(idleMillis[0]).isBetween(250L, 5000L);
-        assertThat(proxy.idleUpstreamConnections()).isZero();
+        assertThat(shortClosed.await(10, TimeUnit.SECONDS)).as("the proxy closed the idle connection").isTrue();
+        assertThat(pool.messages()).as("closed by the pool as expired, so it had been pooled")
+                .anySatisfy(m -> assertThat(m).contains("unused for").contains("http/" + shortTarget.uri().getPort() + "/"));
+        assertThat(shortTimeout.idleUpstreamConnections()).isZero();
+        assertThat(longClosed.getCount()).as("idle longer, under a longer timeout: still open").isEqualTo(1);
+        assertThat(longTimeout.idleUpstreamConnections()).isEqualTo(1);
     }
 
     @Test

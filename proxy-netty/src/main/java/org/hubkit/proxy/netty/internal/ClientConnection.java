@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -51,6 +53,22 @@ import org.slf4j.LoggerFactory;
  * closes it. After a {@code 101} to a WebSocket handshake the connection is never pooled: both
  * HTTP codecs are removed and a {@link RelayHandler} on each side copies bytes.
  *
+ * <p>A target may answer before it has read the whole request body (a 413, a 400) and close:
+ * writes to it then fail, which only shuts its output (auto-close is off there), and its answer
+ * is still read and relayed; the rest of the body is dropped. The client is told
+ * {@code Connection: close}, and once the response is out the proxy closes its sending side
+ * and drops what the client still sends until it closes (a lingering close), so that the
+ * response is not lost to a reset while the client is still writing.
+ *
+ * <p>Timeouts on the client's side: {@code keepAliveTimeout} while no request is under way (from
+ * the connection's opening or the end of an exchange to the first byte of the next request);
+ * from that first byte, noticed by {@link #requestStartSensor()} ahead of the HTTP decoder, the
+ * head must arrive within {@code headersTimeout} and the whole request within
+ * {@code requestTimeout}, else a 408 (or, once the response has begun, a close). Nothing is timed
+ * once the request has arrived, nor after a WebSocket upgrade. Each kind keeps at most one timer
+ * pending, which on firing looks at the current state and waits again if needed, so no timer is
+ * scheduled and cancelled per request.
+ *
  * <p>Confined to the client channel's event loop; the upstream channel runs on the same loop.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
@@ -59,12 +77,18 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private enum BodyMode { WAIT_CONNECT, FORWARD, DISCARD }
 
     private static final String HEALTH_CHECK = "/_chp_healthz";
+    /** A lingering close ends after this long without data from the client (nginx's {@code lingering_timeout}). */
+    private static final long LINGER_IDLE_MILLIS = 5_000;
+    /** A lingering close ends after this long in any case (nginx's {@code lingering_time}). */
+    private static final long LINGER_MAX_MILLIS = 30_000;
 
     private final RouteTable routes;
     private final UpstreamPool pool;
     private final ProxySettings settings;
     private final ErrorResponder errors;
     private final long keepAliveTimeoutMillis;
+    private final long headersTimeoutNanos;
+    private final long requestTimeoutNanos;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Channel upstream;
@@ -77,6 +101,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private long idleSinceNanos;
     private boolean idle;
     private String clientIp;
+    private boolean lingering;
+    private long lingerStartNanos;
+    private long lingerReadNanos;
+    private ScheduledFuture<?> lingerTimer;
+    /** A request has begun (bytes of it came) and has not fully arrived: its timeouts run. */
+    private boolean requestArriving;
+    private long requestStartNanos;
+    private ScheduledFuture<?> requestTimer;
+    private long requestTimerDueNanos;
+    private final Runnable requestCheck = this::requestCheck;
+    private final RequestStartSensor requestStartSensor = new RequestStartSensor();
 
     ClientConnection(RouteTable routes, UpstreamPool pool, ProxySettings settings, ErrorResponder errors) {
         this.routes = routes;
@@ -84,6 +119,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.settings = settings;
         this.errors = errors;
         this.keepAliveTimeoutMillis = settings.keepAliveTimeoutMillis();
+        this.headersTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.headersTimeoutMillis());
+        this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMillis());
+    }
+
+    /**
+     * @return the handler to put ahead of the HTTP decoder in this connection's pipeline: it
+     *         notes the first bytes of each request, from which the request's timeouts count
+     */
+    ChannelInboundHandlerAdapter requestStartSensor() {
+        return requestStartSensor;
+    }
+
+    /** Sees the raw bytes before the decoder; between requests, the first ones start a request. */
+    private final class RequestStartSensor extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext sensorCtx, Object msg) {
+            if (idle && !done) {
+                requestBegins();
+            }
+            sensorCtx.fireChannelRead(msg);
+        }
     }
 
     /** One request and its response. */
@@ -95,6 +151,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         final boolean head;
         final boolean safe;
         final boolean websocket;
+        /** Whether the request has a body (a length above zero, or chunks). */
+        final boolean expectsBody;
         final long startNanos = System.nanoTime();
         boolean keepAlive;
         /** The client's Host header, read before the request is rewritten; only when Locations are rewritten. */
@@ -104,6 +162,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         BodyMode mode = BodyMode.DISCARD;
         boolean requestComplete;
         boolean bodyForwarded;
+        /** A write to the target failed: it stopped reading (it may be answering); the body is dropped. */
+        boolean targetStoppedReading;
         boolean reusedUpstream;
         boolean retried;
         boolean informational;
@@ -120,6 +180,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             this.head = HttpMethod.HEAD.equals(request.method());
             this.safe = head || HttpMethod.GET.equals(request.method()) || HttpMethod.OPTIONS.equals(request.method());
             this.websocket = HeaderRewriter.isWebSocketUpgrade(request);
+            this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
             this.keepAlive = HttpUtil.isKeepAlive(request);
         }
     }
@@ -140,6 +201,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (done || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
+            if (lingering) {
+                lingerReadNanos = System.nanoTime();
+            }
             return;
         }
         pending.add((HttpObject) msg);
@@ -148,6 +212,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (lingering) {
+            ctx.read();
+            return;
+        }
         maybeRead();
     }
 
@@ -167,6 +235,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         done = true;
         cancelIdleTimer();
+        cancelRequestTimer();
+        if (lingerTimer != null) {
+            lingerTimer.cancel(false);
+            lingerTimer = null;
+        }
         releasePending();
         closeUpstream();
     }
@@ -231,7 +304,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 }
                 HttpContent content = (HttpContent) msg;
                 boolean last = content instanceof LastHttpContent;
-                if (ex.mode == BodyMode.FORWARD && upstream != null) {
+                if (ex.mode == BodyMode.FORWARD && upstream != null && !ex.targetStoppedReading) {
                     if (content.content().isReadable()) {
                         ex.bodyForwarded = true;
                         ex.route.touch();
@@ -239,10 +312,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                     upstream.write(content, upstream.voidPromise());
                     upstreamNeedsFlush = true;
                 } else {
+                    if (ex.targetStoppedReading && content.content().isReadable()) {
+                        ex.bodyForwarded = true; // gone for this target: the request cannot be sent again
+                    }
                     content.release();
                 }
                 if (last) {
                     ex.requestComplete = true;
+                    requestArriving = false; // its timeouts end here
                     finishIfDone(ex);
                 }
             }
@@ -268,7 +345,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             read = true;
         } else if (!ex.requestComplete) {
             read = ex.mode == BodyMode.DISCARD
-                    || (ex.mode == BodyMode.FORWARD && upstream != null && upstream.isWritable());
+                    || (ex.mode == BodyMode.FORWARD && upstream != null
+                            && (upstream.isWritable() || ex.targetStoppedReading));
         } else {
             // a WebSocket client's next bytes are frames, which the HTTP decoder must not see
             read = !ex.websocket;
@@ -289,6 +367,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         stopIdleTimer();
+        if (!requestArriving) {
+            // its bytes came during the previous exchange (pipelined): it counts from now
+            requestArriving = true;
+            requestStartNanos = System.nanoTime();
+            armRequestTimer();
+        }
         RequestTarget target = RequestTarget.parse(request.uri());
         Exchange ex = new Exchange(request, target);
         exchange = ex;
@@ -437,7 +521,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** A response has been written: close when it was the last, else flush and go on with the next request. */
     private void afterResponse(Exchange ex) {
         if (!ex.keepAlive) {
-            closeClientAfterFlush();
+            if (!ex.requestComplete && ex.expectsBody) {
+                closeClientLingering();
+            } else {
+                closeClientAfterFlush();
+            }
             return;
         }
         ctx.flush();
@@ -500,6 +588,91 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), keepAliveTimeoutMillis);
         closeClient();
+    }
+
+    /** The first bytes of a request came: the keep-alive timeout ends, the request's timeouts begin. */
+    private void requestBegins() {
+        idle = false; // a pending keep-alive check finds that
+        requestArriving = true;
+        requestStartNanos = System.nanoTime();
+        armRequestTimer();
+    }
+
+    /** @return the limit that applies to the request arriving now, in nanoseconds; 0 for none */
+    private long requestLimitNanos() {
+        boolean headArrived = exchange != null;
+        return !headArrived && headersTimeoutNanos > 0 ? headersTimeoutNanos : requestTimeoutNanos;
+    }
+
+    /** Makes sure a check runs by the current request's deadline (one pending at most). */
+    private void armRequestTimer() {
+        long limit = requestLimitNanos();
+        if (limit == 0) {
+            return;
+        }
+        long due = requestStartNanos + limit;
+        if (requestTimer != null) {
+            if (requestTimerDueNanos - due <= 0) {
+                return; // it fires in time and then looks at this request
+            }
+            requestTimer.cancel(false); // left by an earlier request's later deadline
+        }
+        scheduleRequestCheck(due, due - System.nanoTime());
+    }
+
+    private void scheduleRequestCheck(long due, long delayNanos) {
+        requestTimerDueNanos = due;
+        requestTimer = ctx.executor().schedule(requestCheck, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private void requestCheck() {
+        requestTimer = null;
+        if (done || !requestArriving) {
+            return; // the request arrived (or none is under way): the next one arms the timer again
+        }
+        long limit = requestLimitNanos();
+        if (limit == 0) {
+            return; // the head arrived and the whole request is not limited
+        }
+        long due = requestStartNanos + limit;
+        long left = due - System.nanoTime();
+        if (left > 0) {
+            scheduleRequestCheck(due, left); // the head arrived: the whole request's limit is later
+            return;
+        }
+        requestTimedOut();
+    }
+
+    /** The request did not arrive in time: 408 and close (as Node), or only close once the response began. */
+    private void requestTimedOut() {
+        Exchange ex = exchange;
+        if (ex == null) {
+            log.warn("Client {} sent no complete request head within {} ms; 408", ctx.channel().remoteAddress(),
+                    TimeUnit.NANOSECONDS.toMillis(requestLimitNanos()));
+            closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, HttpVersion.HTTP_1_1));
+            return;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(requestTimeoutNanos);
+        if (ex.responseStarted) {
+            // the target answered early, or an error page is on its way: too late for a 408
+            log.warn("{} {} -> request body not complete within {} ms; closing", ex.method, ex.logPath, ms);
+            closeClient();
+            return;
+        }
+        log.warn("408 {} {} request body not complete within {} ms", ex.method, ex.logPath, ms);
+        ex.responseStarted = true;
+        ex.responseComplete = true;
+        ex.status = HttpResponseStatus.REQUEST_TIMEOUT.code();
+        settings.metrics().requestProxy(ex.status);
+        logExchange(ex);
+        closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, ex.clientVersion));
+    }
+
+    private void cancelRequestTimer() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
     }
 
     /** A request started: the connection is no longer idle (a pending check finds that). */
@@ -572,6 +745,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (settings.locationRewrite().active()) {
             HeaderRewriter.rewriteLocation(h, code, ex.route, ex.requestHost, settings.locationRewrite());
         }
+        if (!ex.requestComplete) {
+            // an answer before the whole body (a 413, a 400): the rest of the body goes nowhere, so
+            // the client is told to stop; the connection then ends with a lingering close
+            ex.keepAlive = false;
+        }
         boolean bodyless = ex.head || code == 204 || code == 304;
         // a body that ends when the target closes, or a refused upgrade, leaves nothing to reuse
         ex.upstreamReusable = HttpUtil.isKeepAlive(res) && !ex.websocket
@@ -610,7 +788,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             ex.route.touch();
         }
         logExchange(ex);
-        if (ex.upstreamReusable && ex.requestComplete) {
+        if (ex.upstreamReusable && ex.requestComplete && !ex.targetStoppedReading) {
             releaseUpstream(ex);
         } else {
             // an unfinished request body would be read as the next request
@@ -671,6 +849,28 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         maybeRead();
     }
 
+    /**
+     * A write to the target failed (it closed, or reset the connection) and the connection's
+     * output is shut: the target stopped reading the request, but may have answered, or still
+     * be answering; that is read as usual. The rest of the body is read from the client and
+     * dropped meanwhile, so that a client writing its whole body before it reads gets there.
+     */
+    void onUpstreamOutputShutdown(Channel ch) {
+        Exchange ex = exchange;
+        if (ch != upstream || done || ex == null || ex.mode != BodyMode.FORWARD) {
+            if (ch == upstream && !done && (ex == null || ex.responseComplete)) {
+                closeUpstream();
+            }
+            return;
+        }
+        if (!ex.targetStoppedReading) {
+            ex.targetStoppedReading = true;
+            log.debug("{} {} -> target {} stopped reading the request{}", ex.method, ex.logPath, ex.route.target(),
+                    ex.requestComplete ? "" : "; dropping the rest of the body");
+        }
+        maybeRead();
+    }
+
     void onUpstreamWritabilityChanged(Channel ch) {
         if (ch == upstream && ch.isWritable()) {
             maybeRead();
@@ -695,6 +895,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             // the pooled upstream closed as we sent; a safe request may be sent again, on a new one
             ex.retried = true;
             ex.reusedUpstream = false;
+            ex.targetStoppedReading = false;
             connect(ex);
             return;
         }
@@ -725,6 +926,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         exchange = null;
         upstream = null;
         releasePending();
+        cancelRequestTimer();
+        ctx.pipeline().remove(requestStartSensor);
         // WebSockets may idle as long as they like: the timeouts are for HTTP exchanges
         if (up.pipeline().get(IdleStateHandler.class) != null) {
             up.pipeline().remove(IdleStateHandler.class);
@@ -773,6 +976,64 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         releasePending();
         closeUpstream();
         ctx.close();
+    }
+
+    /**
+     * Closes a connection whose client is still sending a body nobody reads. Closing at once
+     * would make the kernel answer the data still coming with a reset, and a client still
+     * writing (most write the whole body before they read) could lose the response with it. So
+     * the proxy, once the response is out, closes its sending side (the client sees the end) and
+     * reads and drops what comes until the client closes, as RFC 9112 (section 9.6) asks and
+     * nginx does: for at most {@value #LINGER_MAX_MILLIS} ms, or {@value #LINGER_IDLE_MILLIS} ms
+     * without data. Over TLS the sending side stays open (a TLS close would end the reading
+     * too); the response's length tells the client where it ends.
+     */
+    private void closeClientLingering() {
+        done = true;
+        releasePending();
+        closeUpstream();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            Channel ch = f.channel();
+            if (!f.isSuccess() || !ch.isActive()) {
+                ch.close();
+                return;
+            }
+            lingering = true;
+            lingerStartNanos = lingerReadNanos = System.nanoTime();
+            // bytes from now on are dropped unparsed
+            if (ctx.pipeline().get(HttpServerCodec.class) != null) {
+                ctx.pipeline().remove(HttpServerCodec.class);
+            }
+            if (ch instanceof DuplexChannel && ctx.pipeline().get(SslHandler.class) == null) {
+                ((DuplexChannel) ch).shutdownOutput();
+            }
+            lingerTimer = ctx.executor().schedule(this::lingerCheck, LINGER_IDLE_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.read();
+        });
+    }
+
+    private void lingerCheck() {
+        lingerTimer = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long left = Math.min(LINGER_IDLE_MILLIS - TimeUnit.NANOSECONDS.toMillis(now - lingerReadNanos),
+                LINGER_MAX_MILLIS - TimeUnit.NANOSECONDS.toMillis(now - lingerStartNanos));
+        if (left <= 0) {
+            log.debug("Client {} still sending after its response; closing", ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        lingerTimer = ctx.executor().schedule(this::lingerCheck, left, TimeUnit.MILLISECONDS);
+    }
+
+    /** Sends a last response (the upstream, if any, is closed) and closes once it is out. */
+    private void closeClientWith(FullHttpResponse res) {
+        done = true;
+        releasePending();
+        closeUpstream();
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void closeClientAfterFlush() {

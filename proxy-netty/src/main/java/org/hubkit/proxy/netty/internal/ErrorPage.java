@@ -72,6 +72,8 @@ final class ErrorPage {
                 return "The server this URL belongs to is not answering. It may be starting or stopped.";
             case 400:
                 return "The request could not be understood.";
+            case 408:
+                return "The request did not arrive in time.";
             default:
                 return "The proxy could not handle this request.";
         }

@@ -103,10 +103,13 @@ public final class ProxyServer {
                         if (settings.timeoutMillis() > 0) {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, settings.timeoutMillis(), TimeUnit.MILLISECONDS));
                         }
+                        ClientConnection connection = new ClientConnection(routes, upstreams, settings, errors);
+                        // before the decoder: a request's timeouts count from its first byte
+                        ch.pipeline().addLast(connection.requestStartSensor());
                         ch.pipeline().addLast(new HttpServerCodec(
                                 UpstreamConnector.MAX_INITIAL_LINE, UpstreamConnector.MAX_HEADER_SIZE,
                                 UpstreamConnector.MAX_CHUNK_SIZE));
-                        ch.pipeline().addLast(new ClientConnection(routes, upstreams, settings, errors));
+                        ch.pipeline().addLast(connection);
                     }
                 });
         SocketAddress bindAddress;

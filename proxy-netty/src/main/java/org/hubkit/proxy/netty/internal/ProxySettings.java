@@ -19,6 +19,9 @@ import java.util.Map;
  * @param errorPath a directory with {@code {code}.html} and {@code error.html}, or {@code null}
  * @param timeoutMillis how long a client connection may sit idle during a request; 0 for no limit
  * @param proxyTimeoutMillis how long a target connection may sit idle during a request; 0 for no limit
+ * @param headersTimeoutMillis how long a request's head may take to arrive, from its first byte; 0 for no limit
+ * @param requestTimeoutMillis how long a whole request (head and body) may take to arrive, from its first byte;
+ *        0 for no limit
  * @param upstreamMaxIdle idle upstream connections kept per target and event loop; 0 for none
  * @param upstreamIdleTimeoutMillis how long an idle upstream connection is kept
  * @param tls the listening socket's certificate, or {@code null} for plain HTTP
@@ -29,6 +32,7 @@ import java.util.Map;
 public record ProxySettings(String ip, int port, Path unixSocket, int ioThreads, boolean preferNative,
         int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
         URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
+        long headersTimeoutMillis, long requestTimeoutMillis,
         int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, UpstreamTls upstreamTls,
         ProxyMetrics metrics,
         LocationRewrite locationRewrite) {

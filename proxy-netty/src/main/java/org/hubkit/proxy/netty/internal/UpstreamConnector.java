@@ -66,6 +66,9 @@ final class UpstreamConnector {
                 .channel(transport.channelClass(unix))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
+                // a target may answer and close before it has read the whole request body (a 413):
+                // a failed write then only shuts the output, so the answer can still be read
+                .option(ChannelOption.AUTO_CLOSE, false)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -2,6 +2,8 @@ package org.hubkit.proxy.netty.internal;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelOutputShutdownEvent;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -80,6 +82,17 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             // while pooled the pool's own idle timeout applies
             return;
         }
+        if (evt instanceof ChannelOutputShutdownEvent) {
+            // a write failed (the connector turns auto-close off): the target stopped reading
+            ClientConnection o = owner;
+            if (o != null) {
+                o.onUpstreamOutputShutdown(ctx.channel());
+            } else {
+                pool.discard(ctx.channel(), this);
+                ctx.close();
+            }
+            return;
+        }
         if (evt instanceof SslHandshakeCompletionEvent && !((SslHandshakeCompletionEvent) evt).isSuccess()) {
             ClientConnection o = owner;
             if (o != null) {
@@ -101,6 +114,13 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof ChannelOutputShutdownException) {
+            // a write failed and the output is shut (ChannelOutputShutdownEvent follows); the
+            // target may still be answering, so the connection stays open for reading
+            log.debug("Upstream {} stopped reading: {}", ctx.channel().remoteAddress(),
+                    cause.getCause() != null ? cause.getCause().toString() : cause.toString());
+            return;
+        }
         log.debug("Upstream {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }

@@ -216,13 +216,19 @@ final class UpstreamPool {
             sweep = null;
             long now = System.nanoTime();
             long nextExpiry = Long.MAX_VALUE;
-            for (Iterator<ArrayDeque<Idle>> it = byEndpoint.values().iterator(); it.hasNext(); ) {
-                ArrayDeque<Idle> idle = it.next();
+            for (Iterator<Map.Entry<String, ArrayDeque<Idle>>> it = byEndpoint.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, ArrayDeque<Idle>> entry = it.next();
+                ArrayDeque<Idle> idle = entry.getValue();
                 Idle oldest;
                 while ((oldest = idle.peekLast()) != null && now - oldest.since >= idleTimeoutNanos) {
                     idle.pollLast();
                     shrink();
                     oldest.handler.pooledUnder(null);
+                    if (log.isDebugEnabled()) {
+                        log.debug("Idle upstream connection {} to {} unused for {} ms (upstreamIdleTimeout); closing",
+                                oldest.channel.localAddress(), entry.getKey(),
+                                TimeUnit.NANOSECONDS.toMillis(now - oldest.since));
+                    }
                     oldest.channel.close();
                 }
                 if (idle.isEmpty()) {
