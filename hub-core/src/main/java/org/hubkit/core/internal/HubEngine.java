@@ -112,7 +112,8 @@ public final class HubEngine implements AutoCloseable {
         this.volumes = volumes;
         this.rules = authenticator.accessRules().normalized(authenticator::normalizeUsername);
         this.workers = Executors.newCachedThreadPool(daemon("hubkit-worker"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("hubkit-scheduler"));
+        // Two threads: a slow poll round must not delay progress keep-alives and deadlines.
+        this.scheduler = Executors.newScheduledThreadPool(2, daemon("hubkit-scheduler"));
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(2)).executor(workers).build();
         this.cookieSecret = store.secret("cookie_secret", Secrets::newToken);
@@ -836,10 +837,12 @@ public final class HubEngine implements AutoCloseable {
             store.saveClient(client);
             clients.put(clientId, client);
             long tokenId = tokenByHashOf(token).row.id();
+            long previous;
             synchronized (s) {
-                removeServerToken(s);
+                previous = takeServerToken(s);
                 s.apiTokenId = tokenId;
             }
+            deleteServerToken(previous);
             UserInfo info = new UserInfo(user.name, user.admin, user.groups, user.authState);
             List<Mount> mounts = volumes.mounts(id, info);
             Map<String, String> env = environment(id, token, clientId, accessScopes);
@@ -885,6 +888,8 @@ public final class HubEngine implements AutoCloseable {
             waitForHttp(result.url(), prefix(id), settings.httpTimeout(), attempt);
             routed = true;
             proxy.addRoute(route(id, result.url())).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            ProgressEvent ready = new ProgressEvent(100, "Server ready at " + prefix(id), true, false, prefix(id));
+            List<java.util.function.Consumer<ProgressEvent>> readyListeners;
             LOG.info("Route {} -> {} added", prefix(id), result.url());
             synchronized (s) {
                 if (attempt.isCancelled()) {
@@ -892,8 +897,9 @@ public final class HubEngine implements AutoCloseable {
                 }
                 s.transition(true, null);
                 s.attempt = null;
+                readyListeners = s.appendEvent(ready);
             }
-            s.addEvent(new ProgressEvent(100, "Server ready at " + prefix(id), true, false, prefix(id)));
+            ServerState.tell(readyListeners, ready);
             LOG.info("Server {} is ready", id);
             spawnsInFlight.decrementAndGet();
             attempt.finished.complete(null);
@@ -965,13 +971,20 @@ public final class HubEngine implements AutoCloseable {
         }
     }
 
-    private void removeServerToken(ServerState s) {
-        if (s.apiTokenId >= 0) {
-            TokenState old = tokensById.get(s.apiTokenId);
+    /** Forgets the server's API token; the caller holds its monitor and deletes the returned id's token after releasing it. */
+    private static long takeServerToken(ServerState s) {
+        assert Thread.holdsLock(s);
+        long id = s.apiTokenId;
+        s.apiTokenId = -1;
+        return id;
+    }
+
+    private void deleteServerToken(long tokenId) {
+        if (tokenId >= 0) {
+            TokenState old = tokensById.get(tokenId);
             if (old != null) {
                 safely(() -> deleteToken(old));
             }
-            s.apiTokenId = -1;
         }
     }
 
@@ -1122,17 +1135,21 @@ public final class HubEngine implements AutoCloseable {
 
     /** Forgets a server's process: state, API token, OAuth client, store row; {@code last} is its final progress event. */
     private void reset(ServerState s, ProgressEvent last) {
+        List<java.util.function.Consumer<ProgressEvent>> tell = List.of();
+        long oldToken;
         synchronized (s) {
+            if (last != null) {
+                tell = s.appendEvent(last); // before the transition: the next spawn starts a new list
+            }
             s.transition(false, null);
             s.url = null;
             s.spawnerState = SpawnerState.EMPTY;
             s.attempt = null;
             s.stopping = null;
-            removeServerToken(s);
+            oldToken = takeServerToken(s);
         }
-        if (last != null) {
-            s.addEvent(last);
-        }
+        deleteServerToken(oldToken);
+        ServerState.tell(tell, last);
         clients.remove(clientId(s.id));
         safely(() -> store.deleteClient(clientId(s.id)));
         safely(() -> persistStopped(s));

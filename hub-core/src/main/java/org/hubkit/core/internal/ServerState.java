@@ -106,10 +106,26 @@ public final class ServerState {
     void addEvent(ProgressEvent e) {
         List<Consumer<ProgressEvent>> tell;
         synchronized (this) {
-            events.add(e);
-            tell = List.copyOf(listeners);
+            tell = appendEvent(e);
         }
-        for (Consumer<ProgressEvent> l : tell) {
+        tell(tell, e);
+    }
+
+    /**
+     * Appends an event while the caller holds this monitor, so that it lands in the same spawn's
+     * list as the transition made under the same lock (a final event must never reach the next
+     * spawn's listeners).
+     *
+     * @return the listeners to {@link #tell} once the monitor is released
+     */
+    List<Consumer<ProgressEvent>> appendEvent(ProgressEvent e) {
+        assert Thread.holdsLock(this);
+        events.add(e);
+        return List.copyOf(listeners);
+    }
+
+    static void tell(List<Consumer<ProgressEvent>> listeners, ProgressEvent e) {
+        for (Consumer<ProgressEvent> l : listeners) {
             l.accept(e);
         }
     }
