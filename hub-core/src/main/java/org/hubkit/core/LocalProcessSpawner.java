@@ -440,13 +440,21 @@ public final class LocalProcessSpawner implements Spawner {
             return this;
         }
 
-        /** @param dir where each server's output is written @return this */
+        /**
+         * @param dir where each server's output is written (default {@code hubkit-data/logs}); kept
+         *        {@code 0700}, each server's log {@code 0600}, owned by the hub
+         * @return this
+         */
         public Builder logDirectory(Path dir) {
             this.logDirectory = dir;
             return this;
         }
 
-        /** @param keys variables passed through from the hub's environment @return this */
+        /**
+         * @param keys the variables passed through from the hub's environment (default
+         *        {@link #DEFAULT_ENV_KEEP}); no other variable of the hub's environment reaches a server
+         * @return this
+         */
         public Builder envKeep(List<String> keys) {
             this.envKeep = keys == null ? null : List.copyOf(keys);
             return this;
