@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 
@@ -90,12 +91,15 @@ final class HubLauncher {
                 "hub: {ip: 127.0.0.1, port: " + hubPort + ", dataDir: " + py(data.toString()) + "}",
                 "proxy: {ip: 127.0.0.1, port: " + proxyPort + "}",
                 "auth: {type: dummy}",
-                "spawner: {type: local, cmd: " + py(programs.singleuser()) + ", args: [\"--allow-root\"], startTimeout: 120}",
+                // As JupyterHub's SimpleLocalProcessSpawner it is compared with: every server as the hub's user.
+                "spawner: {type: local, cmd: " + py(programs.singleuser()) + ", args: [\"--allow-root\"], startTimeout: 120,"
+                        + " isolation: none}",
                 "services:",
                 "  - {name: bench, apiToken: " + py(token) + ", admin: true}",
                 "");
         Path configFile = dir.resolve("hubkit.yaml");
         Files.writeString(configFile, yaml, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(configFile, PosixFilePermissions.fromString("rw-------")); // it holds the token
         HubApi api = new HubApi("http://127.0.0.1:" + hubPort + "/hub/api", token);
         // HOME in the temp folder: whatever the single-user servers write there goes with it.
         return RunningHub.start("Hubkit",

@@ -112,6 +112,9 @@ public final class ConfigurableHttpProxy implements Proxy {
         pb.redirectOutput(logFile == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         pb.environment().put("CONFIGPROXY_AUTH_TOKEN", authToken);
         try {
+            if (logFile != null) {
+                org.hubkit.core.internal.PrivateFiles.privateFile(logFile); // 0600: request URLs may carry tokens
+            }
             process = pb.start();
         } catch (IOException e) {
             throw new HubException("Cannot start the proxy " + command.get(0) + ": " + e.getMessage(), e);
@@ -369,7 +372,7 @@ public final class ConfigurableHttpProxy implements Proxy {
             return this;
         }
 
-        /** @param file where a started proxy's output goes (default: discarded) @return this */
+        /** @param file where a started proxy's output goes (default: discarded), kept mode 0600 @return this */
         public Builder logFile(Path file) {
             this.logFile = file;
             return this;

@@ -121,6 +121,7 @@ public final class Hub implements AutoCloseable {
                 settings = settings.withHubConnectUrl(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host)
                         + ":" + connector.getLocalPort()));
             }
+            database.prepareFiles(); // H2's directory and files private to the hub before anything is written
             store = new Store(database, settings.cryptKeeper());
             engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy);
             ServletContextHandler context = new ServletContextHandler();

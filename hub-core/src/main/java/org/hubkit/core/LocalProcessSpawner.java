@@ -33,21 +33,50 @@ import org.hubkit.api.SpawnResult;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.SpawnerState;
 import org.hubkit.api.Usernames;
+import org.hubkit.core.internal.PrivateFiles;
+import org.hubkit.core.internal.SystemUserTemplate;
+import org.hubkit.core.internal.SystemUsers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each single-user server as a local process of the hub's own OS user, as JupyterHub's
- * {@code SimpleLocalProcessSpawner} does: {@code cmd + args} (default
+ * Runs each single-user server as a local process: {@code cmd + args} (default
  * {@code jupyterhub-singleuser}) on a free port of {@code ip}, in the user's home directory (the
  * first read-write {@link Mount.Kind#DIRECTORY} mount of the {@link org.hubkit.api.VolumePolicy}).
  *
- * <p>The saved state is the pid, its start time and the port, so a restarted hub finds the
- * process again (and never mistakes a reused pid for it). Output goes to one log file per
- * server under {@code logDirectory}. Stop sends SIGTERM, then SIGKILL to the process and its
- * descendants after {@code stopTimeout}.
+ * <p><b>Isolation.</b> When the hub runs as root (and {@link Isolation#AUTO}, the default, or
+ * {@link Isolation#SYSTEM_USERS}), each server runs as its own Linux account, as with JupyterHub's
+ * {@code LocalProcessSpawner} and The Littlest JupyterHub: the account named by
+ * {@link Builder#systemUserTemplate} (default {@code jupyter-{username}}, the user name escaped
+ * into a valid account name, see {@link #systemUsername}), created on its first spawn unless
+ * {@link Builder#createSystemUsers} is off. The process is started through {@code setpriv} with
+ * the account's uid, gid and supplementary groups and {@code no_new_privs}; its home is created if
+ * needed, given to the account and set to {@code 0700}; {@code USER} is the account's name. So one
+ * user's code cannot read another server's environment ({@code JUPYTERHUB_API_TOKEN}) in
+ * {@code /proc}, another home, the hub's database or its logs. Without root (or with
+ * {@link Isolation#NONE}) every server runs as the hub's own OS user, as JupyterHub's
+ * {@code SimpleLocalProcessSpawner} does, and can read every other server's token: the spawner
+ * says so in one warning when it is built.
  *
- * <p>Thread-safe. Processes outlive {@link #close()} and the hub.
+ * <p><b>Environment.</b> A server gets only the variables of {@code envKeep} taken from the hub's
+ * environment (nothing else of it, such as the hub's own secrets), the request's environment,
+ * {@code JUPYTERHUB_SERVICE_URL}, {@code USER}, {@code HOME}, {@code SHELL=/bin/bash} and the
+ * spawner's {@link Builder#environment}.
+ *
+ * <p><b>Files.</b> Output goes to one log file per server under {@code logDirectory}; the
+ * directory is kept {@code 0700} and each log file {@code 0600}, owned by the hub, whatever the
+ * umask (a server writes its log through the descriptor it inherits, and cannot read it back).
+ * Directories the spawner creates above a home are {@code 0711}: others may pass through to
+ * their own home but list nothing.
+ *
+ * <p>The saved state is the pid, its start time and the port (and the account's name and uid
+ * when isolated), so a restarted hub finds the process again (and never mistakes a reused pid for
+ * it). Stop sends SIGTERM, then SIGKILL to the process and its descendants after
+ * {@code stopTimeout}.
+ *
+ * <p>Thread-safe: the only mutable state is the set of recently handed-out ports (a concurrent
+ * map); account creation and home preparation are serialised per account, {@code useradd} runs
+ * one at a time. Processes outlive {@link #close()} and the hub.
  *
  * @since 0.1
  */
@@ -65,8 +94,39 @@ public final class LocalProcessSpawner implements Spawner {
     private final Duration stopTimeout;
     private final ExecutorService executor;
     private final Map<Integer, Long> recentPorts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final long hubUid;
+    /** The accounts servers run as; {@code null} when they run as the hub's own user. */
+    private final SystemUsers accounts;
+    private final SystemUserTemplate systemUserTemplate;
+    private final boolean createSystemUsers;
 
-    private LocalProcessSpawner(Builder b) {
+    /**
+     * Whether each server runs as its own OS account.
+     *
+     * @since 0.1
+     */
+    public enum Isolation {
+        /**
+         * Its own account when the hub runs as root, as {@link #SYSTEM_USERS} (with the same tools:
+         * a root hub without them fails to build rather than run every server as root); otherwise
+         * the hub's own user, as {@link #NONE}, with a warning when the spawner is built. The default.
+         */
+        AUTO,
+        /**
+         * Each server as its own account; {@link Builder#build()} fails unless the hub runs as
+         * root and {@code setpriv} (util-linux), {@code getent}, {@code id} and, with
+         * {@link Builder#createSystemUsers}, {@code useradd} are installed.
+         */
+        SYSTEM_USERS,
+        /**
+         * Every server as the hub's own OS user, as JupyterHub's {@code SimpleLocalProcessSpawner}:
+         * any user's code can read every other server's API token and everything the hub's user can
+         * read. For a hub with one user, or tests. Warned about when the spawner is built.
+         */
+        NONE
+    }
+
+    private LocalProcessSpawner(Builder b, SystemUsers accounts) {
         List<String> cmd = new ArrayList<>(b.cmd);
         cmd.addAll(b.args);
         this.command = List.copyOf(cmd);
@@ -75,6 +135,20 @@ public final class LocalProcessSpawner implements Spawner {
         this.envKeep = List.copyOf(b.envKeep);
         this.environment = Map.copyOf(b.environment);
         this.stopTimeout = b.stopTimeout;
+        this.hubUid = b.hubUid;
+        this.accounts = accounts;
+        this.systemUserTemplate = SystemUserTemplate.parse(b.systemUserTemplate);
+        this.createSystemUsers = b.createSystemUsers;
+        if (accounts == null) {
+            String who = b.hubUid == 0 ? "root (uid 0)" : System.getProperty("user.name") + " (uid " + b.hubUid + ")";
+            LOG.warn("Single-user servers are NOT isolated from each other: every server runs as OS user {} and can read"
+                    + " the others' tokens; {}", who, b.isolation == Isolation.NONE
+                    ? "set isolation AUTO or SYSTEM_USERS and run the hub as root to give each server its own account"
+                    : "run the hub as root to give each server its own account");
+        } else {
+            LOG.info("Each single-user server runs as its own OS account ({}, {})", b.systemUserTemplate,
+                    b.createSystemUsers ? "created on its first spawn" : "which must exist: createSystemUsers is off");
+        }
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "local-spawner-" + n.incrementAndGet());
@@ -98,6 +172,27 @@ public final class LocalProcessSpawner implements Spawner {
         return command;
     }
 
+    /** @return whether each server runs as its own OS account (else as the hub's own user) */
+    public boolean isolated() {
+        return accounts != null;
+    }
+
+    /**
+     * The OS account a hub user's servers run as when {@link #isolated()}: the
+     * {@link Builder#systemUserTemplate} filled with the user name. A name of {@code [a-z0-9_-]}
+     * that fits stays as it is ({@code jupyter-alice}); any other (upper case, other
+     * characters, longer than 32 with the template, or ending like a hash suffix) is escaped,
+     * shortened if need be, and given {@code -} and 8 hex digits of the SHA-256 of the user name
+     * ({@code Alice} becomes {@code jupyter-alice-3bc51062}), so that two hub users never share
+     * an account. The result is at most 32 characters of {@code [a-z0-9_-]}, starting with a letter.
+     *
+     * @param username a hub user name
+     * @return the account name
+     */
+    public String systemUsername(String username) {
+        return systemUserTemplate.apply(username);
+    }
+
     @Override
     public CompletionStage<SpawnResult> start(SpawnRequest request, SpawnContext context) {
         return CompletableFuture.supplyAsync(() -> launch(request, context), executor);
@@ -107,7 +202,7 @@ public final class LocalProcessSpawner implements Spawner {
         ServerId id = request.server();
         Path home = request.mounts().stream()
                 .filter(m -> m.kind() == Mount.Kind.DIRECTORY && !m.readOnly())
-                .map(m -> Path.of(m.source())).findFirst()
+                .map(m -> Path.of(m.source()).toAbsolutePath().normalize()).findFirst()
                 .orElseThrow(() -> new SpawnException("LocalProcessSpawner needs a read-write DIRECTORY mount for "
                         + id + "'s home; configure a VolumePolicy such as VolumePolicy.perUserDirectory"));
         for (Mount m : request.mounts()) {
@@ -115,10 +210,22 @@ public final class LocalProcessSpawner implements Spawner {
                 throw new SpawnException("LocalProcessSpawner cannot mount a " + m.kind() + " (" + m.source() + ")");
             }
         }
+        Path log = logDirectory.resolve(Usernames.escape(id.user())
+                + (id.isDefault() ? "" : "--" + Usernames.escape(id.serverName())) + ".log");
+        SystemUsers.Account account = null;
         int port;
         try {
-            Files.createDirectories(home);
-            Files.createDirectories(logDirectory);
+            if (accounts != null) {
+                account = accounts.ensure(systemUsername(id.user()), id.user(), home, createSystemUsers);
+                accounts.prepareHome(home, account, hubUid);
+                accounts.checkReachable(home, account);
+                context.progress(20, "Running as OS account " + account.name());
+            } else if (!PrivateFiles.createDirectories(home, PrivateFiles.PRIVATE_DIRECTORY)) {
+                restrict(home, 0077);
+            }
+            PrivateFiles.createDirectories(logDirectory, PrivateFiles.PRIVATE_DIRECTORY);
+            restrict(logDirectory, 0077);
+            PrivateFiles.privateFile(log);
             port = freePort();
         } catch (IOException e) {
             throw new SpawnException("Cannot prepare " + id + "'s directory " + home + ": " + e.getMessage(), e);
@@ -132,13 +239,12 @@ public final class LocalProcessSpawner implements Spawner {
         }
         env.putAll(request.environment());
         env.put("JUPYTERHUB_SERVICE_URL", "http://" + hostForUrl(ip) + ":" + port + request.servicePrefix());
-        env.put("USER", id.user());
+        env.put("USER", account == null ? id.user() : account.name());
         env.put("HOME", home.toString());
         env.put("SHELL", "/bin/bash");
         env.putAll(environment);
-        Path log = logDirectory.resolve(Usernames.escape(id.user())
-                + (id.isDefault() ? "" : "--" + Usernames.escape(id.serverName())) + ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
+        List<String> argv = account == null ? command : accounts.asAccount(account, command);
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -146,13 +252,19 @@ public final class LocalProcessSpawner implements Spawner {
         try {
             process = pb.start();
         } catch (IOException e) {
-            throw new SpawnException("Cannot run " + command.get(0) + ": " + e.getMessage(), e);
+            throw new SpawnException("Cannot run " + argv.get(0) + ": " + e.getMessage(), e);
         }
         long pid = process.pid();
-        SpawnerState state = new SpawnerState(Map.of("pid", Long.toString(pid), "port", Integer.toString(port), "ip", ip,
-                "start_time", startTime(process.toHandle()).map(Instant::toString).orElse("")));
+        Map<String, String> saved = new LinkedHashMap<>(Map.of("pid", Long.toString(pid), "port", Integer.toString(port),
+                "ip", ip, "start_time", startTime(process.toHandle()).map(Instant::toString).orElse("")));
+        if (account != null) {
+            saved.put("system_user", account.name());
+            saved.put("uid", Integer.toString(account.uid()));
+        }
+        SpawnerState state = new SpawnerState(saved);
         context.saveState(state);
-        LOG.info("Started {} for {} as pid {} on {}:{} (log {})", command.get(0), id, pid, ip, port, log);
+        LOG.info("Started {} for {} as pid {} on {}:{} as OS user {} (log {})", command.get(0), id, pid, ip, port,
+                account == null ? System.getProperty("user.name") : account.name() + " (uid " + account.uid() + ")", log);
         context.progress(30, "Process started (pid " + pid + "), waiting for port " + port);
         long deadline = System.nanoTime() + request.startTimeout().toNanos();
         while (System.nanoTime() < deadline) {
@@ -179,6 +291,15 @@ public final class LocalProcessSpawner implements Spawner {
         process.destroyForcibly();
         throw new SpawnException("The server process did not listen on port " + port + " within "
                 + request.startTimeout().toSeconds() + " s; last output:\n" + tail(log));
+    }
+
+    /** Takes bits away from a directory the spawner keeps; one it cannot change is only warned about. */
+    private static void restrict(Path dir, int bits) {
+        try {
+            PrivateFiles.restrict(dir, bits);
+        } catch (IOException e) {
+            LOG.warn("Cannot make {} private to the hub (mode 0700): {}", dir, e.toString());
+        }
     }
 
     private static String hostForUrl(String ip) {
@@ -298,6 +419,10 @@ public final class LocalProcessSpawner implements Spawner {
         private List<String> envKeep = DEFAULT_ENV_KEEP;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Duration stopTimeout = Duration.ofSeconds(5);
+        private Isolation isolation = Isolation.AUTO;
+        private String systemUserTemplate = "jupyter-" + SystemUserTemplate.PLACEHOLDER;
+        private boolean createSystemUsers = true;
+        private long hubUid = SystemUsers.currentUid();
 
         private Builder() {
         }
@@ -320,13 +445,21 @@ public final class LocalProcessSpawner implements Spawner {
             return this;
         }
 
-        /** @param dir where each server's output is written @return this */
+        /**
+         * @param dir where each server's output is written (default {@code hubkit-data/logs}); kept
+         *        {@code 0700}, each server's log {@code 0600}, owned by the hub
+         * @return this
+         */
         public Builder logDirectory(Path dir) {
             this.logDirectory = dir;
             return this;
         }
 
-        /** @param keys variables passed through from the hub's environment @return this */
+        /**
+         * @param keys the variables passed through from the hub's environment (default
+         *        {@link #DEFAULT_ENV_KEEP}); no other variable of the hub's environment reaches a server
+         * @return this
+         */
         public Builder envKeep(List<String> keys) {
             this.envKeep = keys == null ? null : List.copyOf(keys);
             return this;
@@ -341,6 +474,51 @@ public final class LocalProcessSpawner implements Spawner {
         /** @param timeout how long to wait after SIGTERM before SIGKILL @return this */
         public Builder stopTimeout(Duration timeout) {
             this.stopTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param isolation whether each server runs as its own OS account: {@link Isolation#AUTO}
+         *        (the default: when the hub runs as root), {@link Isolation#SYSTEM_USERS} (always;
+         *        the build fails without root) or {@link Isolation#NONE} (never)
+         * @return this
+         */
+        public Builder isolation(Isolation isolation) {
+            this.isolation = isolation;
+            return this;
+        }
+
+        /**
+         * @param template the name of the OS account a hub user's servers run as, holding
+         *        {@code {username}} once (default {@code jupyter-{username}}, as The Littlest
+         *        JupyterHub). Besides the placeholder only {@code a-z 0-9 _ -}, at most 22
+         *        characters, starting with a letter or the placeholder; how the user name is
+         *        escaped is told at {@link LocalProcessSpawner#systemUsername}. Keep a prefix: an
+         *        existing account below {@code UID_MIN} (a system account such as {@code www-data})
+         *        that Hubkit did not create is refused, root's always.
+         * @return this
+         */
+        public Builder systemUserTemplate(String template) {
+            this.systemUserTemplate = template;
+            return this;
+        }
+
+        /**
+         * @param create whether a missing account is created on the user's first spawn (default
+         *        true): {@code useradd --user-group --no-create-home --home-dir HOME --shell /bin/bash},
+         *        no password, its comment recording the hub user ({@code Hubkit user alice}). When
+         *        false, a spawn for a user without an account fails saying which account to create.
+         *        Hubkit never deletes accounts.
+         * @return this
+         */
+        public Builder createSystemUsers(boolean create) {
+            this.createSystemUsers = create;
+            return this;
+        }
+
+        /** For tests: the uid to take the hub as running under, instead of this process's. */
+        Builder hubUid(long uid) {
+            this.hubUid = uid;
             return this;
         }
 
@@ -365,10 +543,20 @@ public final class LocalProcessSpawner implements Spawner {
             if (stopTimeout == null || stopTimeout.isNegative() || stopTimeout.isZero()) {
                 problems.add("spawner.stopTimeout: must be positive");
             }
+            SystemUserTemplate.problems(systemUserTemplate).forEach(p -> problems.add("spawner.systemUserTemplate: " + p));
+            SystemUsers accounts = null;
+            if (isolation == null) {
+                problems.add("spawner.isolation: required (AUTO, SYSTEM_USERS or NONE)");
+            } else if (isolation == Isolation.SYSTEM_USERS && hubUid != 0) {
+                problems.add("spawner.isolation: SYSTEM_USERS needs the hub to run as root, to start each server as its own"
+                        + " OS account; it runs as " + System.getProperty("user.name") + " (uid " + hubUid + ")");
+            } else if (isolation != Isolation.NONE && hubUid == 0) {
+                accounts = SystemUsers.locate(createSystemUsers, problems).orElse(null);
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new LocalProcessSpawner(this);
+            return new LocalProcessSpawner(this, accounts);
         }
     }
 }

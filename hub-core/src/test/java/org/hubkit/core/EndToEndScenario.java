@@ -74,7 +74,7 @@ abstract class EndToEndScenario {
     Hub newHub() {
         return Hub.builder()
                 .spawner(LocalProcessSpawner.builder().cmd(List.of(singleuser)).args(RealComponents.singleuserArgs())
-                        .logDirectory(dir.resolve("logs")).build())
+                        .logDirectory(dir.resolve("logs")).isolation(LocalProcessSpawner.Isolation.NONE).build())
                 .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD)
                         .accessRules(AccessRules.allow(Set.of("alice", "bob"))).build())
                 .proxy(proxy(proxyPort))

@@ -5,7 +5,11 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.net.URI;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -42,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * <p>The process runs until the hub is shut down: {@code POST /hub/api/shutdown} makes it exit
  * with status 0; SIGTERM or SIGINT closes the hub from a shutdown hook. Either way single-user
  * servers keep running, and the next start on the same data directory finds them again. A bad
- * command line or configuration exits with status 2 after listing every problem; a hub that
- * cannot start (a port in use, a database that cannot be opened) exits with status 1.
+ * command line or configuration exits with status 2 after listing every problem (running as root,
+ * so does a configuration file that group or others may read or write: it holds the admin
+ * tokens); a hub that cannot start (a port in use, a database that cannot be opened) exits with
+ * status 1.
  *
  * <p>{@link #buildHub(ServerConfig)} is the same assembly without the process around it, for
  * tests and for programs that embed the reference setup.
@@ -87,6 +93,16 @@ public final class ReferenceServer {
         Hub hub;
         try {
             config = arguments.config() == null ? ServerConfig.defaults() : ServerConfig.parse(arguments.config());
+            if (arguments.config() != null) {
+                String exposed = exposedConfigFile(arguments.config());
+                if (exposed != null && runningAsRoot()) {
+                    err.println("hubkit-server: " + exposed + "; running as root, the hub does not start with it. Run: chmod 600 "
+                            + arguments.config());
+                    return 2;
+                } else if (exposed != null) {
+                    LOG.warn("{}; make it private: chmod 600 {}", exposed, arguments.config());
+                }
+            }
             AuthSection auth = config.auth();
             if (auth.type() == AuthType.SHARED_PASSWORD && auth.password() == null) {
                 String fromEnv = env.get(PASSWORD_VARIABLE);
@@ -109,7 +125,7 @@ public final class ReferenceServer {
         }
         Path dataDir = config.hub().dataDir().toAbsolutePath().normalize();
         try {
-            Files.createDirectories(dataDir);
+            secureDataDir(dataDir);
         } catch (IOException e) {
             hub.close();
             err.println("hubkit-server: cannot create hub.dataDir " + dataDir + ": " + e);
@@ -141,8 +157,9 @@ public final class ReferenceServer {
 
     /**
      * Assembles the hub a configuration describes, without starting it: the Netty proxy on
-     * {@code proxy.ip:proxy.port}, the local-process spawner (adding {@code --allow-root} to a
-     * Jupyter command when the server runs as root, as notebook refuses root otherwise), the
+     * {@code proxy.ip:proxy.port}, the local-process spawner (each server as its own OS account
+     * when the server runs as root, unless {@code spawner.isolation: none}; then
+     * {@code --allow-root} is added to a Jupyter command, as notebook refuses root otherwise), the
      * authenticator with its access rules, the database (H2 in {@code hub.dataDir} unless
      * {@code hub.db} is set), home directories under {@code hub.dataDir/users} and server logs
      * under {@code hub.dataDir/logs}, and the services.
@@ -269,16 +286,63 @@ public final class ReferenceServer {
 
     private static LocalProcessSpawner spawner(SpawnerSection s, Path dataDir) {
         List<String> args = new ArrayList<>(s.args());
-        if (!s.cmd().isEmpty() && isJupyter(s.cmd().get(0)) && runningAsRoot()
+        boolean serversRunAsRoot = runningAsRoot() && s.isolation() == LocalProcessSpawner.Isolation.NONE;
+        if (!s.cmd().isEmpty() && isJupyter(s.cmd().get(0)) && serversRunAsRoot
                 && !s.cmd().contains(ALLOW_ROOT) && !args.contains(ALLOW_ROOT)) {
             args.add(ALLOW_ROOT);
-            LOG.info("Running as root: added {} to the single-user command, as the notebook server refuses root without it",
-                    ALLOW_ROOT);
+            LOG.info("Servers run as root (spawner.isolation: none): added {} to the single-user command, as the notebook"
+                    + " server refuses root without it", ALLOW_ROOT);
         }
         LocalProcessSpawner.Builder b = LocalProcessSpawner.builder().cmd(s.cmd()).args(args)
-                .logDirectory(dataDir.resolve("logs"));
+                .logDirectory(dataDir.resolve("logs")).isolation(s.isolation())
+                .systemUserTemplate(s.systemUserTemplate()).createSystemUsers(s.createSystemUsers());
         s.environment().forEach(b::environment);
         return b.build();
+    }
+
+    /**
+     * @param file the configuration file
+     * @return what is wrong with its mode (group or others may read or change it), or {@code null}
+     */
+    static String exposedConfigFile(Path file) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
+            boolean read = p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ);
+            boolean write = p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
+            if (!read && !write) {
+                return null;
+            }
+            return "the configuration file " + file + " is " + (read && write ? "readable and writable" : read ? "readable"
+                    : "writable") + " by other users (" + PosixFilePermissions.toString(p) + "), and it holds the hub's"
+                    + " secrets (service API tokens, passwords)";
+        } catch (IOException | UnsupportedOperationException e) {
+            return null; // unreadable: parsing reported it; no POSIX modes: nothing to check
+        }
+    }
+
+    /**
+     * Creates {@code hub.dataDir} and keeps it and {@code users/} below it passable but not
+     * listable by others ({@code 0711}: the accounts reach their homes, nobody lists the users);
+     * the database and the spawner secure their own files and {@code logs/}.
+     */
+    private static void secureDataDir(Path dataDir) throws IOException {
+        boolean created = !Files.isDirectory(dataDir);
+        Files.createDirectories(dataDir);
+        if (!dataDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        if (created) {
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx--x--x"));
+        }
+        for (Path dir : List.of(dataDir, dataDir.resolve("users"))) {
+            if (Files.isDirectory(dir)) {
+                Set<PosixFilePermission> p = EnumSet.copyOf(Files.getPosixFilePermissions(dir));
+                if (p.removeAll(List.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE))) {
+                    Files.setPosixFilePermissions(dir, p);
+                }
+            }
+        }
     }
 
     private static boolean isJupyter(String command) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.hubkit.api.ConfigException;
+import org.hubkit.core.LocalProcessSpawner;
 import org.hubkit.server.internal.ConfigReader;
 
 /**
@@ -255,7 +256,7 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
      * @since 0.1
      */
     public enum SpawnerType {
-        /** Each server a local process of the hub's OS user ({@code local}). */
+        /** Each server a local process, as its own OS account when the hub runs as root ({@code local}). */
         LOCAL("local");
 
         private final String key;
@@ -279,16 +280,43 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
      * @param startTimeout how long a server may take to start
      * @param httpTimeout how long a started server may take to answer HTTP
      * @param environment variables every server gets
+     * @param isolation whether each server runs as its own OS account ({@code spawner.isolation})
+     * @param systemUserTemplate the name of that account ({@code spawner.systemUserTemplate})
+     * @param createSystemUsers whether a missing account is created ({@code spawner.createSystemUsers})
      * @since 0.1
      */
     public record SpawnerSection(SpawnerType type, List<String> cmd, List<String> args, Duration startTimeout,
-                                 Duration httpTimeout, Map<String, String> environment) {
+                                 Duration httpTimeout, Map<String, String> environment,
+                                 LocalProcessSpawner.Isolation isolation, String systemUserTemplate,
+                                 boolean createSystemUsers) {
+        /** The template of The Littlest JupyterHub, the default of {@code spawner.systemUserTemplate}. */
+        public static final String DEFAULT_SYSTEM_USER_TEMPLATE = "jupyter-{username}";
+
         /** Copies the lists and the map (keeping the map's order). */
         public SpawnerSection {
             Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(isolation, "isolation");
+            Objects.requireNonNull(systemUserTemplate, "systemUserTemplate");
             cmd = List.copyOf(cmd);
             args = List.copyOf(args);
             environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        }
+
+        /**
+         * A section with the default isolation: an OS account per user when the hub runs as root,
+         * named {@code jupyter-{username}}, created on the first spawn.
+         *
+         * @param type the spawner
+         * @param cmd the single-user command
+         * @param args arguments after the command
+         * @param startTimeout how long a server may take to start
+         * @param httpTimeout how long a started server may take to answer HTTP
+         * @param environment variables every server gets
+         */
+        public SpawnerSection(SpawnerType type, List<String> cmd, List<String> args, Duration startTimeout,
+                              Duration httpTimeout, Map<String, String> environment) {
+            this(type, cmd, args, startTimeout, httpTimeout, environment, LocalProcessSpawner.Isolation.AUTO,
+                    DEFAULT_SYSTEM_USER_TEMPLATE, true);
         }
     }
 

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -81,9 +82,11 @@ class ReferenceServerIT {
                 "  cmd: [" + quote(singleuser) + "]",
                 "  args: " + JSON.writeValueAsString(RealComponents.singleuserArgs()),
                 "  startTimeout: 120",
+                "  isolation: none             # no OS account per user here: hub-core's LocalProcessIsolationIT covers them",
                 "services:",
                 "  - {name: it-admin, apiToken: " + quote(ADMIN_TOKEN) + ", admin: true}",
                 ""), StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------")); // refused as root otherwise
 
         Path firstLog = dir.resolve("hub-1.log");
         Process first = startHub(config, firstLog);

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hubkit.api.ConfigException;
+import org.hubkit.core.LocalProcessSpawner;
 import org.hubkit.server.ServerConfig.AuthType;
 import org.hubkit.server.ServerConfig.ServiceEntry;
 import org.hubkit.server.ServerConfig.SpawnerType;
@@ -57,6 +58,9 @@ class ServerConfigTest {
         assertThat(c.spawner().startTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.spawner().httpTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.spawner().environment()).isEmpty();
+        assertThat(c.spawner().isolation()).isEqualTo(LocalProcessSpawner.Isolation.AUTO);
+        assertThat(c.spawner().systemUserTemplate()).isEqualTo("jupyter-{username}");
+        assertThat(c.spawner().createSystemUsers()).isTrue();
         assertThat(c.services()).isEmpty();
         assertThat(ServerConfig.parse("# only a comment\n")).isEqualTo(c);
         assertThat(ServerConfig.parse("hub:\nproxy: ~\nservices:\n")).isEqualTo(c);
@@ -143,6 +147,21 @@ class ServerConfigTest {
                 .containsExactly("spawner.cmd: unclosed ' quote in 'python3 'oops'");
         assertThat(problems("spawner: {cmd: '  '}")).containsExactly("spawner.cmd: must name a command");
         assertThat(problems("spawner: {cmd: []}")).containsExactly("spawner.cmd: must name a command");
+    }
+
+    @Test
+    void theIsolationKeysAreReadAndChecked() {
+        ServerConfig.SpawnerSection s = ServerConfig.parse(
+                "spawner: {isolation: system-users, systemUserTemplate: 'nb-{username}', createSystemUsers: false}").spawner();
+        assertThat(s.isolation()).isEqualTo(LocalProcessSpawner.Isolation.SYSTEM_USERS);
+        assertThat(s.systemUserTemplate()).isEqualTo("nb-{username}");
+        assertThat(s.createSystemUsers()).isFalse();
+        assertThat(ServerConfig.parse("spawner: {isolation: none}").spawner().isolation())
+                .isEqualTo(LocalProcessSpawner.Isolation.NONE);
+        assertThat(problems("spawner: {isolation: root, createSystemUsers: yes please, systemUserTemplate: 7}"))
+                .containsExactly("spawner.isolation: must be auto, system-users or none; got 'root'",
+                        "spawner.systemUserTemplate: must be a string (put it in quotes); got an integer (7)",
+                        "spawner.createSystemUsers: must be true or false; got a string ('yes please')");
     }
 
     @Test

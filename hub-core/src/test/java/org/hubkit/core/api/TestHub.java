@@ -108,6 +108,7 @@ final class TestHub implements AutoCloseable {
                 .logDirectory(dir.resolve("logs"))
                 .environment("HUBKIT_TEST_DIR", envDir.toString())
                 .stopTimeout(Duration.ofSeconds(3))
+                .isolation(LocalProcessSpawner.Isolation.NONE) // API tests; LocalProcessIsolationIT covers accounts
                 .build();
         Hub.Builder b = Hub.builder()
                 .spawner(spawner)

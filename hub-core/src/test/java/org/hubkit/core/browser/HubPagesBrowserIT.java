@@ -143,7 +143,7 @@ class HubPagesBrowserIT {
         base = URI.create("http://127.0.0.1:" + proxyPort);
         hub = Hub.builder()
                 .spawner(LocalProcessSpawner.builder().cmd(List.of(singleuser)).args(RealComponents.singleuserArgs())
-                        .logDirectory(dir.resolve("logs")).build())
+                        .logDirectory(dir.resolve("logs")).isolation(LocalProcessSpawner.Isolation.NONE).build())
                 .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD)
                         .accessRules(AccessRules.allow(Set.of("alice"))).build())
                 .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())

@@ -22,6 +22,7 @@ import java.util.function.Function;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.Usernames;
+import org.hubkit.core.LocalProcessSpawner;
 import org.hubkit.server.ServerConfig;
 import org.hubkit.server.ServerConfig.AuthSection;
 import org.hubkit.server.ServerConfig.AuthType;
@@ -44,7 +45,8 @@ public final class ConfigReader {
     static final List<String> PROXY_KEYS = List.of("ip", "port", "type", "command", "apiUrl", "authToken");
     static final List<String> AUTH_KEYS = List.of("type", "password", "adminPassword", "adminUsers", "allowedUsers",
             "blockedUsers", "allowAll");
-    static final List<String> SPAWNER_KEYS = List.of("type", "cmd", "args", "startTimeout", "httpTimeout", "environment");
+    static final List<String> SPAWNER_KEYS = List.of("type", "cmd", "args", "startTimeout", "httpTimeout", "environment",
+            "isolation", "systemUserTemplate", "createSystemUsers");
     static final List<String> SERVICE_KEYS = List.of("name", "apiToken", "admin");
     private static final Map<String, List<String>> SECTIONS = sections();
 
@@ -228,8 +230,21 @@ public final class ConfigReader {
         Duration startTimeout = s.seconds("startTimeout", Duration.ofSeconds(60));
         Duration httpTimeout = s.seconds("httpTimeout", Duration.ofSeconds(30));
         Map<String, String> environment = s.environment("environment");
+        LocalProcessSpawner.Isolation isolation = s.choice("isolation", LocalProcessSpawner.Isolation.values(),
+                ConfigReader::isolationKey, LocalProcessSpawner.Isolation.AUTO);
+        String template = s.string("systemUserTemplate", SpawnerSection.DEFAULT_SYSTEM_USER_TEMPLATE, false);
+        if (template == null) {
+            template = SpawnerSection.DEFAULT_SYSTEM_USER_TEMPLATE; // wrong type, reported
+        }
+        boolean createSystemUsers = s.bool("createSystemUsers", true);
         s.rejectUnknown();
-        return new SpawnerSection(type, cmd, args, startTimeout, httpTimeout, environment);
+        return new SpawnerSection(type, cmd, args, startTimeout, httpTimeout, environment, isolation, template,
+                createSystemUsers);
+    }
+
+    /** {@code auto}, {@code system-users}, {@code none}: how the file names each isolation. */
+    static String isolationKey(LocalProcessSpawner.Isolation isolation) {
+        return isolation.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private List<ServiceEntry> services(Mapping top) {
