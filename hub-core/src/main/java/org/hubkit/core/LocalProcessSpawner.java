@@ -33,6 +33,7 @@ import org.hubkit.api.SpawnResult;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.SpawnerState;
 import org.hubkit.api.Usernames;
+import org.hubkit.core.internal.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,7 +153,7 @@ public final class LocalProcessSpawner implements Spawner {
         SpawnerState state = new SpawnerState(Map.of("pid", Long.toString(pid), "port", Integer.toString(port), "ip", ip,
                 "start_time", startTime(process.toHandle()).map(Instant::toString).orElse("")));
         context.saveState(state);
-        LOG.info("Started {} for {} as pid {} on {}:{} (log {})", command.get(0), id, pid, ip, port, log);
+        LOG.info("Started {} for {} as pid {} on {}:{} (log {})", command.get(0), LogSafe.value(id), pid, ip, port, log);
         context.progress(30, "Process started (pid " + pid + "), waiting for port " + port);
         long deadline = System.nanoTime() + request.startTimeout().toNanos();
         while (System.nanoTime() < deadline) {
@@ -258,12 +259,13 @@ public final class LocalProcessSpawner implements Spawner {
             }
             ProcessHandle p = found.get();
             List<ProcessHandle> children = p.descendants().toList();
-            LOG.info("Stopping {} (pid {})", server, p.pid());
+            LOG.info("Stopping {} (pid {})", LogSafe.value(server), p.pid());
             p.destroy();
             try {
                 p.onExit().get(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                LOG.warn("{} (pid {}) did not exit on SIGTERM within {} s; killing it", server, p.pid(), stopTimeout.toSeconds());
+                LOG.warn("{} (pid {}) did not exit on SIGTERM within {} s; killing it", LogSafe.value(server), p.pid(),
+                        stopTimeout.toSeconds());
                 p.destroyForcibly();
                 try {
                     p.onExit().get(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);

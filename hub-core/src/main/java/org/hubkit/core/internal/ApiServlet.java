@@ -178,7 +178,7 @@ public final class ApiServlet extends HttpServlet {
                     throw new ApiError(400, "servers and proxy must be booleans");
                 }
                 boolean stopServers = (Boolean) servers;
-                LOG.info("Shutdown requested by {}{}", c.name(), stopServers ? ", stopping all servers" : "");
+                LOG.info("Shutdown requested by {}{}", LogSafe.value(c.name()), stopServers ? ", stopping all servers" : "");
                 resp.setStatus(202);
                 resp.flushBuffer();
                 Thread t = new Thread(() -> {
@@ -695,7 +695,7 @@ public final class ApiServlet extends HttpServlet {
                 String token = engine.createToken(name, null, scopes, note, expiresIn, "api", null, null, null);
                 Map<String, Object> m = new LinkedHashMap<>(Models.token(engine.tokenByHashOf(token), engine));
                 m.put("token", token);
-                LOG.info("Created API token {} for user {}", m.get("id"), name);
+                LOG.info("Created API token {} for user {}", m.get("id"), LogSafe.value(name));
                 Web.json(resp, 201, m);
             } else {
                 throw new ApiError(405, "Method not allowed");
@@ -728,7 +728,7 @@ public final class ApiServlet extends HttpServlet {
             Web.json(resp, 200, Models.token(t, engine));
         } else {
             engine.deleteToken(t);
-            LOG.info("Deleted API token {} of user {}", id, name);
+            LOG.info("Deleted API token {} of user {}", LogSafe.value(id), LogSafe.value(name));
             resp.setStatus(204);
         }
     }
@@ -815,7 +815,7 @@ public final class ApiServlet extends HttpServlet {
             try {
                 Web.json(resp, 200, engine.exchangeCode(clientId, secret, req.getParameter("code"), req.getParameter("redirect_uri")));
             } catch (ApiError e) {
-                LOG.info("OAuth token request from client {} refused: {}", clientId, e.getMessage());
+                LOG.info("OAuth token request from client {} refused: {}", LogSafe.value(clientId), LogSafe.value(e.getMessage()));
                 Web.json(resp, e.status(), Map.of("error", e.getMessage().split(":")[0]));
             }
         } else {

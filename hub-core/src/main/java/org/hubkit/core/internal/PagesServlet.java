@@ -132,7 +132,7 @@ public final class PagesServlet extends HttpServlet {
         try {
             user = engine.login(credentials).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(), HubEngine.rootMessage(e));
+            LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(), LogSafe.value(HubEngine.rootMessage(e), 300));
             loginForm(req, resp, 500, next, "Login is not available right now; please try again later.");
             return;
         }
