@@ -31,6 +31,7 @@ public final class PagesServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(PagesServlet.class);
 
     private final transient HubEngine engine;
+    private final transient LoginThrottle throttle = new LoginThrottle();
 
     public PagesServlet(HubEngine engine) {
         this.engine = engine;
@@ -128,6 +129,16 @@ public final class PagesServlet extends HttpServlet {
             }
         });
         Credentials credentials = new Credentials(req.getParameter("username"), req.getParameter("password"), form);
+        String throttledName = throttledName(credentials.username());
+        String address = LoginThrottle.clientAddress(req.getRemoteAddr(), forwardedFor(req));
+        long wait = throttle.tryAcquire(throttledName, address);
+        if (wait > 0) {
+            // Refused before the password is checked: a guess made now is not a guess.
+            resp.setHeader("Retry-After", String.valueOf(wait));
+            loginForm(req, resp, 429, next, "Too many failed sign-in attempts. Please wait " + wait
+                    + (wait == 1 ? " second" : " seconds") + " and try again.");
+            return;
+        }
         Optional<UserState> user;
         try {
             user = engine.login(credentials).get(60, TimeUnit.SECONDS);
@@ -140,11 +151,26 @@ public final class PagesServlet extends HttpServlet {
             loginForm(req, resp, 403, next, "Invalid username or password");
             return;
         }
+        throttle.succeeded(throttledName, address);
         String sessionId = engine.createSession(user.get());
         Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
         Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
                 engine.settings.cookieMaxAge().toSeconds(), true, engine.settings.cookieSecure());
         redirect(resp, next);
+    }
+
+    /** The name a login attempt counts against: normalised as the authenticator does, so case does not make a new name. */
+    private String throttledName(String typed) {
+        try {
+            return engine.authenticator.normalizeUsername(typed);
+        } catch (RuntimeException e) {
+            return typed;
+        }
+    }
+
+    private static String forwardedFor(HttpServletRequest req) {
+        List<String> values = java.util.Collections.list(req.getHeaders("X-Forwarded-For"));
+        return values.isEmpty() ? null : String.join(",", values);
     }
 
     private void loginForm(HttpServletRequest req, HttpServletResponse resp, int status, String next, String error)
