@@ -12,6 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -23,6 +25,7 @@ import org.hubkit.api.Route;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.internal.ApiServlet;
+import org.hubkit.core.internal.ErrorPages;
 import org.hubkit.core.internal.HubEngine;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
@@ -101,7 +104,11 @@ public final class Hub implements AutoCloseable {
             threads.setName("hubkit-http");
             threads.setDaemon(true);
             server = new Server(threads);
-            ServerConnector connector = new ServerConnector(server);
+            // No "Server: Jetty(...)" header and no version on error pages.
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setHost(settings.bindIp());
             connector.setPort(settings.port());
             server.addConnector(connector);
@@ -117,6 +124,8 @@ public final class Hub implements AutoCloseable {
             context.setContextPath("/");
             context.addServlet(new ServletHolder(new ApiServlet(engine, this::close)), "/hub/api/*");
             context.addServlet(new ServletHolder(new PagesServlet(engine)), "/*");
+            context.setErrorHandler(new ErrorPages.ContextErrors());
+            server.setErrorHandler(new ErrorPages.ServerErrors());
             server.setHandler(context);
             server.setStopAtShutdown(false);
             // The port is bound already; requests wait in its backlog until state is loaded,

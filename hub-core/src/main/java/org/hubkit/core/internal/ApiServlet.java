@@ -44,6 +44,10 @@ public final class ApiServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
     public static final String JUPYTERHUB_VERSION = "3.0.0";
     private static final String PAGINATION = "application/jupyterhub-pagination+json";
+    /** The longest token lifetime asked for; JupyterHub stores the expiry as a datetime. */
+    static final Duration MAX_EXPIRES_IN = Duration.ofDays(3653);
+    /** JupyterHub's {@code api_tokens.note} column. */
+    static final int MAX_NOTE_LENGTH = 1023;
 
     private final transient HubEngine engine;
     private final transient Runnable shutdown;
@@ -57,10 +61,9 @@ public final class ApiServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setHeader("X-JupyterHub-Version", JUPYTERHUB_VERSION);
         resp.setHeader("Cache-Control", "no-store");
-        List<String> p = Web.pathSegments(req, "/hub/api");
         String method = req.getMethod();
         try {
-            route(req, resp, method, p);
+            route(req, resp, method, Web.pathSegments(req, "/hub/api"));
         } catch (ApiError e) {
             if (e.retryAfterSeconds() != null) {
                 resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
@@ -74,10 +77,27 @@ public final class ApiServlet extends HttpServlet {
             Thread.currentThread().interrupt();
             Web.error(resp, 503, "Hub is shutting down");
         } catch (HubException e) {
-            LOG.warn("{} {} failed: {}", method, req.getRequestURI(), e.getMessage());
-            Web.error(resp, 500, e.getMessage());
+            // The message is for the log: it may hold a database's or a spawner's internals.
+            LOG.warn("{} {} failed: {}", method, LogSafe.value(req.getRequestURI()), LogSafe.value(e.getMessage(), 300));
+            internalError(resp);
+        } catch (RuntimeException e) {
+            int status = ErrorPages.statusOf(e);
+            if (status < 500) {
+                Web.error(resp, status, org.eclipse.jetty.http.HttpStatus.getMessage(status));
+            } else {
+                LOG.error("{} {} failed", method, LogSafe.value(req.getRequestURI()), LogSafe.throwable(e));
+                internalError(resp);
+            }
         } finally {
             drain(req);
+        }
+    }
+
+    /** JupyterHub's answer to an unexpected error: a 500 that says nothing about its cause. */
+    private static void internalError(HttpServletResponse resp) throws IOException {
+        if (!resp.isCommitted()) {
+            resp.resetBuffer();
+            Web.error(resp, 500, "Internal Server Error");
         }
     }
 
@@ -683,14 +703,14 @@ public final class ApiServlet extends HttpServlet {
                         throw new ApiError(403, "Not assigning requested scopes " + s + " not held by " + c.name());
                     }
                 }
-                Duration expiresIn = null;
-                if (body.get("expires_in") instanceof Number n && n.longValue() > 0) {
-                    expiresIn = Duration.ofSeconds(n.longValue());
-                }
-                Object noteValue = body.get("note");
-                String note = noteValue == null ? "Requested via api" : String.valueOf(noteValue);
-                if (c.user() == null || !c.user().name.equals(name)) {
-                    note += " by " + (c.user() != null ? "user " : "service ") + c.name();
+                Duration expiresIn = expiresIn(body.get("expires_in"));
+                String note = note(body.get("note"));
+                if (note.isEmpty()) {
+                    // As JupyterHub: the default note says who asked; a note given is kept as given.
+                    note = "Requested via api";
+                    if (c.user() == null || !c.user().name.equals(name)) {
+                        note += " by " + (c.user() != null ? "user " : "service ") + c.name();
+                    }
                 }
                 String token = engine.createToken(name, null, scopes, note, expiresIn, "api", null, null, null);
                 Map<String, Object> m = new LinkedHashMap<>(Models.token(engine.tokenByHashOf(token), engine));
@@ -760,6 +780,35 @@ public final class ApiServlet extends HttpServlet {
         } else {
             throw new ApiError(404, "No such service");
         }
+    }
+
+    /** A token's {@code expires_in}: absent or null (never expires), or a positive number of seconds up to ten years. */
+    private static Duration expiresIn(Object v) {
+        if (v == null) {
+            return null;
+        }
+        double seconds = v instanceof Number n ? n.doubleValue() : Double.NaN;
+        if (!(v instanceof Number) || !Double.isFinite(seconds) || seconds <= 0 || seconds > MAX_EXPIRES_IN.toSeconds()) {
+            throw new ApiError(400, "expires_in must be a positive number of seconds, at most " + MAX_EXPIRES_IN.toSeconds());
+        }
+        return Duration.ofMillis((long) Math.ceil(seconds * 1000));
+    }
+
+    /** A token's {@code note}: absent, null or a string of at most {@link #MAX_NOTE_LENGTH} characters; {@code ""} when none. */
+    private static String note(Object v) {
+        if (v == null) {
+            return "";
+        }
+        if (!(v instanceof String note)) {
+            throw new ApiError(400, "note must be a string");
+        }
+        if (note.length() > MAX_NOTE_LENGTH) {
+            throw new ApiError(400, "note must be at most " + MAX_NOTE_LENGTH + " characters, got " + note.length());
+        }
+        if (note.indexOf('\0') >= 0) {
+            throw new ApiError(400, "note must not contain NUL characters");
+        }
+        return note;
     }
 
     // ------------------------------------------------------------------ OAuth2 provider

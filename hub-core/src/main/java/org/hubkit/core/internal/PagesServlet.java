@@ -49,9 +49,9 @@ public final class PagesServlet extends HttpServlet {
             redirect(resp, uri.startsWith("/user/") ? "/hub" + uri + (q == null ? "" : "?" + q) : "/hub/");
             return;
         }
-        List<String> p = Web.pathSegments(req, "/hub");
-        String page = p.isEmpty() ? "" : p.get(0);
         try {
+            List<String> p = Web.pathSegments(req, "/hub");
+            String page = p.isEmpty() ? "" : p.get(0);
             switch (page) {
                 case "" -> root(req, resp);
                 case "login" -> login(req, resp);
@@ -69,6 +69,16 @@ public final class PagesServlet extends HttpServlet {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             page(resp, 503, "Unavailable", "<p>The hub is shutting down.</p>");
+        } catch (RuntimeException e) {
+            int status = ErrorPages.statusOf(e);
+            if (status == 500) {
+                LOG.error("{} {} failed", req.getMethod(), LogSafe.value(uri), LogSafe.throwable(e));
+            }
+            if (!resp.isCommitted()) {
+                resp.resetBuffer();
+                page(resp, status, "Error " + status, status == 500 ? "<p>Something went wrong.</p>"
+                        : "<p>" + Web.html(org.eclipse.jetty.http.HttpStatus.getMessage(status)) + "</p>");
+            }
         }
     }
 
