@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.hubkit.api.HubException;
+import org.hubkit.api.InvalidServerNameException;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.ProgressEvent;
 import org.hubkit.api.Route;
@@ -48,6 +49,8 @@ public final class ApiServlet extends HttpServlet {
     static final Duration MAX_EXPIRES_IN = Duration.ofDays(3653);
     /** JupyterHub's {@code api_tokens.note} column. */
     static final int MAX_NOTE_LENGTH = 1023;
+    /** The store's column for a token's scopes, as JSON. */
+    private static final int MAX_SCOPES_JSON_LENGTH = 100_000;
 
     private final transient HubEngine engine;
     private final transient Runnable shutdown;
@@ -69,9 +72,11 @@ public final class ApiServlet extends HttpServlet {
                 resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
             }
             Web.error(resp, e.status(), e.getMessage());
-        } catch (InvalidUsernameException e) {
+        } catch (InvalidUsernameException | InvalidServerNameException e) {
             Web.error(resp, 400, e.getMessage());
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+        } catch (JsonProcessingException e) {
+            Web.error(resp, 400, "Invalid JSON in the request body: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
             Web.error(resp, 400, "Invalid request: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -248,10 +253,13 @@ public final class ApiServlet extends HttpServlet {
                 if (!(names instanceof List<?> list) || list.isEmpty()) {
                     throw new ApiError(400, "Must specify at least one user to create");
                 }
-                boolean admin = Boolean.TRUE.equals(body.get("admin"));
+                boolean admin = adminField(body);
                 Set<String> created = new java.util.LinkedHashSet<>();
                 for (Object o : list) {
-                    String name = normalizedNewName(String.valueOf(o));
+                    if (!(o instanceof String raw)) {
+                        throw new ApiError(400, "usernames must be a list of strings");
+                    }
+                    String name = normalizedNewName(raw);
                     if (engine.user(name) == null) {
                         created.add(name);
                     }
@@ -320,6 +328,23 @@ public final class ApiServlet extends HttpServlet {
         return Usernames.validate(engine.authenticator.normalizeUsername(raw));
     }
 
+    /** A user model's {@code admin}: absent means false; anything but a boolean is refused, as JupyterHub's {@code _check_user_model}. */
+    private static boolean adminField(Map<String, Object> body) {
+        Object admin = body.getOrDefault("admin", false);
+        if (!(admin instanceof Boolean b)) {
+            throw new ApiError(400, "user.admin must be a boolean");
+        }
+        return b;
+    }
+
+    /** A group name fits the store's column and holds no control characters (which PostgreSQL would refuse as text). */
+    private static String groupName(String g) {
+        if (g.isEmpty() || g.length() > 255 || g.chars().anyMatch(Character::isISOControl)) {
+            throw new ApiError(400, "Invalid group name: must be 1 to 255 characters without control characters");
+        }
+        return g;
+    }
+
     /**
      * JupyterHub's answer to a missing per-resource scope: 404 when the caller holds the scope
      * for other resources only (so existence does not leak), 403 when it does not hold it at all.
@@ -369,7 +394,9 @@ public final class ApiServlet extends HttpServlet {
                 .filter(u -> state == null || matchesState(u, state))
                 .sorted(Comparator.comparing(u -> u.name)).toList();
         List<Map<String, Object>> page = new ArrayList<>();
-        for (int i = offset; i < Math.min(matching.size(), offset + limit); i++) {
+        // In long: offset + limit overflows an int for an offset near Integer.MAX_VALUE.
+        long end = Math.min(matching.size(), (long) offset + limit);
+        for (int i = offset; i < end; i++) {
             page.add(Models.user(engine, matching.get(i), c, includeStopped));
         }
         if (paginated) {
@@ -377,7 +404,7 @@ public final class ApiServlet extends HttpServlet {
             pagination.put("offset", offset);
             pagination.put("limit", limit);
             pagination.put("total", matching.size());
-            if (offset + limit < matching.size()) {
+            if ((long) offset + limit < matching.size()) {
                 int nextOffset = offset + limit;
                 String q = "offset=" + nextOffset + "&limit=" + limit + (state == null ? "" : "&state=" + state)
                         + (nameFilter == null ? "" : "&name_filter=" + URLEncoder.encode(nameFilter, StandardCharsets.UTF_8));
@@ -440,7 +467,7 @@ public final class ApiServlet extends HttpServlet {
                     throw new ApiError(409, "User " + normalized + " already exists");
                 }
                 Map<String, Object> body = body(req);
-                UserState created = engine.createUser(normalized, Boolean.TRUE.equals(body.get("admin")));
+                UserState created = engine.createUser(normalized, adminField(body));
                 Web.json(resp, 201, Models.user(engine, created, c, false));
             }
             case "PATCH" -> {
@@ -468,7 +495,7 @@ public final class ApiServlet extends HttpServlet {
                 }
                 if (body.get("groups") instanceof List<?> groups) {
                     Set<String> g = new HashSet<>();
-                    groups.forEach(x -> g.add(String.valueOf(x)));
+                    groups.forEach(x -> g.add(groupName((String) x)));
                     engine.setGroups(u, g);
                 }
                 if (body.get("name") instanceof String newName && !newName.equals(u.name)) {
@@ -668,20 +695,15 @@ public final class ApiServlet extends HttpServlet {
                             + " not found or no permissions to generate tokens");
                 }
                 Map<String, Object> body = body(req);
-                List<String> scopes = new ArrayList<>();
-                if (body.get("scopes") instanceof List<?> l) {
-                    l.forEach(s -> scopes.add(String.valueOf(s)));
-                }
-                if (body.get("roles") instanceof List<?> roles) {
-                    for (Object r : roles) {
-                        switch (String.valueOf(r)) {
-                            case "user" -> scopes.add("self");
-                            case "admin" -> scopes.addAll(Scopes.ADMIN_ROLE);
-                            case "server" -> scopes.addAll(List.of("users:activity!user", "access:servers!user").stream()
-                                    .map(x -> x + "=" + name).toList());
-                            case "token" -> scopes.add("inherit");
-                            default -> throw new ApiError(400, "No such role: " + r);
-                        }
+                List<String> scopes = new ArrayList<>(stringList(body, "scopes"));
+                for (String r : stringList(body, "roles")) {
+                    switch (r) {
+                        case "user" -> scopes.add("self");
+                        case "admin" -> scopes.addAll(Scopes.ADMIN_ROLE);
+                        case "server" -> scopes.addAll(List.of("users:activity!user", "access:servers!user").stream()
+                                .map(x -> x + "=" + name).toList());
+                        case "token" -> scopes.add("inherit");
+                        default -> throw new ApiError(400, "No such role: " + r);
                     }
                 }
                 if (scopes.isEmpty()) {
@@ -691,6 +713,9 @@ public final class ApiServlet extends HttpServlet {
                     if (!Scopes.isValid(s)) {
                         throw new ApiError(400, "Unknown scope: " + s);
                     }
+                }
+                if (Json.write(scopes).length() > MAX_SCOPES_JSON_LENGTH) {
+                    throw new ApiError(400, "Too many or too long scopes");
                 }
                 Set<String> expanded = Scopes.expand(scopes.stream().filter(s -> !s.equals("inherit")).toList(), name);
                 Set<String> owner = engine.ownerScopes(name, null);
@@ -780,6 +805,20 @@ public final class ApiServlet extends HttpServlet {
         } else {
             throw new ApiError(404, "No such service");
         }
+    }
+
+    /** A token request's {@code scopes} or {@code roles}: absent or null, or a list of strings (as JupyterHub). */
+    private static List<String> stringList(Map<String, Object> body, String key) {
+        Object v = body.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> l) || !l.stream().allMatch(x -> x instanceof String)) {
+            throw new ApiError(400, key + " must be a list of strings");
+        }
+        @SuppressWarnings("unchecked")
+        List<String> strings = (List<String>) l;
+        return strings;
     }
 
     /** A token's {@code expires_in}: absent or null (never expires), or a positive number of seconds up to ten years. */

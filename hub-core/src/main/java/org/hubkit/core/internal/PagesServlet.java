@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hubkit.api.Credentials;
+import org.hubkit.api.InvalidServerNameException;
+import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.ProgressEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,8 @@ public final class PagesServlet extends HttpServlet {
             }
         } catch (ApiError e) {
             page(resp, e.status(), "Error " + e.status(), "<p>" + Web.html(e.getMessage()) + "</p>");
+        } catch (InvalidUsernameException | InvalidServerNameException e) {
+            page(resp, 400, "Error 400", "<p>" + Web.html(e.getMessage()) + "</p>");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             page(resp, 503, "Unavailable", "<p>The hub is shutting down.</p>");
