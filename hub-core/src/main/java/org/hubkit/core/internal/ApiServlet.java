@@ -159,6 +159,7 @@ public final class ApiServlet extends HttpServlet {
                 Web.json(resp, 200, self(c));
             }
             case "info" -> {
+                requireMethod(method, "GET");
                 requireScope(c, "read:hub");
                 Map<String, Object> info = new LinkedHashMap<>();
                 info.put("version", JUPYTERHUB_VERSION);
@@ -499,7 +500,8 @@ public final class ApiServlet extends HttpServlet {
                     engine.setGroups(u, g);
                 }
                 if (body.get("name") instanceof String newName && !newName.equals(u.name)) {
-                    u = engine.renameUser(u, engine.authenticator.normalizeUsername(newName));
+                    // The rules of a new user's name: " bob" is refused, not renamed to "bob".
+                    u = engine.renameUser(u, normalizedNewName(newName));
                 }
                 Web.json(resp, 200, Models.user(engine, u, c, false));
             }
@@ -889,11 +891,17 @@ public final class ApiServlet extends HttpServlet {
             String secret = req.getParameter("client_secret");
             String basic = req.getHeader("Authorization");
             if (basic != null && basic.regionMatches(true, 0, "Basic ", 0, 6)) {
-                String decoded = new String(Base64.getDecoder().decode(basic.substring(6).strip()), StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                if (colon > 0) {
-                    clientId = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
-                    secret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+                try {
+                    String decoded = new String(Base64.getDecoder().decode(basic.substring(6).strip()), StandardCharsets.UTF_8);
+                    int colon = decoded.indexOf(':');
+                    if (colon > 0) {
+                        clientId = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+                        secret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // Not Base64, or a bad %-escape: client credentials that cannot be read, in OAuth's error shape.
+                    Web.json(resp, 401, Map.of("error", "invalid_client"));
+                    return;
                 }
             }
             if (!"authorization_code".equals(req.getParameter("grant_type"))) {
