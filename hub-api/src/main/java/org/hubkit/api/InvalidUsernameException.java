@@ -8,6 +8,7 @@ package org.hubkit.api;
 public class InvalidUsernameException extends HubException {
     private static final long serialVersionUID = 1L;
     private final String username;
+    private final String reason;
 
     /**
      * @param username the refused name (safe to show: it is the user's own input)
@@ -16,10 +17,16 @@ public class InvalidUsernameException extends HubException {
     public InvalidUsernameException(String username, String reason) {
         super("Invalid username '" + username + "': " + reason);
         this.username = username;
+        this.reason = reason;
     }
 
     /** @return the refused name */
     public String username() {
         return username;
+    }
+
+    /** @return why the name was refused, without the name */
+    public String reason() {
+        return reason;
     }
 }

@@ -11,12 +11,17 @@ import java.util.Objects;
  * @since 0.1
  */
 public record ServerId(String user, String serverName) {
-    /** Validates the parts. */
+    /**
+     * Validates the parts.
+     *
+     * @throws InvalidUsernameException if the user name is not acceptable
+     * @throws InvalidServerNameException if the server name is not acceptable
+     */
     public ServerId {
         Usernames.validate(user);
         Objects.requireNonNull(serverName, "serverName");
         if (!serverName.isEmpty()) {
-            Usernames.validate(serverName);
+            Usernames.validateServerName(serverName);
         }
     }
 

@@ -6,7 +6,8 @@ package org.hubkit.api;
  *
  * <p>Validation follows JupyterHub (not empty, no {@code /}, no whitespace at either end) and
  * also refuses control characters, {@code .} and {@code ..}, and names longer than 255
- * characters, so that a name can never climb out of a directory or break a header.
+ * characters, so that a name can never climb out of a directory or break a header. Named
+ * servers' names ({@link #validateServerName}) follow the same rules.
  *
  * @since 0.1
  */
@@ -24,28 +25,58 @@ public final class Usernames {
      * @throws InvalidUsernameException if the name is not acceptable
      */
     public static String validate(String name) {
+        String problem = problem(name);
+        if (problem != null) {
+            throw new InvalidUsernameException(shown(name), problem);
+        }
+        return name;
+    }
+
+    /**
+     * Checks a named server's name by the same rules as a username (the default server's name,
+     * {@code ""}, is not a name and is refused here).
+     *
+     * @param name the server name
+     * @return the same name
+     * @throws InvalidServerNameException if the name is not acceptable
+     */
+    public static String validateServerName(String name) {
+        String problem = problem(name);
+        if (problem != null) {
+            throw new InvalidServerNameException(shown(name), problem);
+        }
+        return name;
+    }
+
+    /** @return why a name is refused, or {@code null} when it is fine */
+    private static String problem(String name) {
         if (name == null || name.isEmpty()) {
-            throw new InvalidUsernameException(String.valueOf(name), "must not be empty");
+            return "must not be empty";
         }
         if (name.length() > 255) {
-            throw new InvalidUsernameException(name.substring(0, 20) + "...", "longer than 255 characters");
+            return "longer than 255 characters";
         }
         if (!name.strip().equals(name)) {
-            throw new InvalidUsernameException(name, "must not start or end with whitespace");
+            return "must not start or end with whitespace";
         }
         if (name.equals(".") || name.equals("..")) {
-            throw new InvalidUsernameException(name, "is reserved");
+            return "is reserved";
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == '/' || c == '\\') {
-                throw new InvalidUsernameException(name, "must not contain '/' or '\\'");
+                return "must not contain '/' or '\\'";
             }
             if (Character.isISOControl(c)) {
-                throw new InvalidUsernameException(name, "must not contain control characters");
+                return "must not contain control characters";
             }
         }
-        return name;
+        return null;
+    }
+
+    /** The refused name as an error message shows it: an over-long one cut short. */
+    private static String shown(String name) {
+        return name != null && name.length() > 255 ? name.substring(0, 20) + "..." : String.valueOf(name);
     }
 
     /**

@@ -15,6 +15,8 @@ import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -28,6 +30,7 @@ import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.internal.ApiServlet;
 import org.hubkit.core.internal.BodyReader;
 import org.hubkit.core.internal.CryptKeeper;
+import org.hubkit.core.internal.ErrorPages;
 import org.hubkit.core.internal.HubEngine;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
@@ -111,7 +114,11 @@ public final class Hub implements AutoCloseable {
             threads.setName("hubkit-http");
             threads.setDaemon(true);
             server = new Server(threads);
-            ServerConnector connector = new ServerConnector(server);
+            // No "Server: Jetty(...)" header and no version on error pages.
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setHost(settings.bindIp());
             connector.setPort(settings.port());
             server.addConnector(connector);
@@ -136,6 +143,8 @@ public final class Hub implements AutoCloseable {
             ServletHolder pages = new ServletHolder(new PagesServlet(engine));
             pages.setAsyncSupported(true);
             context.addServlet(pages, "/*");
+            context.setErrorHandler(new ErrorPages.ContextErrors());
+            server.setErrorHandler(new ErrorPages.ServerErrors());
             server.setHandler(context);
             server.setStopAtShutdown(false);
             // The port is bound already; requests wait in its backlog until state is loaded,

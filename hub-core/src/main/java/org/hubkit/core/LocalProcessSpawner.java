@@ -36,6 +36,7 @@ import org.hubkit.api.Usernames;
 import org.hubkit.core.internal.PrivateFiles;
 import org.hubkit.core.internal.SystemUserTemplate;
 import org.hubkit.core.internal.SystemUsers;
+import org.hubkit.core.internal.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -263,7 +264,7 @@ public final class LocalProcessSpawner implements Spawner {
         }
         SpawnerState state = new SpawnerState(saved);
         context.saveState(state);
-        LOG.info("Started {} for {} as pid {} on {}:{} as OS user {} (log {})", command.get(0), id, pid, ip, port,
+        LOG.info("Started {} for {} as pid {} on {}:{} as OS user {} (log {})", command.get(0), LogSafe.value(id), pid, ip, port,
                 account == null ? System.getProperty("user.name") : account.name() + " (uid " + account.uid() + ")", log);
         context.progress(30, "Process started (pid " + pid + "), waiting for port " + port);
         long deadline = System.nanoTime() + request.startTimeout().toNanos();
@@ -384,12 +385,13 @@ public final class LocalProcessSpawner implements Spawner {
             }
             ProcessHandle p = found.get();
             List<ProcessHandle> children = p.descendants().toList();
-            LOG.info("Stopping {} (pid {})", server, p.pid());
+            LOG.info("Stopping {} (pid {})", LogSafe.value(server), p.pid());
             p.destroy();
             try {
                 p.onExit().get(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                LOG.warn("{} (pid {}) did not exit on SIGTERM within {} s; killing it", server, p.pid(), stopTimeout.toSeconds());
+                LOG.warn("{} (pid {}) did not exit on SIGTERM within {} s; killing it", LogSafe.value(server), p.pid(),
+                        stopTimeout.toSeconds());
                 p.destroyForcibly();
                 try {
                     p.onExit().get(stopTimeout.toMillis(), TimeUnit.MILLISECONDS);

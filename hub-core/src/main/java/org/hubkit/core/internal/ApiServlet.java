@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.hubkit.api.HubException;
+import org.hubkit.api.InvalidServerNameException;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.ProgressEvent;
 import org.hubkit.api.Route;
@@ -44,6 +45,12 @@ public final class ApiServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
     public static final String JUPYTERHUB_VERSION = "3.0.0";
     private static final String PAGINATION = "application/jupyterhub-pagination+json";
+    /** The longest token lifetime asked for; JupyterHub stores the expiry as a datetime. */
+    static final Duration MAX_EXPIRES_IN = Duration.ofDays(3653);
+    /** JupyterHub's {@code api_tokens.note} column. */
+    static final int MAX_NOTE_LENGTH = 1023;
+    /** The store's column for a token's scopes, as JSON. */
+    private static final int MAX_SCOPES_JSON_LENGTH = 100_000;
 
     private final transient HubEngine engine;
     private final transient Runnable shutdown;
@@ -57,25 +64,43 @@ public final class ApiServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setHeader("X-JupyterHub-Version", JUPYTERHUB_VERSION);
         resp.setHeader("Cache-Control", "no-store");
-        List<String> p = Web.pathSegments(req, "/hub/api");
         String method = req.getMethod();
         try {
-            route(req, resp, method, p);
+            route(req, resp, method, Web.pathSegments(req, "/hub/api"));
         } catch (ApiError e) {
             if (e.retryAfterSeconds() != null) {
                 resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
             }
             Web.error(resp, e.status(), e.getMessage());
-        } catch (InvalidUsernameException e) {
+        } catch (InvalidUsernameException | InvalidServerNameException e) {
             Web.error(resp, 400, e.getMessage());
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+        } catch (JsonProcessingException e) {
+            Web.error(resp, 400, "Invalid JSON in the request body: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
             Web.error(resp, 400, "Invalid request: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             Web.error(resp, 503, "Hub is shutting down");
         } catch (HubException e) {
-            LOG.warn("{} {} failed: {}", method, req.getRequestURI(), e.getMessage());
-            Web.error(resp, 500, e.getMessage());
+            // The message is for the log: it may hold a database's or a spawner's internals.
+            LOG.warn("{} {} failed: {}", method, LogSafe.value(req.getRequestURI()), LogSafe.value(e.getMessage(), 300));
+            internalError(resp);
+        } catch (RuntimeException e) {
+            int status = ErrorPages.statusOf(e);
+            if (status < 500) {
+                Web.error(resp, status, org.eclipse.jetty.http.HttpStatus.getMessage(status));
+            } else {
+                LOG.error("{} {} failed", method, LogSafe.value(req.getRequestURI()), LogSafe.throwable(e));
+                internalError(resp);
+            }
+        }
+    }
+
+    /** JupyterHub's answer to an unexpected error: a 500 that says nothing about its cause. */
+    private static void internalError(HttpServletResponse resp) throws IOException {
+        if (!resp.isCommitted()) {
+            resp.resetBuffer();
+            Web.error(resp, 500, "Internal Server Error");
         }
     }
 
@@ -115,6 +140,7 @@ public final class ApiServlet extends HttpServlet {
                 Web.json(resp, 200, self(c));
             }
             case "info" -> {
+                requireMethod(method, "GET");
                 requireScope(c, "read:hub");
                 Map<String, Object> info = new LinkedHashMap<>();
                 info.put("version", JUPYTERHUB_VERSION);
@@ -160,7 +186,7 @@ public final class ApiServlet extends HttpServlet {
                 }
                 boolean stopServers = (Boolean) servers;
                 engine.cleanupOnClose(stopServers);
-                LOG.info("Shutdown requested by {}{}", c.name(), stopServers ? ", stopping all servers" : "");
+                LOG.info("Shutdown requested by {}{}", LogSafe.value(c.name()), stopServers ? ", stopping all servers" : "");
                 resp.setStatus(202);
                 resp.flushBuffer();
                 Thread t = new Thread(shutdown, "hubkit-shutdown");
@@ -205,10 +231,13 @@ public final class ApiServlet extends HttpServlet {
                 if (!(names instanceof List<?> list) || list.isEmpty()) {
                     throw new ApiError(400, "Must specify at least one user to create");
                 }
-                boolean admin = Boolean.TRUE.equals(body.get("admin"));
+                boolean admin = adminField(body);
                 Set<String> created = new java.util.LinkedHashSet<>();
                 for (Object o : list) {
-                    String name = normalizedNewName(String.valueOf(o));
+                    if (!(o instanceof String raw)) {
+                        throw new ApiError(400, "usernames must be a list of strings");
+                    }
+                    String name = normalizedNewName(raw);
                     if (engine.user(name) == null) {
                         created.add(name);
                     }
@@ -277,6 +306,23 @@ public final class ApiServlet extends HttpServlet {
         return Usernames.validate(engine.authenticator.normalizeUsername(raw));
     }
 
+    /** A user model's {@code admin}: absent means false; anything but a boolean is refused, as JupyterHub's {@code _check_user_model}. */
+    private static boolean adminField(Map<String, Object> body) {
+        Object admin = body.getOrDefault("admin", false);
+        if (!(admin instanceof Boolean b)) {
+            throw new ApiError(400, "user.admin must be a boolean");
+        }
+        return b;
+    }
+
+    /** A group name fits the store's column and holds no control characters (which PostgreSQL would refuse as text). */
+    private static String groupName(String g) {
+        if (g.isEmpty() || g.length() > 255 || g.chars().anyMatch(Character::isISOControl)) {
+            throw new ApiError(400, "Invalid group name: must be 1 to 255 characters without control characters");
+        }
+        return g;
+    }
+
     /**
      * JupyterHub's answer to a missing per-resource scope: 404 when the caller holds the scope
      * for other resources only (so existence does not leak), 403 when it does not hold it at all.
@@ -326,7 +372,9 @@ public final class ApiServlet extends HttpServlet {
                 .filter(u -> state == null || matchesState(u, state))
                 .sorted(Comparator.comparing(u -> u.name)).toList();
         List<Map<String, Object>> page = new ArrayList<>();
-        for (int i = offset; i < Math.min(matching.size(), offset + limit); i++) {
+        // In long: offset + limit overflows an int for an offset near Integer.MAX_VALUE.
+        long end = Math.min(matching.size(), (long) offset + limit);
+        for (int i = offset; i < end; i++) {
             page.add(Models.user(engine, matching.get(i), c, includeStopped));
         }
         if (paginated) {
@@ -334,7 +382,7 @@ public final class ApiServlet extends HttpServlet {
             pagination.put("offset", offset);
             pagination.put("limit", limit);
             pagination.put("total", matching.size());
-            if (offset + limit < matching.size()) {
+            if ((long) offset + limit < matching.size()) {
                 int nextOffset = offset + limit;
                 String q = "offset=" + nextOffset + "&limit=" + limit + (state == null ? "" : "&state=" + state)
                         + (nameFilter == null ? "" : "&name_filter=" + URLEncoder.encode(nameFilter, StandardCharsets.UTF_8));
@@ -397,7 +445,7 @@ public final class ApiServlet extends HttpServlet {
                     throw new ApiError(409, "User " + normalized + " already exists");
                 }
                 Map<String, Object> body = body(req);
-                UserState created = engine.createUser(normalized, Boolean.TRUE.equals(body.get("admin")));
+                UserState created = engine.createUser(normalized, adminField(body));
                 Web.json(resp, 201, Models.user(engine, created, c, false));
             }
             case "PATCH" -> {
@@ -425,11 +473,12 @@ public final class ApiServlet extends HttpServlet {
                 }
                 if (body.get("groups") instanceof List<?> groups) {
                     Set<String> g = new HashSet<>();
-                    groups.forEach(x -> g.add(String.valueOf(x)));
+                    groups.forEach(x -> g.add(groupName((String) x)));
                     engine.setGroups(u, g);
                 }
                 if (body.get("name") instanceof String newName && !newName.equals(u.name)) {
-                    u = engine.renameUser(u, engine.authenticator.normalizeUsername(newName));
+                    // The rules of a new user's name: " bob" is refused, not renamed to "bob".
+                    u = engine.renameUser(u, normalizedNewName(newName));
                 }
                 Web.json(resp, 200, Models.user(engine, u, c, false));
             }
@@ -600,20 +649,15 @@ public final class ApiServlet extends HttpServlet {
                             + " not found or no permissions to generate tokens");
                 }
                 Map<String, Object> body = body(req);
-                List<String> scopes = new ArrayList<>();
-                if (body.get("scopes") instanceof List<?> l) {
-                    l.forEach(s -> scopes.add(String.valueOf(s)));
-                }
-                if (body.get("roles") instanceof List<?> roles) {
-                    for (Object r : roles) {
-                        switch (String.valueOf(r)) {
-                            case "user" -> scopes.add("self");
-                            case "admin" -> scopes.addAll(Scopes.ADMIN_ROLE);
-                            case "server" -> scopes.addAll(List.of("users:activity!user", "access:servers!user").stream()
-                                    .map(x -> x + "=" + name).toList());
-                            case "token" -> scopes.add("inherit");
-                            default -> throw new ApiError(400, "No such role: " + r);
-                        }
+                List<String> scopes = new ArrayList<>(stringList(body, "scopes"));
+                for (String r : stringList(body, "roles")) {
+                    switch (r) {
+                        case "user" -> scopes.add("self");
+                        case "admin" -> scopes.addAll(Scopes.ADMIN_ROLE);
+                        case "server" -> scopes.addAll(List.of("users:activity!user", "access:servers!user").stream()
+                                .map(x -> x + "=" + name).toList());
+                        case "token" -> scopes.add("inherit");
+                        default -> throw new ApiError(400, "No such role: " + r);
                     }
                 }
                 if (scopes.isEmpty()) {
@@ -623,6 +667,9 @@ public final class ApiServlet extends HttpServlet {
                     if (!Scopes.isValid(s)) {
                         throw new ApiError(400, "Unknown scope: " + s);
                     }
+                }
+                if (Json.write(scopes).length() > MAX_SCOPES_JSON_LENGTH) {
+                    throw new ApiError(400, "Too many or too long scopes");
                 }
                 Set<String> expanded = Scopes.expand(scopes.stream().filter(s -> !s.equals("inherit")).toList(), name);
                 Set<String> owner = engine.ownerScopes(name, null);
@@ -635,19 +682,19 @@ public final class ApiServlet extends HttpServlet {
                         throw new ApiError(403, "Not assigning requested scopes " + s + " not held by " + c.name());
                     }
                 }
-                Duration expiresIn = null;
-                if (body.get("expires_in") instanceof Number n && n.longValue() > 0) {
-                    expiresIn = Duration.ofSeconds(n.longValue());
-                }
-                Object noteValue = body.get("note");
-                String note = noteValue == null ? "Requested via api" : String.valueOf(noteValue);
-                if (c.user() == null || !c.user().name.equals(name)) {
-                    note += " by " + (c.user() != null ? "user " : "service ") + c.name();
+                Duration expiresIn = expiresIn(body.get("expires_in"));
+                String note = note(body.get("note"));
+                if (note.isEmpty()) {
+                    // As JupyterHub: the default note says who asked; a note given is kept as given.
+                    note = "Requested via api";
+                    if (c.user() == null || !c.user().name.equals(name)) {
+                        note += " by " + (c.user() != null ? "user " : "service ") + c.name();
+                    }
                 }
                 String token = engine.createToken(name, null, scopes, note, expiresIn, "api", null, null, null);
                 Map<String, Object> m = new LinkedHashMap<>(Models.token(engine.tokenByHashOf(token), engine));
                 m.put("token", token);
-                LOG.info("Created API token {} for user {}", m.get("id"), name);
+                LOG.info("Created API token {} for user {}", m.get("id"), LogSafe.value(name));
                 Web.json(resp, 201, m);
             } else {
                 throw new ApiError(405, "Method not allowed");
@@ -680,7 +727,7 @@ public final class ApiServlet extends HttpServlet {
             Web.json(resp, 200, Models.token(t, engine));
         } else {
             engine.deleteToken(t);
-            LOG.info("Deleted API token {} of user {}", id, name);
+            LOG.info("Deleted API token {} of user {}", LogSafe.value(id), LogSafe.value(name));
             resp.setStatus(204);
         }
     }
@@ -712,6 +759,49 @@ public final class ApiServlet extends HttpServlet {
         } else {
             throw new ApiError(404, "No such service");
         }
+    }
+
+    /** A token request's {@code scopes} or {@code roles}: absent or null, or a list of strings (as JupyterHub). */
+    private static List<String> stringList(Map<String, Object> body, String key) {
+        Object v = body.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> l) || !l.stream().allMatch(x -> x instanceof String)) {
+            throw new ApiError(400, key + " must be a list of strings");
+        }
+        @SuppressWarnings("unchecked")
+        List<String> strings = (List<String>) l;
+        return strings;
+    }
+
+    /** A token's {@code expires_in}: absent or null (never expires), or a positive number of seconds up to ten years. */
+    private static Duration expiresIn(Object v) {
+        if (v == null) {
+            return null;
+        }
+        double seconds = v instanceof Number n ? n.doubleValue() : Double.NaN;
+        if (!(v instanceof Number) || !Double.isFinite(seconds) || seconds <= 0 || seconds > MAX_EXPIRES_IN.toSeconds()) {
+            throw new ApiError(400, "expires_in must be a positive number of seconds, at most " + MAX_EXPIRES_IN.toSeconds());
+        }
+        return Duration.ofMillis((long) Math.ceil(seconds * 1000));
+    }
+
+    /** A token's {@code note}: absent, null or a string of at most {@link #MAX_NOTE_LENGTH} characters; {@code ""} when none. */
+    private static String note(Object v) {
+        if (v == null) {
+            return "";
+        }
+        if (!(v instanceof String note)) {
+            throw new ApiError(400, "note must be a string");
+        }
+        if (note.length() > MAX_NOTE_LENGTH) {
+            throw new ApiError(400, "note must be at most " + MAX_NOTE_LENGTH + " characters, got " + note.length());
+        }
+        if (note.indexOf('\0') >= 0) {
+            throw new ApiError(400, "note must not contain NUL characters");
+        }
+        return note;
     }
 
     // ------------------------------------------------------------------ OAuth2 provider
@@ -753,11 +843,17 @@ public final class ApiServlet extends HttpServlet {
             String secret = req.getParameter("client_secret");
             String basic = req.getHeader("Authorization");
             if (basic != null && basic.regionMatches(true, 0, "Basic ", 0, 6)) {
-                String decoded = new String(Base64.getDecoder().decode(basic.substring(6).strip()), StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                if (colon > 0) {
-                    clientId = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
-                    secret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+                try {
+                    String decoded = new String(Base64.getDecoder().decode(basic.substring(6).strip()), StandardCharsets.UTF_8);
+                    int colon = decoded.indexOf(':');
+                    if (colon > 0) {
+                        clientId = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+                        secret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // Not Base64, or a bad %-escape: client credentials that cannot be read, in OAuth's error shape.
+                    Web.json(resp, 401, Map.of("error", "invalid_client"));
+                    return;
                 }
             }
             if (!"authorization_code".equals(req.getParameter("grant_type"))) {
@@ -767,7 +863,7 @@ public final class ApiServlet extends HttpServlet {
             try {
                 Web.json(resp, 200, engine.exchangeCode(clientId, secret, req.getParameter("code"), req.getParameter("redirect_uri")));
             } catch (ApiError e) {
-                LOG.info("OAuth token request from client {} refused: {}", clientId, e.getMessage());
+                LOG.info("OAuth token request from client {} refused: {}", LogSafe.value(clientId), LogSafe.value(e.getMessage()));
                 Web.json(resp, e.status(), Map.of("error", e.getMessage().split(":")[0]));
             }
         } else {

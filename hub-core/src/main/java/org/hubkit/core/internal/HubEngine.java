@@ -343,7 +343,7 @@ public final class HubEngine implements AutoCloseable {
             store.insertUser(name, admin, now);
             UserState u = new UserState(name, admin, now, null, Set.of(), Map.of());
             users.put(name, u);
-            LOG.info("Created user {}{}", name, admin ? " (admin)" : "");
+            LOG.info("Created user {}{}", LogSafe.value(name), admin ? " (admin)" : "");
             return u;
         }
     }
@@ -373,7 +373,7 @@ public final class HubEngine implements AutoCloseable {
             UserState renamed = new UserState(newName, u.admin, u.created, u.lastActivity, u.groups, u.authState);
             users.put(newName, renamed);
             reloadTokens();
-            LOG.info("Renamed user {} to {}", u.name, newName);
+            LOG.info("Renamed user {} to {}", LogSafe.value(u.name), LogSafe.value(newName));
             return renamed;
         }
     }
@@ -417,7 +417,7 @@ public final class HubEngine implements AutoCloseable {
                         clients.values().removeIf(c -> u.name.equals(c.user()));
                         sessionCache.values().removeIf(s -> u.name.equals(s.user()));
                     }
-                    LOG.info("Deleted user {}", u.name);
+                    LOG.info("Deleted user {}", LogSafe.value(u.name));
                     return null;
                 });
     }
@@ -426,7 +426,7 @@ public final class HubEngine implements AutoCloseable {
     public CompletableFuture<Optional<UserState>> login(Credentials credentials) {
         return authenticator.authenticate(credentials).toCompletableFuture().thenApply(result -> {
             if (result == null || !result.accepted() || result.name() == null) {
-                LOG.info("Login refused for '{}'", printable(credentials.username()));
+                LOG.info("Login refused for '{}'", LogSafe.value(credentials.username()));
                 return Optional.empty();
             }
             return admit(result);
@@ -438,12 +438,13 @@ public final class HubEngine implements AutoCloseable {
         try {
             Usernames.validate(name);
         } catch (InvalidUsernameException e) {
-            LOG.info("Login refused: {}", e.getMessage());
+            // Not e.getMessage(): it holds the name as typed, control characters included.
+            LOG.info("Login refused for '{}': invalid name, {}", LogSafe.value(name), e.reason());
             return Optional.empty();
         }
         UserState existing = users.get(name);
         if (!rules.permits(name, existing != null)) {
-            LOG.info("Login refused for '{}': not allowed", name);
+            LOG.info("Login refused for '{}': not allowed", LogSafe.value(name));
             return Optional.empty();
         }
         boolean admin = rules.adminUsers().contains(name) || result.admin().orElse(existing != null && existing.admin);
@@ -465,12 +466,8 @@ public final class HubEngine implements AutoCloseable {
             store.updateUser(u.name, u.admin, Json.write(result.authState()));
             u.authState = result.authState();
         }
-        LOG.info("User {} logged in", name);
+        LOG.info("User {} logged in", LogSafe.value(name));
         return Optional.of(u);
-    }
-
-    private static String printable(String s) {
-        return s.replaceAll("[^\\p{Print}]", "?");
     }
 
     // ------------------------------------------------------------------ tokens and scopes
@@ -637,7 +634,7 @@ public final class HubEngine implements AutoCloseable {
                     deleteToken(t);
                 }
             }
-            LOG.info("User {} logged out", r.user());
+            LOG.info("User {} logged out", LogSafe.value(r.user()));
         });
     }
 
@@ -655,7 +652,8 @@ public final class HubEngine implements AutoCloseable {
         Set<String> held = user.scopes;
         List<String> access = client.allowedScopes().stream().filter(s -> Scopes.base(s).equals("access:servers")).toList();
         if (!access.isEmpty() && access.stream().noneMatch(s -> Scopes.covers(held, s, this::groupsOf))) {
-            LOG.info("User {} refused access to {} (no {})", user.name, client.id(), access);
+            LOG.info("User {} refused access to {} (no {})", LogSafe.value(user.name), LogSafe.value(client.id()),
+                    LogSafe.value(access, 300));
             throw new ApiError(403, "You do not have permission to access " + client.id());
         }
         Set<String> granted = new java.util.TreeSet<>();
@@ -669,7 +667,7 @@ public final class HubEngine implements AutoCloseable {
         String code = Secrets.newToken();
         store.insertCode(Secrets.hash(code), new Store.CodeRow(client.id(), user.name, redirectUri, List.copyOf(granted),
                 session.sessionId(), now().plus(OAUTH_CODE_TTL)));
-        LOG.info("Issued OAuth code for user {} to client {}", user.name, client.id());
+        LOG.info("Issued OAuth code for user {} to client {}", LogSafe.value(user.name), LogSafe.value(client.id()));
         return code;
     }
 
@@ -691,7 +689,7 @@ public final class HubEngine implements AutoCloseable {
         Duration ttl = settings.cookieMaxAge();
         String token = createToken(row.user(), null, row.scopes(), "OAuth token for " + clientId, ttl, "oauth", null,
                 clientId, row.sessionId());
-        LOG.info("Issued OAuth access token for user {} to client {}", row.user(), clientId);
+        LOG.info("Issued OAuth access token for user {} to client {}", LogSafe.value(row.user()), LogSafe.value(clientId));
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("access_token", token);
         answer.put("token_type", "Bearer");
@@ -1000,7 +998,7 @@ public final class HubEngine implements AutoCloseable {
         try {
             r.run();
         } catch (RuntimeException e) {
-            LOG.warn("Cleanup step failed: {}", e.getMessage());
+            LOG.warn("Cleanup step failed: {}", LogSafe.value(e.getMessage(), 300));
         }
     }
 

@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hubkit.api.Credentials;
+import org.hubkit.api.InvalidServerNameException;
+import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.ProgressEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,7 @@ public final class PagesServlet extends HttpServlet {
     private static final java.time.Duration LOGIN_PATIENCE = java.time.Duration.ofSeconds(60);
 
     private final transient HubEngine engine;
+    private final transient LoginThrottle throttle = new LoginThrottle();
 
     public PagesServlet(HubEngine engine) {
         this.engine = engine;
@@ -47,9 +50,9 @@ public final class PagesServlet extends HttpServlet {
             outside(req, resp, uri);
             return;
         }
-        List<String> p = Web.pathSegments(req, "/hub");
-        String page = p.isEmpty() ? "" : p.get(0);
         try {
+            List<String> p = Web.pathSegments(req, "/hub");
+            String page = p.isEmpty() ? "" : p.get(0);
             switch (page) {
                 case "" -> root(req, resp);
                 case "login" -> login(req, resp);
@@ -72,9 +75,21 @@ public final class PagesServlet extends HttpServlet {
             }
         } catch (ApiError e) {
             page(resp, e.status(), "Error " + e.status(), "<p>" + Web.html(e.getMessage()) + "</p>");
+        } catch (InvalidUsernameException | InvalidServerNameException e) {
+            page(resp, 400, "Error 400", "<p>" + Web.html(e.getMessage()) + "</p>");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             page(resp, 503, "Unavailable", "<p>The hub is shutting down.</p>");
+        } catch (RuntimeException e) {
+            int status = ErrorPages.statusOf(e);
+            if (status == 500) {
+                LOG.error("{} {} failed", req.getMethod(), LogSafe.value(uri), LogSafe.throwable(e));
+            }
+            if (!resp.isCommitted()) {
+                resp.resetBuffer();
+                page(resp, status, "Error " + status, status == 500 ? "<p>Something went wrong.</p>"
+                        : "<p>" + Web.html(org.eclipse.jetty.http.HttpStatus.getMessage(status)) + "</p>");
+            }
         }
     }
 
@@ -148,12 +163,23 @@ public final class PagesServlet extends HttpServlet {
             }
         });
         Credentials credentials = new Credentials(req.getParameter("username"), req.getParameter("password"), form);
+        String throttledName = throttledName(credentials.username());
+        String address = LoginThrottle.clientAddress(req.getRemoteAddr(), forwardedFor(req));
+        long wait = throttle.tryAcquire(throttledName, address);
+        if (wait > 0) {
+            // Refused before the password is checked: a guess made now is not a guess.
+            resp.setHeader("Retry-After", String.valueOf(wait));
+            loginForm(req, resp, 429, next, "Too many failed sign-in attempts. Please wait " + wait
+                    + (wait == 1 ? " second" : " seconds") + " and try again.");
+            return;
+        }
         // The authenticator may be slow (a directory, a remote service): answer when it is done, holding no thread.
         CompletableFuture<Optional<UserState>> login = engine.login(credentials);
         Deferred.answer(req, login, LOGIN_PATIENCE, (done, failure) -> {
             if (!done || failure != null) {
                 LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(),
-                        done ? LogSafe.value(HubEngine.rootMessage(failure)) : "no answer within " + LOGIN_PATIENCE.toSeconds() + " s");
+                        done ? LogSafe.value(HubEngine.rootMessage(failure), 300)
+                                : "no answer within " + LOGIN_PATIENCE.toSeconds() + " s");
                 loginForm(req, resp, 500, next, "Login is not available right now; please try again later.");
                 return;
             }
@@ -162,6 +188,7 @@ public final class PagesServlet extends HttpServlet {
                 loginForm(req, resp, 403, next, "Invalid username or password");
                 return;
             }
+            throttle.succeeded(throttledName, address);
             String sessionId = engine.createSession(user.get());
             Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
             Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
@@ -170,6 +197,20 @@ public final class PagesServlet extends HttpServlet {
             Xsrf.issueFor(req, resp, engine, Xsrf.sessionBinding(sessionId));
             redirect(resp, next);
         });
+    }
+
+    /** The name a login attempt counts against: normalised as the authenticator does, so case does not make a new name. */
+    private String throttledName(String typed) {
+        try {
+            return engine.authenticator.normalizeUsername(typed);
+        } catch (RuntimeException e) {
+            return typed;
+        }
+    }
+
+    private static String forwardedFor(HttpServletRequest req) {
+        List<String> values = java.util.Collections.list(req.getHeaders("X-Forwarded-For"));
+        return values.isEmpty() ? null : String.join(",", values);
     }
 
     private void loginForm(HttpServletRequest req, HttpServletResponse resp, int status, String next, String error)
