@@ -891,12 +891,17 @@ public final class ApiServlet extends HttpServlet {
         }
     }
 
+    /** Reads JSON bodies whole: {@code {"a": 1} trailing} is malformed, not {@code {"a": 1}}. */
+    private static final com.fasterxml.jackson.databind.ObjectReader BODY_READER = Json.MAPPER.readerFor(Object.class)
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** The JSON object of the body, which {@link BodyReader} has read already (at most its limit). */
     private static Map<String, Object> body(HttpServletRequest req) throws IOException {
-        byte[] bytes = req.getInputStream().readNBytes(1 << 20);
+        byte[] bytes = req.getInputStream().readAllBytes();
         if (bytes.length == 0) {
             return Map.of();
         }
-        Object parsed = Json.MAPPER.readValue(bytes, Object.class);
+        Object parsed = BODY_READER.readValue(bytes);
         if (parsed == null) {
             return Map.of();
         }

@@ -89,11 +89,15 @@ class LoginThrottlingTest extends HubApiTestBase {
     private RawResponse loginFrom(String localAddress, String user, String password) throws IOException {
         RawResponse form = exchange(localAddress, "GET /hub/login HTTP/1.1\r\n", null, "");
         String setCookie = form.headers.getOrDefault("set-cookie", "");
-        Matcher m = Pattern.compile("_xsrf=([0-9a-f]{64})").matcher(setCookie);
+        // The form's token is bound to the browser id cookie set with it: both go back, as a browser's would.
+        Matcher m = Pattern.compile("_xsrf=([^;\\s]+)").matcher(setCookie);
         assertThat(m.find()).as("an _xsrf cookie from the login form: " + form.headers).isTrue();
         String xsrf = m.group(1);
-        String body = "_xsrf=" + xsrf + "&username=" + TestHub.enc(user) + "&password=" + TestHub.enc(password);
-        return exchange(localAddress, "POST /hub/login HTTP/1.1\r\n", "_xsrf=" + xsrf, body);
+        Matcher browser = Pattern.compile("hubkit-browser=([0-9a-f]{64})").matcher(setCookie);
+        assertThat(browser.find()).as("a browser id cookie from the login form: " + form.headers).isTrue();
+        String body = "_xsrf=" + TestHub.enc(xsrf) + "&username=" + TestHub.enc(user) + "&password=" + TestHub.enc(password);
+        return exchange(localAddress, "POST /hub/login HTTP/1.1\r\n", "hubkit-browser=" + browser.group(1) + "; _xsrf=" + xsrf,
+                body);
     }
 
     private RawResponse exchange(String localAddress, String requestLine, String cookie, String body) throws IOException {
