@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * plain-HTTP listener that redirects to HTTPS. The API may use TLS, client certificates included
  * ({@link Builder#apiTls}, as {@code --api-ssl-*}). This is what {@link ProxyMain} runs.
  *
+ * <p>The API, metrics and redirect listeners hold their clients to {@link Builder#serviceTimeouts}
+ * (by default what configurable-http-proxy's Node 20 servers have: an idle connection closed after
+ * 5 s, 408 for a request head not in within 60 s or a request not in within 300 s), as the proxy's
+ * public listener does with its own {@link NettyProxy.Builder#keepAliveTimeout},
+ * {@link NettyProxy.Builder#headersTimeout} and {@link NettyProxy.Builder#requestTimeout}.
+ *
  * <p>Routes posted to the API are stored as given (the whole JSON body, {@code target}
  * included) and returned with {@code last_activity}; the proxy's {@link NettyProxy#routes()}
  * shows them too, and routes added through {@link NettyProxy#addRoute} show in the API.
@@ -63,6 +69,7 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final ListenerTls apiTls;
     private final TlsCertificates apiCertificates;
+    private final ListenerTimeouts serviceTimeouts;
     private final List<ServiceListener> listeners = new ArrayList<>();
     private Transport serviceTransport;
     private EventLoopGroup serviceGroup;
@@ -87,6 +94,7 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         this.redirectPort = b.redirectPort;
         this.redirectTo = b.redirectTo;
         this.metrics = metrics;
+        this.serviceTimeouts = b.serviceTimeouts;
     }
 
     /** @return a builder: API on localhost at the proxy's port + 1, no token, no metrics */
@@ -175,14 +183,16 @@ public final class ChpCompatibleProxy implements AutoCloseable {
 
     private ServiceListener listen(String ip, int port, io.netty.channel.ChannelHandler handler, String what,
             TlsCertificates tls) {
-        ServiceListener l = ServiceListener.bind(serviceTransport, serviceGroup, ip, port, handler, what, tls);
+        ServiceListener l = ServiceListener.bind(serviceTransport, serviceGroup, ip, port, handler, what, tls,
+                serviceTimeouts.limits());
         listeners.add(l);
         return l;
     }
 
     private ServiceListener listenUnix(Path socket, io.netty.channel.ChannelHandler handler, String what,
             TlsCertificates tls) {
-        ServiceListener l = ServiceListener.bindUnix(serviceTransport, serviceGroup, socket, handler, what, tls);
+        ServiceListener l = ServiceListener.bindUnix(serviceTransport, serviceGroup, socket, handler, what, tls,
+                serviceTimeouts.limits());
         listeners.add(l);
         return l;
     }
@@ -227,6 +237,11 @@ public final class ChpCompatibleProxy implements AutoCloseable {
     /** @return the UNIX domain socket metrics are served on, if configured */
     public Optional<Path> metricsSocket() {
         return Optional.ofNullable(metricsSocket);
+    }
+
+    /** @return how long the API, metrics and redirect listeners wait for their clients */
+    public ListenerTimeouts serviceTimeouts() {
+        return serviceTimeouts;
     }
 
     /** @return the redirect port once started, -1 if there is no redirect listener */
@@ -275,8 +290,26 @@ public final class ChpCompatibleProxy implements AutoCloseable {
         private int redirectPort = -1;
         private int redirectTo = -1;
         private ListenerTls apiTls;
+        private ListenerTimeouts serviceTimeouts = ListenerTimeouts.NODE_DEFAULTS;
 
         private Builder() {
+        }
+
+        /**
+         * How long the side listeners (the REST API, metrics and HTTPS redirect) wait for their
+         * clients: a connection idle for the keep-alive timeout is closed; a request whose head
+         * (or whole) has not arrived within the headers (or request) timeout of its first byte
+         * gets a {@code 408} and the connection is closed. The proxy's own listener has its limits
+         * on {@link NettyProxy.Builder}; {@code --keep-alive-timeout} is the proxy's only, as in
+         * configurable-http-proxy.
+         *
+         * @param serviceTimeouts the limits; default {@link ListenerTimeouts#NODE_DEFAULTS} (5 s,
+         *        60 s, 300 s), what configurable-http-proxy's API and metrics servers get from Node 20
+         * @return this builder
+         */
+        public Builder serviceTimeouts(ListenerTimeouts serviceTimeouts) {
+            this.serviceTimeouts = serviceTimeouts;
+            return this;
         }
 
         /**
@@ -455,6 +488,9 @@ public final class ChpCompatibleProxy implements AutoCloseable {
             }
             if (apiSocket != null && apiSocket.equals(metricsSocket)) {
                 problems.add("metricsSocket: must differ from apiSocket (got '" + metricsSocket + "' for both)");
+            }
+            if (serviceTimeouts == null) {
+                problems.add("serviceTimeouts: must not be null (ListenerTimeouts.NODE_DEFAULTS for Node's)");
             }
             if (defaultTarget != null && defaultTarget.isBlank()) {
                 problems.add("defaultTarget: must not be blank");

@@ -103,7 +103,7 @@ public final class NettyProxy implements Proxy {
     private final int ioThreads;
     private final boolean nativeTransport;
     private final Duration connectTimeout;
-    private final Duration keepAliveTimeout;
+    private final ListenerTimeouts clientTimeouts;
     private final boolean hostRouting;
     private final boolean prependPath;
     private final boolean includePrefix;
@@ -114,9 +114,6 @@ public final class NettyProxy implements Proxy {
     private final Path errorPath;
     private final Duration timeout;
     private final Duration proxyTimeout;
-    private final Duration headersTimeout;
-    private final boolean headersTimeoutSet;
-    private final Duration requestTimeout;
     private final int upstreamMaxIdle;
     private final Duration upstreamIdleTimeout;
     private final ListenerTls listenerTls;
@@ -138,7 +135,7 @@ public final class NettyProxy implements Proxy {
         this.ioThreads = b.ioThreads;
         this.nativeTransport = b.nativeTransport;
         this.connectTimeout = b.connectTimeout;
-        this.keepAliveTimeout = b.keepAliveTimeout;
+        this.clientTimeouts = b.builtClientTimeouts;
         this.hostRouting = b.hostRouting;
         this.prependPath = b.prependPath;
         this.includePrefix = b.includePrefix;
@@ -149,9 +146,6 @@ public final class NettyProxy implements Proxy {
         this.errorPath = b.errorPath;
         this.timeout = b.timeout;
         this.proxyTimeout = b.proxyTimeout;
-        this.requestTimeout = Builder.limit(b.requestTimeout);
-        this.headersTimeoutSet = b.headersTimeoutSet;
-        this.headersTimeout = b.resolvedHeadersTimeout();
         this.upstreamMaxIdle = b.upstreamMaxIdle;
         this.upstreamIdleTimeout = b.upstreamIdleTimeout;
         this.listenerTls = b.builtListenerTls;
@@ -160,10 +154,9 @@ public final class NettyProxy implements Proxy {
         this.tlsCertificates = b.tlsCertificates;
         this.metrics = b.metrics;
         this.server = new ProxyServer(routes, new ProxySettings(ip, port, unixSocket, ioThreads, nativeTransport,
-                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), keepAliveTimeout.toMillis(),
+                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), clientTimeouts.limits(),
                 new ProxySettings.Forwarding(hostRouting, prependPath, includePrefix, xForward, changeOrigin, customHeaders),
-                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), millis(headersTimeout),
-                millis(requestTimeout), upstreamMaxIdle,
+                errorTarget, errorPath, millis(timeout), millis(proxyTimeout), upstreamMaxIdle,
                 upstreamIdleTimeout.toMillis(), tlsCertificates, b.upstreamTls, metrics,
                 new ProxySettings.LocationRewrite(autoRewrite, protocolRewrite)));
         if (defaultTarget != null) {
@@ -192,7 +185,6 @@ public final class NettyProxy implements Proxy {
                 .ioThreads(ioThreads)
                 .nativeTransport(nativeTransport)
                 .connectTimeout(connectTimeout)
-                .keepAliveTimeout(keepAliveTimeout)
                 .hostRouting(hostRouting)
                 .prependPath(prependPath)
                 .includePrefix(includePrefix)
@@ -202,15 +194,12 @@ public final class NettyProxy implements Proxy {
                 .errorPath(errorPath)
                 .timeout(timeout)
                 .proxyTimeout(proxyTimeout)
-                .requestTimeout(requestTimeout)
                 .upstreamMaxIdle(upstreamMaxIdle)
                 .upstreamIdleTimeout(upstreamIdleTimeout)
                 .tlsReloadInterval(tlsReloadInterval)
                 .targetTls(targetTls)
                 .metrics(metrics);
-        if (headersTimeoutSet) {
-            b.headersTimeout(headersTimeout); // else it follows requestTimeout in the variant too
-        }
+        b.clientTimeouts = clientTimeouts.toBuilder(); // a derived headersTimeout stays derived
         customHeaders.forEach(b::customHeader);
         if (listenerTls != null) {
             b.tls(listenerTls);
@@ -370,7 +359,7 @@ public final class NettyProxy implements Proxy {
 
     /** @return how long a client connection may stay idle between requests before it is closed */
     public Duration keepAliveTimeout() {
-        return keepAliveTimeout;
+        return clientTimeouts.keepAliveTimeout();
     }
 
     /** @return whether routes are keyed {@code /host/path} */
@@ -428,7 +417,7 @@ public final class NettyProxy implements Proxy {
      *         client gets a 408; empty if not limited
      */
     public Optional<Duration> headersTimeout() {
-        return Optional.ofNullable(headersTimeout);
+        return clientTimeouts.headersTimeout();
     }
 
     /**
@@ -436,7 +425,7 @@ public final class NettyProxy implements Proxy {
      *         before the client gets a 408; empty if not limited
      */
     public Optional<Duration> requestTimeout() {
-        return Optional.ofNullable(requestTimeout);
+        return clientTimeouts.requestTimeout();
     }
 
     /** @return how many idle connections are kept per target (and event loop); 0: none */
@@ -485,10 +474,6 @@ public final class NettyProxy implements Proxy {
      * @since 0.1
      */
     public static final class Builder {
-        /** Node's {@code server.headersTimeout} default (Node 18 and later). */
-        private static final Duration DEFAULT_HEADERS_TIMEOUT = Duration.ofSeconds(60);
-        /** Node's {@code server.requestTimeout} default (Node 18 and later). */
-        private static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(300);
         private String ip = "";
         private int port = 8000;
         private Path unixSocket;
@@ -498,7 +483,9 @@ public final class NettyProxy implements Proxy {
         private int ioThreads;
         private boolean nativeTransport = true;
         private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration keepAliveTimeout = Duration.ofSeconds(5);
+        /** keepAliveTimeout, headersTimeout and requestTimeout, with Node's defaults and rules. */
+        private ListenerTimeouts.Builder clientTimeouts = ListenerTimeouts.builder();
+        private ListenerTimeouts builtClientTimeouts;
         private boolean hostRouting;
         private boolean prependPath = true;
         private boolean includePrefix = true;
@@ -509,9 +496,6 @@ public final class NettyProxy implements Proxy {
         private Path errorPath;
         private Duration timeout;
         private Duration proxyTimeout;
-        private Duration headersTimeout;
-        private boolean headersTimeoutSet;
-        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private int upstreamMaxIdle = 32;
         private Duration upstreamIdleTimeout = Duration.ofSeconds(4);
         private Path tlsCertificateChain;
@@ -643,7 +627,7 @@ public final class NettyProxy implements Proxy {
          * @return this builder
          */
         public Builder keepAliveTimeout(Duration keepAliveTimeout) {
-            this.keepAliveTimeout = keepAliveTimeout;
+            clientTimeouts.keepAliveTimeout(keepAliveTimeout);
             return this;
         }
 
@@ -768,8 +752,7 @@ public final class NettyProxy implements Proxy {
          * @return this builder
          */
         public Builder headersTimeout(Duration headersTimeout) {
-            this.headersTimeout = headersTimeout;
-            this.headersTimeoutSet = true;
+            clientTimeouts.headersTimeout(headersTimeout);
             return this;
         }
 
@@ -791,23 +774,8 @@ public final class NettyProxy implements Proxy {
          * @return this builder
          */
         public Builder requestTimeout(Duration requestTimeout) {
-            this.requestTimeout = requestTimeout;
+            clientTimeouts.requestTimeout(requestTimeout);
             return this;
-        }
-
-        /** @return {@code null} for no limit (zero or {@code null}), else the duration */
-        static Duration limit(Duration d) {
-            return d == null || d.isZero() ? null : d;
-        }
-
-        /** @return the headers limit: as set, else 60 s or the request limit if shorter; {@code null} for none */
-        Duration resolvedHeadersTimeout() {
-            if (headersTimeoutSet) {
-                return limit(headersTimeout);
-            }
-            Duration request = limit(requestTimeout);
-            return request != null && !request.isNegative() && request.compareTo(DEFAULT_HEADERS_TIMEOUT) < 0
-                    ? request : DEFAULT_HEADERS_TIMEOUT;
         }
 
         /**
@@ -944,8 +912,11 @@ public final class NettyProxy implements Proxy {
             if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
                 problems.add("connectTimeout: must be positive (got " + connectTimeout + ")");
             }
-            if (keepAliveTimeout == null || keepAliveTimeout.isNegative() || keepAliveTimeout.isZero()) {
-                problems.add("keepAliveTimeout: must be positive (got " + keepAliveTimeout + ")");
+            builtClientTimeouts = null;
+            try {
+                builtClientTimeouts = clientTimeouts.build(); // the same rules as the side listeners'
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
             }
             if (errorTarget != null) {
                 String problem = RouteEntry.checkTarget(errorTarget);
@@ -964,16 +935,6 @@ public final class NettyProxy implements Proxy {
             }
             if (!positiveOrNull(proxyTimeout)) {
                 problems.add("proxyTimeout: must be positive (got " + proxyTimeout + ")");
-            }
-            if (requestTimeout != null && requestTimeout.isNegative()) {
-                problems.add("requestTimeout: must be zero (no limit) or positive (got " + requestTimeout + ")");
-            }
-            if (headersTimeout != null && headersTimeout.isNegative()) {
-                problems.add("headersTimeout: must be zero (no limit) or positive (got " + headersTimeout + ")");
-            } else if (limit(requestTimeout) != null && !requestTimeout.isNegative()
-                    && resolvedHeadersTimeout() != null && resolvedHeadersTimeout().compareTo(requestTimeout) > 0) {
-                problems.add("headersTimeout: must not be longer than requestTimeout (got " + headersTimeout
-                        + " and " + requestTimeout + ")");
             }
             if (upstreamMaxIdle < 0) {
                 problems.add("upstreamMaxIdle: must be 0 or more (got " + upstreamMaxIdle + ")");

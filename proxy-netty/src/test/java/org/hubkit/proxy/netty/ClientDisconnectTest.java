@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -19,18 +20,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A client that goes away mid-exchange takes its upstream connection with it, at once (the
- * target does not keep sending into the void or wait for a body that will not come), and the
- * proxy goes on serving.
+ * A client that goes away mid-exchange takes its upstream connection with it (the target does
+ * not keep sending into the void or wait for a body that will not come), and the proxy goes on
+ * serving.
+ *
+ * <p>No clock: the proxy's request limits are off here and no other timeout applies mid-exchange,
+ * so the client's leaving is the only thing that can end the target's connection; the test waits
+ * for the target to see that end.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClientDisconnectTest {
     private static final long BODY = 100L * 1024 * 1024;
-    private static final long PROMPTLY_MILLIS = 5000;
 
     private final AtomicLong transferred = new AtomicLong();
     private final CountDownLatch upstreamEnded = new CountDownLatch(1);
-    private final AtomicLong upstreamEndedAt = new AtomicLong();
     private Backend healthy;
     private RawBackend raw;
     private NettyProxy proxy;
@@ -55,10 +58,11 @@ class ClientDisconnectTest {
             } catch (IOException e) {
                 // reset by the proxy: the end we wait for
             }
-            upstreamEndedAt.set(System.nanoTime());
             upstreamEnded.countDown();
         });
-        proxy = TestProxies.started(NettyProxy.builder(), "/", healthy.uri());
+        // nothing but the client's leaving may end an upstream connection here
+        proxy = TestProxies.started(NettyProxy.builder().headersTimeout(Duration.ZERO).requestTimeout(Duration.ZERO),
+                "/", healthy.uri());
         proxy.addRoute(Route.of("/raw", raw.uri(), Map.of())).toCompletableFuture().join();
     }
 
@@ -76,9 +80,9 @@ class ClientDisconnectTest {
         assertThat(transferred.get()).as("bytes through before the client left").isGreaterThanOrEqualTo(atLeast);
     }
 
-    private void assertUpstreamEndedPromptlyAfter(long clientClosedAt) throws Exception {
-        assertThat(upstreamEnded.await(PROMPTLY_MILLIS, TimeUnit.MILLISECONDS)).as("the upstream connection ended").isTrue();
-        assertThat(TimeUnit.NANOSECONDS.toMillis(upstreamEndedAt.get() - clientClosedAt)).isLessThan(PROMPTLY_MILLIS);
+    /** Waits for the target to see its connection end, which only the client's leaving can cause. */
+    private void assertUpstreamEnded() throws Exception {
+        assertThat(upstreamEnded.await(30, TimeUnit.SECONDS)).as("the target's connection was closed").isTrue();
         assertThat(transferred.get()).as("the body stopped short").isLessThan(BODY);
         assertThat(proxy.idleUpstreamConnections()).as("nothing pooled from a broken exchange").isZero();
     }
@@ -90,24 +94,21 @@ class ClientDisconnectTest {
     }
 
     @Test
-    void aClientGoneMidUploadClosesTheUpstreamPromptly() throws Exception {
-        long closedAt;
+    void aClientGoneMidUploadClosesTheUpstream() throws Exception {
         try (Socket client = new Socket("127.0.0.1", proxy.port())) {
             OutputStream out = client.getOutputStream();
             out.write(("POST /raw/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + BODY + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             PatternBytes.write(out, 4L << 20, new AtomicLong());
             awaitTransferred(1L << 20);
-            closedAt = System.nanoTime();
         }
 
-        assertUpstreamEndedPromptlyAfter(closedAt);
+        assertUpstreamEnded();
         assertTheProxyStillServes();
     }
 
     @Test
-    void aClientGoneMidDownloadClosesTheUpstreamPromptly() throws Exception {
-        long closedAt;
+    void aClientGoneMidDownloadClosesTheUpstream() throws Exception {
         try (Socket client = new Socket("127.0.0.1", proxy.port())) {
             client.setSoTimeout(10_000);
             client.getOutputStream().write("GET /raw/download HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -115,16 +116,14 @@ class ClientDisconnectTest {
             InputStream in = client.getInputStream();
             assertThat(RawBackend.readHead(in)).startsWith("http/1.1 200");
             assertThat(PatternBytes.read(in, 1L << 20, new CRC32(), new AtomicLong())).isEqualTo(1L << 20);
-            closedAt = System.nanoTime();
         }
 
-        assertUpstreamEndedPromptlyAfter(closedAt);
+        assertUpstreamEnded();
         assertTheProxyStillServes();
     }
 
     @Test
-    void aClientGoneWhileWaitingForTheResponseClosesTheUpstreamPromptly() throws Exception {
-        long closedAt;
+    void aClientGoneWhileWaitingForTheResponseClosesTheUpstream() throws Exception {
         try (Socket client = new Socket("127.0.0.1", proxy.port())) {
             client.getOutputStream().write("GET /raw/never HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
@@ -132,10 +131,9 @@ class ClientDisconnectTest {
                 Thread.sleep(25);
             }
             assertThat(raw.connections()).as("the request reached the target").isEqualTo(1);
-            closedAt = System.nanoTime();
         }
 
-        assertUpstreamEndedPromptlyAfter(closedAt);
+        assertUpstreamEnded();
         assertTheProxyStillServes();
     }
 }

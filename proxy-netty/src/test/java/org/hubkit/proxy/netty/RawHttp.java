@@ -1,5 +1,7 @@
 package org.hubkit.proxy.netty;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,9 +67,65 @@ final class RawHttp implements AutoCloseable {
         return read(method.equals("HEAD"));
     }
 
+    /**
+     * As {@link #exchange}, but the request line goes first and the rest of the head 50 ms later,
+     * so that the listener reads the first part on its own and a request timer that is already
+     * due (one counted from an earlier request) fires in between.
+     */
+    Response exchangeInTwoParts(String method, String path, String extraHeaders) throws IOException {
+        send(method + " " + path + " HTTP/1.1\r\n");
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        send("Host: " + host + "\r\n" + extraHeaders + "\r\n");
+        return read(method.equals("HEAD"));
+    }
+
     void send(String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
+    }
+
+    /**
+     * Returns once a connection opened now to {@code port} has had its unfinished head answered
+     * with 408: at least the listener's headers timeout has passed since the call. Tests use it
+     * instead of reading the clock.
+     *
+     * @param port a listener on 127.0.0.1 with a headers timeout
+     */
+    static void awaitOneHeadersTimeout(int port) throws IOException {
+        try (RawHttp clock = new RawHttp(port)) {
+            clock.send("GET /clock HTTP/1.1\r\n");
+            assertThat(clock.read(false).status()).as("an unfinished head's answer").isEqualTo(408);
+        }
+    }
+
+    /**
+     * Writes {@code text} one byte every 50 ms on a thread of its own (a slowloris), until all is
+     * written or the connection fails (the other side closed it).
+     *
+     * @return the writing thread, started
+     */
+    Thread trickle(String text) {
+        Thread t = new Thread(() -> {
+            try {
+                for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(50);
+                }
+            } catch (IOException e) {
+                // closed by the other side: what the test waits for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "trickle");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     Response read(boolean head) throws IOException {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the response phase and WebSockets are not limited; a large upload within the limit passes.
  *
  * <p>No test reads the clock. Where one must know that a limit's time has passed, it waits for
- * a connection opened meanwhile to be cut by that limit ({@link #awaitOneHeadersTimeout}).
+ * a connection opened meanwhile to be cut by that limit ({@link RawHttp#awaitOneHeadersTimeout}).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RequestTimeoutTest {
@@ -38,40 +38,6 @@ class RequestTimeoutTest {
         return resources.track(TestProxies.started(options, "/", target));
     }
 
-    /**
-     * Returns once a connection opened now has had its unfinished head answered with 408: at
-     * least the proxy's headers timeout has passed since the call.
-     */
-    private static void awaitOneHeadersTimeout(NettyProxy proxy) throws IOException {
-        try (RawHttp clock = new RawHttp(proxy.port())) {
-            clock.send("GET /clock HTTP/1.1\r\n");
-            assertThat(clock.read(false).status()).isEqualTo(408);
-        }
-    }
-
-    /**
-     * Writes {@code text} one byte every 50 ms on a thread of its own, until all is written or the
-     * connection fails (the proxy closed it).
-     */
-    private Thread trickle(OutputStream out, String text) {
-        Thread t = new Thread(() -> {
-            try {
-                for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) {
-                    out.write(b);
-                    out.flush();
-                    Thread.sleep(50);
-                }
-            } catch (IOException e) {
-                // closed by the proxy: what the test waits for
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "trickle");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
     @Test
     void answers408WhenTheRequestHeadTricklesInPastTheHeadersTimeout() throws Exception {
         Backend backend = resources.track(Backend.start("b"));
@@ -79,8 +45,7 @@ class RequestTimeoutTest {
 
         try (RawHttp client = new RawHttp(proxy.port())) {
             // a slowloris: never a complete head, always one more byte
-            Thread writer = trickle(client.socket.getOutputStream(),
-                    "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(150));
+            Thread writer = client.trickle("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(150));
 
             RawHttp.Response res = client.read(false);
 
@@ -112,7 +77,7 @@ class RequestTimeoutTest {
 
         try (RawHttp client = new RawHttp(proxy.port())) {
             client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n");
-            Thread writer = trickle(client.socket.getOutputStream(), "x".repeat(1000));
+            Thread writer = client.trickle("x".repeat(1000));
 
             RawHttp.Response res = client.read(false);
 
@@ -147,7 +112,7 @@ class RequestTimeoutTest {
             client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + size + "\r\n\r\n");
             OutputStream out = client.socket.getOutputStream();
             PatternBytes.write(out, size / 2, new AtomicLong());
-            awaitOneHeadersTimeout(proxy); // the body is not held to the head's limit
+            RawHttp.awaitOneHeadersTimeout(proxy.port()); // the body is not held to the head's limit
             PatternBytes.write(out, size / 2, new AtomicLong());
 
             RawHttp.Response res = client.read(false);
@@ -178,7 +143,7 @@ class RequestTimeoutTest {
 
         try (RawHttp client = new RawHttp(proxy.port())) {
             client.send("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-            awaitOneHeadersTimeout(proxy); // headersTimeout follows the shorter requestTimeout
+            RawHttp.awaitOneHeadersTimeout(proxy.port()); // headersTimeout follows the shorter requestTimeout
             answer.countDown();
 
             RawHttp.Response res = client.read(false);
@@ -191,13 +156,14 @@ class RequestTimeoutTest {
     @Test
     void timesEachRequestOnAKeptAliveConnectionFromItsOwnStart() throws Exception {
         Backend backend = resources.track(Backend.start("b"));
-        NettyProxy proxy = proxy(NettyProxy.builder().requestTimeout(SHORT), backend.uri());
+        // a limit well above the 50 ms between the second head's two parts
+        NettyProxy proxy = proxy(NettyProxy.builder().requestTimeout(Duration.ofSeconds(1)), backend.uri());
 
         try (RawHttp client = new RawHttp(proxy.port())) {
             assertThat(client.get("/first").body()).isEqualTo("b /first");
-            awaitOneHeadersTimeout(proxy); // longer than the limit since the first request began
+            RawHttp.awaitOneHeadersTimeout(proxy.port()); // longer than the limit since the first request began
 
-            RawHttp.Response second = client.get("/second");
+            RawHttp.Response second = client.exchangeInTwoParts("GET", "/second", "");
 
             assertThat(second.status()).isEqualTo(200);
             assertThat(second.body()).isEqualTo("b /second");
@@ -231,7 +197,7 @@ class RequestTimeoutTest {
                 .buildAsync(URI.create("ws://127.0.0.1:" + proxy.port() + "/ws"), messages).join();
         assertThat(messages.next()).isEqualTo("connected");
 
-        awaitOneHeadersTimeout(proxy); // the WebSocket has been open longer than both limits
+        RawHttp.awaitOneHeadersTimeout(proxy.port()); // the WebSocket has been open longer than both limits
 
         ws.sendText("still here", true).join();
         assertThat(messages.next()).isEqualTo("still here");

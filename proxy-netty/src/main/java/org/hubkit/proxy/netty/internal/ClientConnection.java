@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
@@ -60,18 +61,16 @@ import org.slf4j.LoggerFactory;
  * and drops what the client still sends until it closes (a lingering close), so that the
  * response is not lost to a reset while the client is still writing.
  *
- * <p>Timeouts on the client's side: {@code keepAliveTimeout} while no request is under way (from
- * the connection's opening or the end of an exchange to the first byte of the next request);
- * from that first byte, noticed by {@link #requestStartSensor()} ahead of the HTTP decoder, the
- * head must arrive within {@code headersTimeout} and the whole request within
- * {@code requestTimeout}, else a 408 (or, once the response has begun, a close). Nothing is timed
- * once the request has arrived, nor after a WebSocket upgrade. Each kind keeps at most one timer
- * pending, which on firing looks at the current state and waits again if needed, so no timer is
- * scheduled and cancelled per request.
+ * <p>Timeouts on the client's side are {@link ClientTimeouts}' ({@code keepAliveTimeout} between
+ * requests, {@code headersTimeout} and {@code requestTimeout} from a request's first byte, noticed
+ * by {@link #requestStartSensor()} ahead of the HTTP decoder); this class says when a head and a
+ * whole request have arrived and when an exchange has ended, and answers an expired limit with a
+ * 408 (or, once the response has begun, a close). Nothing is timed once the request has arrived,
+ * nor after a WebSocket upgrade.
  *
  * <p>Confined to the client channel's event loop; the upstream channel runs on the same loop.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements ClientTimeouts.Expiry {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
 
     private enum BodyMode { WAIT_CONNECT, FORWARD, DISCARD }
@@ -86,9 +85,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
     private final ProxySettings settings;
     private final ErrorResponder errors;
-    private final long keepAliveTimeoutMillis;
-    private final long headersTimeoutNanos;
-    private final long requestTimeoutNanos;
+    private final ClientTimeouts timeouts;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Channel upstream;
@@ -96,50 +93,26 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean done;
     private boolean draining;
     private boolean upstreamNeedsFlush;
-    private ScheduledFuture<?> idleTimer;
-    private final Runnable idleCheck = this::idleCheck;
-    private long idleSinceNanos;
-    private boolean idle;
     private String clientIp;
     private boolean lingering;
     private long lingerStartNanos;
     private long lingerReadNanos;
     private ScheduledFuture<?> lingerTimer;
-    /** A request has begun (bytes of it came) and has not fully arrived: its timeouts run. */
-    private boolean requestArriving;
-    private long requestStartNanos;
-    private ScheduledFuture<?> requestTimer;
-    private long requestTimerDueNanos;
-    private final Runnable requestCheck = this::requestCheck;
-    private final RequestStartSensor requestStartSensor = new RequestStartSensor();
 
     ClientConnection(RouteTable routes, UpstreamPool pool, ProxySettings settings, ErrorResponder errors) {
         this.routes = routes;
         this.pool = pool;
         this.settings = settings;
         this.errors = errors;
-        this.keepAliveTimeoutMillis = settings.keepAliveTimeoutMillis();
-        this.headersTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.headersTimeoutMillis());
-        this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.requestTimeoutMillis());
+        this.timeouts = new ClientTimeouts(settings.clientLimits(), this);
     }
 
     /**
      * @return the handler to put ahead of the HTTP decoder in this connection's pipeline: it
      *         notes the first bytes of each request, from which the request's timeouts count
      */
-    ChannelInboundHandlerAdapter requestStartSensor() {
-        return requestStartSensor;
-    }
-
-    /** Sees the raw bytes before the decoder; between requests, the first ones start a request. */
-    private final class RequestStartSensor extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext sensorCtx, Object msg) {
-            if (idle && !done) {
-                requestBegins();
-            }
-            sensorCtx.fireChannelRead(msg);
-        }
+    ChannelHandler requestStartSensor() {
+        return timeouts.sensor();
     }
 
     /** One request and its response. */
@@ -192,7 +165,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        startIdleTimer();
+        timeouts.opened(ctx.executor());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -233,9 +206,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!done && ex != null && !ex.responseComplete) {
             log.debug("{} {} -> client closed before the response ended", ex.method, ex.logPath);
         }
-        done = true;
-        cancelIdleTimer();
-        cancelRequestTimer();
+        takeNoMoreRequests();
         if (lingerTimer != null) {
             lingerTimer.cancel(false);
             lingerTimer = null;
@@ -319,7 +290,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 }
                 if (last) {
                     ex.requestComplete = true;
-                    requestArriving = false; // its timeouts end here
+                    timeouts.requestArrived();
                     finishIfDone(ex);
                 }
             }
@@ -359,20 +330,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private void startExchange(HttpRequest request) {
         if (request.decoderResult().isFailure()) {
             log.debug("Bad request from {}: {}", ctx.channel().remoteAddress(), request.decoderResult().cause().toString());
-            done = true;
+            takeNoMoreRequests();
             releasePending();
             closeUpstream();
             ctx.writeAndFlush(ErrorPage.of(HttpResponseStatus.BAD_REQUEST, false, HttpVersion.HTTP_1_1))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        stopIdleTimer();
-        if (!requestArriving) {
-            // its bytes came during the previous exchange (pipelined): it counts from now
-            requestArriving = true;
-            requestStartNanos = System.nanoTime();
-            armRequestTimer();
-        }
+        timeouts.headArrived();
         RequestTarget target = RequestTarget.parse(request.uri());
         Exchange ex = new Exchange(request, target);
         exchange = ex;
@@ -552,140 +517,47 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!ex.keepAlive) {
             closeClientAfterFlush();
         } else {
-            startIdleTimer();
+            timeouts.betweenRequests();
         }
     }
 
-    /**
-     * Closes the connection if no request starts within the keep-alive timeout, as Node does.
-     *
-     * <p>Lazy: the time the connection became idle is noted, and one timer per connection is
-     * pending at most; when it fires it closes the connection or waits for what is left of the
-     * timeout. No timer is scheduled and cancelled per request (each one costs the event loop a
-     * priority-queue update and, when the next deadline moves, a timerfd system call).
-     */
-    private void startIdleTimer() {
-        idleSinceNanos = System.nanoTime();
-        idle = true;
-        if (idleTimer == null) {
-            scheduleIdleCheck(keepAliveTimeoutMillis);
-        }
+    /** The connection takes no more requests: its client timeouts end. */
+    private void takeNoMoreRequests() {
+        done = true;
+        timeouts.stop();
     }
 
-    private void scheduleIdleCheck(long delayMillis) {
-        idleTimer = ctx.executor().schedule(idleCheck, delayMillis, TimeUnit.MILLISECONDS);
-    }
-
-    private void idleCheck() {
-        idleTimer = null;
-        if (done || !idle || exchange != null) {
-            return; // an exchange is running: the timer starts again when it ends
-        }
-        long left = keepAliveTimeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSinceNanos);
-        if (left > 0) {
-            scheduleIdleCheck(left);
-            return;
-        }
-        log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), keepAliveTimeoutMillis);
+    @Override
+    public void keepAliveExpired(long limitMillis) {
+        log.debug("Client {} idle for {} ms; closing", ctx.channel().remoteAddress(), limitMillis);
         closeClient();
     }
 
-    /** The first bytes of a request came: the keep-alive timeout ends, the request's timeouts begin. */
-    private void requestBegins() {
-        idle = false; // a pending keep-alive check finds that
-        requestArriving = true;
-        requestStartNanos = System.nanoTime();
-        armRequestTimer();
+    /** The head did not arrive in time: 408 and close, as Node. */
+    @Override
+    public void headExpired(long limitMillis) {
+        log.warn("Client {} sent no complete request head within {} ms; 408", ctx.channel().remoteAddress(),
+                limitMillis);
+        closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, HttpVersion.HTTP_1_1));
     }
 
-    /** @return the limit that applies to the request arriving now, in nanoseconds; 0 for none */
-    private long requestLimitNanos() {
-        boolean headArrived = exchange != null;
-        return !headArrived && headersTimeoutNanos > 0 ? headersTimeoutNanos : requestTimeoutNanos;
-    }
-
-    /** Makes sure a check runs by the current request's deadline (one pending at most). */
-    private void armRequestTimer() {
-        long limit = requestLimitNanos();
-        if (limit == 0) {
-            return;
-        }
-        long due = requestStartNanos + limit;
-        if (requestTimer != null) {
-            if (requestTimerDueNanos - due <= 0) {
-                return; // it fires in time and then looks at this request
-            }
-            requestTimer.cancel(false); // left by an earlier request's later deadline
-        }
-        scheduleRequestCheck(due, due - System.nanoTime());
-    }
-
-    private void scheduleRequestCheck(long due, long delayNanos) {
-        requestTimerDueNanos = due;
-        requestTimer = ctx.executor().schedule(requestCheck, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-    }
-
-    private void requestCheck() {
-        requestTimer = null;
-        if (done || !requestArriving) {
-            return; // the request arrived (or none is under way): the next one arms the timer again
-        }
-        long limit = requestLimitNanos();
-        if (limit == 0) {
-            return; // the head arrived and the whole request is not limited
-        }
-        long due = requestStartNanos + limit;
-        long left = due - System.nanoTime();
-        if (left > 0) {
-            scheduleRequestCheck(due, left); // the head arrived: the whole request's limit is later
-            return;
-        }
-        requestTimedOut();
-    }
-
-    /** The request did not arrive in time: 408 and close (as Node), or only close once the response began. */
-    private void requestTimedOut() {
+    /** The body did not arrive in time: 408 and close (as Node), or only close once the response began. */
+    @Override
+    public void requestExpired(long limitMillis) {
         Exchange ex = exchange;
-        if (ex == null) {
-            log.warn("Client {} sent no complete request head within {} ms; 408", ctx.channel().remoteAddress(),
-                    TimeUnit.NANOSECONDS.toMillis(requestLimitNanos()));
-            closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, HttpVersion.HTTP_1_1));
-            return;
-        }
-        long ms = TimeUnit.NANOSECONDS.toMillis(requestTimeoutNanos);
         if (ex.responseStarted) {
             // the target answered early, or an error page is on its way: too late for a 408
-            log.warn("{} {} -> request body not complete within {} ms; closing", ex.method, ex.logPath, ms);
+            log.warn("{} {} -> request body not complete within {} ms; closing", ex.method, ex.logPath, limitMillis);
             closeClient();
             return;
         }
-        log.warn("408 {} {} request body not complete within {} ms", ex.method, ex.logPath, ms);
+        log.warn("408 {} {} request body not complete within {} ms", ex.method, ex.logPath, limitMillis);
         ex.responseStarted = true;
         ex.responseComplete = true;
         ex.status = HttpResponseStatus.REQUEST_TIMEOUT.code();
         settings.metrics().requestProxy(ex.status);
         logExchange(ex);
         closeClientWith(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, ex.clientVersion));
-    }
-
-    private void cancelRequestTimer() {
-        if (requestTimer != null) {
-            requestTimer.cancel(false);
-            requestTimer = null;
-        }
-    }
-
-    /** A request started: the connection is no longer idle (a pending check finds that). */
-    private void stopIdleTimer() {
-        idle = false;
-    }
-
-    private void cancelIdleTimer() {
-        idle = false;
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
     }
 
     // ---- upstream side -----------------------------------------------------------------------
@@ -922,12 +794,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         Channel up = upstream;
         ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), res.headers().copy()),
                 ctx.voidPromise());
-        done = true;
+        takeNoMoreRequests();
         exchange = null;
         upstream = null;
         releasePending();
-        cancelRequestTimer();
-        ctx.pipeline().remove(requestStartSensor);
+        ctx.pipeline().remove(timeouts.sensor());
         // WebSockets may idle as long as they like: the timeouts are for HTTP exchanges
         if (up.pipeline().get(IdleStateHandler.class) != null) {
             up.pipeline().remove(IdleStateHandler.class);
@@ -972,7 +843,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void closeClient() {
-        done = true;
+        takeNoMoreRequests();
         releasePending();
         closeUpstream();
         ctx.close();
@@ -989,7 +860,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      * too); the response's length tells the client where it ends.
      */
     private void closeClientLingering() {
-        done = true;
+        takeNoMoreRequests();
         releasePending();
         closeUpstream();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
@@ -1030,14 +901,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     /** Sends a last response (the upstream, if any, is closed) and closes once it is out. */
     private void closeClientWith(FullHttpResponse res) {
-        done = true;
+        takeNoMoreRequests();
         releasePending();
         closeUpstream();
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void closeClientAfterFlush() {
-        done = true;
+        takeNoMoreRequests();
         releasePending();
         closeUpstream();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

@@ -13,15 +13,12 @@ import java.util.Map;
  * @param ioThreads event loop threads; 0 for Netty's default (twice the cores)
  * @param preferNative whether to use epoll where available
  * @param connectTimeoutMillis how long to wait for a target to accept a connection
- * @param keepAliveTimeoutMillis how long a client connection may sit idle between requests
+ * @param clientLimits the keep-alive, headers and request timeouts of client connections
  * @param forwarding how requests are rewritten on their way to a target
  * @param errorTarget where error pages are fetched from ({@code {errorTarget}/{code}?url=...}), or {@code null}
  * @param errorPath a directory with {@code {code}.html} and {@code error.html}, or {@code null}
  * @param timeoutMillis how long a client connection may sit idle during a request; 0 for no limit
  * @param proxyTimeoutMillis how long a target connection may sit idle during a request; 0 for no limit
- * @param headersTimeoutMillis how long a request's head may take to arrive, from its first byte; 0 for no limit
- * @param requestTimeoutMillis how long a whole request (head and body) may take to arrive, from its first byte;
- *        0 for no limit
  * @param upstreamMaxIdle idle upstream connections kept per target and event loop; 0 for none
  * @param upstreamIdleTimeoutMillis how long an idle upstream connection is kept
  * @param tls the listening socket's certificate, or {@code null} for plain HTTP
@@ -30,9 +27,8 @@ import java.util.Map;
  * @param locationRewrite how {@code Location} headers of redirects are rewritten
  */
 public record ProxySettings(String ip, int port, Path unixSocket, int ioThreads, boolean preferNative,
-        int connectTimeoutMillis, long keepAliveTimeoutMillis, Forwarding forwarding,
+        int connectTimeoutMillis, ClientLimits clientLimits, Forwarding forwarding,
         URI errorTarget, Path errorPath, long timeoutMillis, long proxyTimeoutMillis,
-        long headersTimeoutMillis, long requestTimeoutMillis,
         int upstreamMaxIdle, long upstreamIdleTimeoutMillis, TlsCertificates tls, UpstreamTls upstreamTls,
         ProxyMetrics metrics,
         LocationRewrite locationRewrite) {

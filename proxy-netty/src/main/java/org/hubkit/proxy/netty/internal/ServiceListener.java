@@ -4,11 +4,13 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -17,11 +19,15 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -30,12 +36,18 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.hubkit.api.HubException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small HTTP/1.1 listener for the proxy's side services (REST API, metrics, HTTPS redirect):
- * whole requests up to 16 MiB, keep-alive, one shared handler. Thread-safe.
+ * whole requests up to 16 MiB, keep-alive, one shared handler. Its clients are held to
+ * {@link ClientLimits} by {@link ClientTimeouts}, as the public listener's are: an idle
+ * connection is closed after the keep-alive timeout, a request whose head or whole arrives too
+ * slowly gets a 408 and the connection is closed. Thread-safe.
  */
 public final class ServiceListener implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ServiceListener.class);
     private static final int MAX_BODY = 16 << 20;
 
     private final Channel serverChannel;
@@ -56,17 +68,18 @@ public final class ServiceListener implements AutoCloseable {
      * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
      * @param what what the listener is, for the error message
      * @param tls the listener's TLS, or {@code null} for plain HTTP
+     * @param limits how long clients may take
      * @return the listener, accepting connections
      * @throws HubException if the address cannot be bound
      */
     public static ServiceListener bind(Transport transport, EventLoopGroup group, String ip, int port,
-            ChannelHandler handler, String what, TlsCertificates tls) {
+            ChannelHandler handler, String what, TlsCertificates tls, ClientLimits limits) {
         InetSocketAddress address = ip.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(ip, port);
         if (address.isUnresolved()) {
             throw new HubException("Cannot resolve the " + what + " address '" + ip + "'");
         }
         ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
-        ServerBootstrap b = bootstrap(transport, group, false, handler, channels, tls)
+        ServerBootstrap b = bootstrap(transport, group, false, handler, channels, tls, limits, what)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true);
         return bind(b, channels, address, ip + ":" + port, null, what);
@@ -79,11 +92,12 @@ public final class ServiceListener implements AutoCloseable {
      * @param handler a {@link ChannelHandler.Sharable} handler of {@link FullHttpRequest}s
      * @param what what the listener is, for the error message
      * @param tls the listener's TLS, or {@code null} for plain HTTP
+     * @param limits how long clients may take
      * @return the listener, accepting connections
      * @throws HubException if the socket cannot be bound
      */
     public static ServiceListener bindUnix(Transport transport, EventLoopGroup group, Path socket,
-            ChannelHandler handler, String what, TlsCertificates tls) {
+            ChannelHandler handler, String what, TlsCertificates tls, ClientLimits limits) {
         if (!transport.unixSockets()) {
             throw new HubException("Cannot listen for the " + what + " on UNIX socket " + socket + ": "
                     + Transport.unixSocketsUnavailable());
@@ -93,12 +107,12 @@ public final class ServiceListener implements AutoCloseable {
                     + ": the file exists (another proxy running, or left behind by one that was killed? remove it)");
         }
         ChannelGroup channels = new DefaultChannelGroup(what, GlobalEventExecutor.INSTANCE);
-        ServerBootstrap b = bootstrap(transport, group, true, handler, channels, tls);
+        ServerBootstrap b = bootstrap(transport, group, true, handler, channels, tls, limits, what);
         return bind(b, channels, Transport.unixAddress(socket), "unix:" + socket, socket, what);
     }
 
     private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup group, boolean unix,
-            ChannelHandler handler, ChannelGroup channels, TlsCertificates tls) {
+            ChannelHandler handler, ChannelGroup channels, TlsCertificates tls, ClientLimits limits, String what) {
         return new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass(unix))
@@ -109,8 +123,10 @@ public final class ServiceListener implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(tls.current().newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                                new HttpObjectAggregator(MAX_BODY), handler);
+                        Timing timing = new Timing(limits, what);
+                        // the sensor sees a request's first bytes before the decoder: its timeouts count from there
+                        ch.pipeline().addLast(timing.timeouts.sensor(), new HttpServerCodec(),
+                                new HttpServerKeepAliveHandler(), timing, new HttpObjectAggregator(MAX_BODY), handler);
                     }
                 });
     }
@@ -170,6 +186,100 @@ public final class ServiceListener implements AutoCloseable {
             ctx.writeAndFlush(res);
         } else {
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * Tells one connection's {@link ClientTimeouts} what arrives and what is answered, and
+     * answers an expired limit. Sits between the decoder and the aggregator, so that it sees a
+     * request's head and its end as they arrive, and below the handler, so that it sees each
+     * response written. Confined to the connection's event loop.
+     */
+    private static final class Timing extends ChannelDuplexHandler implements ClientTimeouts.Expiry {
+        final ClientTimeouts timeouts;
+        private final String what;
+        private ChannelHandlerContext ctx;
+        /** Requests whose final response has not been written yet. */
+        private int unanswered;
+        /** The response being written is an interim one (100 Continue): its end is not the exchange's. */
+        private boolean interim;
+
+        Timing(ClientLimits limits, String what) {
+            this.timeouts = new ClientTimeouts(limits, this);
+            this.what = what;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            timeouts.opened(ctx.executor());
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest) {
+                unanswered++;
+                timeouts.headArrived();
+            }
+            boolean last = msg instanceof LastHttpContent;
+            if (last) {
+                timeouts.requestArrived();
+            }
+            ctx.fireChannelRead(msg);
+            if (last && unanswered == 0) {
+                // answered already: by the handler just now, or before the body had all come (a 413)
+                timeouts.betweenRequests();
+            }
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof HttpResponse res) {
+                interim = res.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+            }
+            if (msg instanceof LastHttpContent && !interim && unanswered > 0 && --unanswered == 0) {
+                timeouts.betweenRequests(); // ignored while a request is still arriving: its end counts then
+            }
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            timeouts.stop();
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void keepAliveExpired(long limitMillis) {
+            log.debug("{}: client {} idle for {} ms; closing", what, ctx.channel().remoteAddress(), limitMillis);
+            timeouts.stop();
+            ctx.close();
+        }
+
+        @Override
+        public void headExpired(long limitMillis) {
+            log.warn("{}: client {} sent no complete request head within {} ms; 408", what,
+                    ctx.channel().remoteAddress(), limitMillis);
+            closeWith408();
+        }
+
+        @Override
+        public void requestExpired(long limitMillis) {
+            log.warn("{}: client {} sent no complete request within {} ms; 408", what, ctx.channel().remoteAddress(),
+                    limitMillis);
+            closeWith408();
+        }
+
+        /** Nothing has been answered for the request (the handler sees only whole ones): 408, then close. */
+        private void closeWith408() {
+            timeouts.stop();
+            ctx.writeAndFlush(ErrorPage.of(HttpResponseStatus.REQUEST_TIMEOUT, false, HttpVersion.HTTP_1_1))
+                    .addListener(ChannelFutureListener.CLOSE);
         }
     }
 
