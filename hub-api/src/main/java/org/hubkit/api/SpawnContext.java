@@ -28,8 +28,12 @@ public interface SpawnContext {
      * Whether the hub has given up on this spawn: its start timeout passed, or the user or an
      * admin cancelled it. A spawner that checks this between its own steps (pulling an image,
      * waiting for a pod) can stop early. Either way the hub waits for {@link Spawner#start}'s
-     * stage to complete before it calls {@link Spawner#stop}, so the spawner can finish or undo
-     * what it began; progress reported after cancellation is not shown.
+     * stage to complete before it calls {@link Spawner#stop} (with the state the stage returned,
+     * else the last one saved), so the spawner can finish or undo what it began; progress
+     * reported after cancellation is not shown. If the stage has not completed one more start
+     * timeout later, the server is shown as stopped and its spawn slot is given back, but it
+     * cannot be started again until the stage completes and {@code stop} has been called: the
+     * spawner never sees two starts, or a start and a stop, of one server at once.
      *
      * @return true once the spawn is cancelled; never goes back to false
      * @since 0.2

@@ -226,6 +226,14 @@ public final class Hub implements AutoCloseable {
             return;
         }
         closed = true;
+        // The HTTP server first: no request may start a spawn while the servers are being stopped.
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                LOG.warn("Stopping the HTTP server failed: {}", e.getMessage());
+            }
+        }
         if (engine != null) {
             if (engine.cleanupOnClose()) {
                 LOG.info("Hub stopping; stopping every single-user server first (cleanupServers)");
@@ -234,13 +242,6 @@ public final class Hub implements AutoCloseable {
                 LOG.info("Hub stopping; single-user servers keep running");
             }
             engine.close();
-        }
-        if (server != null) {
-            try {
-                server.stop();
-            } catch (Exception e) {
-                LOG.warn("Stopping the HTTP server failed: {}", e.getMessage());
-            }
         }
         try {
             proxy.close();

@@ -567,18 +567,22 @@ public final class ApiServlet extends HttpServlet {
             throw new ApiError(404, u.name + " has no server " + (serverName.isEmpty() ? "(default)" : serverName));
         }
         ProgressEvent last = s.lastEvent();
-        if (!s.active() && (last == null || !last.failed())) {
-            throw new ApiError(400, u.name + "'s server " + (serverName.isEmpty() ? "" : serverName + " ") + "is not starting");
-        }
+        ServerState.Pending pending = s.pending();
         long maxMillis = engine.settings.startTimeout().multipliedBy(2).plus(engine.settings.httpTimeout())
                 .plusSeconds(60).toMillis();
-        if (s.ready() && s.pending() == null) {
+        if (s.ready() && pending == null) {
+            // As JupyterHub: a ready server's stream is one "ready" event.
             ProgressEvent ready = new ProgressEvent(100, "Server ready at " + HubEngine.prefix(s.id), true, false,
                     HubEngine.prefix(s.id));
             ProgressStream.open(req, resp, s, List.of(ready), true, engine.scheduler(), maxMillis);
-            return;
+        } else if (pending == ServerState.Pending.SPAWN) {
+            ProgressStream.open(req, resp, s, List.of(), false, engine.scheduler(), maxMillis);
+        } else if (pending == null && last != null && last.failed()) {
+            ProgressStream.open(req, resp, s, List.of(last), true, engine.scheduler(), maxMillis);
+        } else {
+            // Stopping, or being checked after a hub restart: nothing is starting (JupyterHub answers 400 too).
+            throw new ApiError(400, u.name + "'s server " + (serverName.isEmpty() ? "" : serverName + " ") + "is not starting");
         }
-        ProgressStream.open(req, resp, s, List.of(), false, engine.scheduler(), maxMillis);
     }
 
     private void activity(HttpServletRequest req, HttpServletResponse resp, UserState u) throws IOException {

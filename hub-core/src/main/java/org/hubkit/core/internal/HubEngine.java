@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -72,6 +73,14 @@ import org.slf4j.LoggerFactory;
  *   <li>Slow work (spawner calls, readiness checks, store writes, proxy updates) runs on worker
  *       threads without any monitor held; its results are applied afterwards under the server's
  *       monitor, re-checking that the server is still in the state the work began from.</li>
+ *   <li>One lifecycle operation per server at a time. A spawn (pending spawn, then pending stop while
+ *       it cleans up), a stop or a poll that found the server dead (pending stop, with its
+ *       {@code stopping} future), and a restore check ({@code check} future) each hold the server
+ *       from their first transition to their last; another request waits for that future or is
+ *       refused. Each operation does its store, proxy and token cleanup before the transition that
+ *       releases the server, so nothing of it can touch the next spawn's route, client or row.</li>
+ *   <li>A spawn attempt's own monitor (for its {@code saveState} writes) may be taken before a
+ *       server's, never after.</li>
  * </ul>
  */
 public final class HubEngine implements AutoCloseable {
@@ -113,7 +122,9 @@ public final class HubEngine implements AutoCloseable {
         this.rules = authenticator.accessRules().normalized(authenticator::normalizeUsername);
         this.workers = Executors.newCachedThreadPool(daemon("hubkit-worker"));
         // Two threads: a slow poll round must not delay progress keep-alives and deadlines.
-        this.scheduler = Executors.newScheduledThreadPool(2, daemon("hubkit-scheduler"));
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemon("hubkit-scheduler"));
+        timers.setRemoveOnCancelPolicy(true); // closed progress streams' deadlines do not linger in the queue
+        this.scheduler = timers;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(2)).executor(workers).build();
         this.cookieSecret = store.secret("cookie_secret", Secrets::newToken);
@@ -168,7 +179,7 @@ public final class HubEngine implements AutoCloseable {
                     s.started = row.started();
                     s.lastActivity = row.lastActivity();
                     s.transition(false, row.running() ? ServerState.Pending.CHECK : null);
-                    s.checking = row.running();
+                    s.check = row.running() ? new CompletableFuture<>() : null;
                     s.apiTokenId = serverTokenId(s.id);
                 }
                 user.servers.put(row.name(), s);
@@ -221,9 +232,27 @@ public final class HubEngine implements AutoCloseable {
     /**
      * Hub restart (and later polls while undecided): find a server the store says is running.
      * A definite "not running" marks it stopped; a poll that fails leaves it pending and it is
-     * checked again at the next poll, unless it answers HTTP, which shows it is running.
+     * checked again at the next poll, unless it answers HTTP, which shows it is running. Runs
+     * while {@code s.check} is set: the check holds the server's lifecycle, a stop waits for it.
      */
     private void restore(UserState user, ServerState s) {
+        try {
+            restoreOnce(user, s);
+        } catch (RuntimeException e) {
+            LOG.warn("Checking {} failed: {}; trying again at the next poll", s.id, LogSafe.value(rootMessage(e), 300));
+        } finally {
+            CompletableFuture<Void> check;
+            synchronized (s) {
+                check = s.check;
+                s.check = null;
+            }
+            if (check != null) {
+                check.complete(null);
+            }
+        }
+    }
+
+    private void restoreOnce(UserState user, ServerState s) {
         URI url;
         SpawnerState state;
         synchronized (s) {
@@ -234,10 +263,13 @@ public final class HubEngine implements AutoCloseable {
             LOG.warn("Server {} was still spawning when the hub stopped; stopping it", s.id);
             try {
                 spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                markStopped(user, s, "interrupted spawn");
+                markStopped(user, s, "interrupted spawn", false);
             } catch (Exception e) {
-                LOG.warn("Stopping the interrupted spawn of {} failed: {}; trying again at the next poll", s.id, rootMessage(e));
-                doneChecking(s);
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.warn("Stopping the interrupted spawn of {} failed: {}; trying again at the next poll", s.id,
+                        LogSafe.value(rootMessage(e), 300));
             }
             return;
         }
@@ -247,60 +279,54 @@ public final class HubEngine implements AutoCloseable {
             poll = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            doneChecking(s);
             return;
         } catch (Exception e) {
             failure = rootMessage(e);
         }
         if (poll != null && !poll.running()) {
-            markStopped(user, s, "found stopped at hub start (" + poll.detail() + ")");
+            markStopped(user, s, "found stopped at hub start (" + LogSafe.value(poll.detail(), 300) + ")", false);
             return;
         }
         if (poll == null) {
             try {
                 waitForHttp(url, prefix(s.id), Duration.ofSeconds(2), null);
-            } catch (Exception e) {
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
                 LOG.warn("Cannot tell whether server {} runs (poll failed: {}); it stays pending and is checked again "
-                        + "at the next poll", s.id, failure);
-                doneChecking(s);
+                        + "at the next poll", s.id, LogSafe.value(failure, 300));
                 return;
             }
-            LOG.info("Polling {} failed ({}) but it answers HTTP: restoring it", s.id, failure);
+            LOG.info("Polling {} failed ({}) but it answers HTTP: restoring it", s.id, LogSafe.value(failure, 300));
         }
         try {
             proxy.addRoute(route(s.id, url)).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warn("Could not add the route of {}: {}; trying again at the next poll", s.id, rootMessage(e));
-            doneChecking(s);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("Could not add the route of {}: {}; trying again at the next poll", s.id, LogSafe.value(rootMessage(e), 300));
             return;
         }
-        boolean restored;
         synchronized (s) {
-            restored = s.pending == ServerState.Pending.CHECK;
-            if (restored) {
-                s.transition(true, null);
-            }
-            s.checking = false;
+            s.transition(true, null);
         }
-        if (restored) {
-            LOG.info("Restored server {} at {} after hub start", s.id, url);
-        } else {
-            // Stopped while we looked: the stop removed the route, maybe before we added it.
-            safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-        }
-    }
-
-    private static void doneChecking(ServerState s) {
-        synchronized (s) {
-            s.checking = false;
-        }
+        LOG.info("Restored server {} at {} after hub start", s.id, url);
     }
 
     private void restoreLater(UserState user, ServerState s, long delayMillis) {
         try {
             scheduler.schedule(() -> workers.execute(() -> restore(user, s)), delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            doneChecking(s);
+            CompletableFuture<Void> check;
+            synchronized (s) {
+                check = s.check;
+                s.check = null;
+            }
+            if (check != null) {
+                check.complete(null);
+            }
         }
     }
 
@@ -389,25 +415,37 @@ public final class HubEngine implements AutoCloseable {
     }
 
     /**
-     * Stops the user's servers, then deletes the user with their tokens and sessions.
+     * Stops the user's servers (cancelling pending spawns), then deletes the user with their
+     * tokens and sessions. No spawn can begin for the user meanwhile.
      *
      * @return completes once the user is gone; exceptionally if a server could not be stopped
      */
     public CompletableFuture<Void> deleteUser(UserState u) {
+        for (ServerState s : List.copyOf(u.servers.values())) {
+            synchronized (s) {
+                if (s.lingering != null) {
+                    throw new ApiError(400, "User " + u.name + "'s server " + s.id + " is still being cleaned up; try again later");
+                }
+            }
+        }
+        u.deleting = true;
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (ServerState s : List.copyOf(u.servers.values())) {
-            if (s.pending() == ServerState.Pending.SPAWN) {
-                throw new ApiError(400, "User " + u.name + "'s server " + s.id + " is pending spawn; stop it first");
-            }
             if (s.active()) {
-                stops.add(stop(u, s, true));
+                try {
+                    stops.add(stop(u, s, false));
+                } catch (ApiError raced) {
+                    LOG.debug("Not stopping {}: {}", s.id, raced.getMessage());
+                }
             }
         }
         return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
                 .orTimeout(settings.startTimeout().toMillis() * 2 + 30_000, TimeUnit.MILLISECONDS)
                 .handle((v, e) -> {
-                    if (e != null) {
-                        throw new ApiError(500, "Could not stop " + u.name + "'s servers: " + rootMessage(e));
+                    if (e != null || u.servers.values().stream().anyMatch(ServerState::active)) {
+                        u.deleting = false;
+                        throw new ApiError(500, "Could not stop " + u.name + "'s servers"
+                                + (e == null ? "" : ": " + rootMessage(e)));
                     }
                     synchronized (users) {
                         store.deleteUser(u.name);
@@ -772,6 +810,12 @@ public final class HubEngine implements AutoCloseable {
                 if (s.ready) {
                     throw new ApiError(400, s.id + " is already running");
                 }
+                if (s.lingering != null) {
+                    throw new ApiError(400, s.id + "'s last spawn has not returned from the spawner yet; try again later");
+                }
+                if (s.removing != null) {
+                    throw new ApiError(400, s.id + " is being removed");
+                }
                 if (!s.reserveSpawn(settings.activeServerLimit())) {
                     LOG.info("Active server limit {} reached; refusing to start {}", settings.activeServerLimit(), s.id);
                     throw new ApiError(429, "Active user limit exceeded. Try again in a few minutes.", 30);
@@ -780,6 +824,12 @@ public final class HubEngine implements AutoCloseable {
                     s.transition(false, null);
                     LOG.info("Concurrent spawn limit {} reached; refusing to start {}", settings.concurrentSpawnLimit(), s.id);
                     throw new ApiError(429, "Too many users trying to log in right now. Try again in a minute.", 30);
+                }
+                if (user.deleting) {
+                    // Checked after the reservation, under the same lock deleteUser reads it with: never both miss.
+                    s.transition(false, null);
+                    spawnsInFlight.decrementAndGet();
+                    throw new ApiError(400, "User " + user.name + " is being deleted");
                 }
                 s.newGeneration();
                 s.attempt = attempt;
@@ -796,11 +846,18 @@ public final class HubEngine implements AutoCloseable {
         try {
             workers.execute(() -> runSpawn(user, server, attempt));
         } catch (RejectedExecutionException e) {
-            spawnsInFlight.decrementAndGet();
-            reset(server, new ProgressEvent(100, "Spawn failed: the hub is shutting down", false, true, null));
+            releaseSlot(attempt);
+            reset(user, server, new ProgressEvent(100, "Spawn failed: the hub is shutting down", false, true, null), false, false);
             attempt.finished.completeExceptionally(new HubException("The hub is shutting down"));
         }
         return attempt.finished;
+    }
+
+    /** Gives a spawn's place under the concurrent spawn limit back, once. */
+    private void releaseSlot(SpawnAttempt attempt) {
+        if (attempt.slotReleased.compareAndSet(false, true)) {
+            spawnsInFlight.decrementAndGet();
+        }
     }
 
     /** A spawn that was cancelled: its start timeout passed or someone asked to stop it. */
@@ -813,10 +870,13 @@ public final class HubEngine implements AutoCloseable {
     }
 
     /**
-     * The whole of one spawn, on a worker thread. On failure or cancellation the spawner's
-     * {@code start} stage is first allowed to complete (up to another start timeout), then
-     * {@code stop} is called, then the server is reset; only then is its spawn slot given back
-     * and may the user start it again.
+     * The whole of one spawn, on a worker thread, holding the server's lifecycle (pending spawn,
+     * then pending stop while cleaning up). On failure or cancellation the spawner's {@code start}
+     * stage is first allowed to complete, then {@code stop} is called, then the server is reset;
+     * only then is its spawn slot given back and may the user start it again. A start that has
+     * not returned after a further start timeout gives its slot back and the server shows as
+     * stopped, but it cannot start again before the spawner returns and is told to stop: the
+     * spawner never sees two starts, or a start and a stop, at once.
      */
     private void runSpawn(UserState user, ServerState s, SpawnAttempt attempt) {
         ServerId id = s.id;
@@ -861,10 +921,20 @@ public final class HubEngine implements AutoCloseable {
                 @Override
                 public void saveState(SpawnerState state) {
                     saved[0] = state;
-                    synchronized (s) {
-                        s.spawnerState = state;
+                    // The attempt's own lock (taken before the server's, never after) orders this write
+                    // before the end of the spawn: a late call can never mark a stopped server running.
+                    synchronized (attempt) {
+                        if (attempt.stateClosed) {
+                            return;
+                        }
+                        synchronized (s) {
+                            if (s.attempt != attempt) {
+                                return;
+                            }
+                            s.spawnerState = state;
+                        }
+                        store.saveServer(s.row(true));
                     }
-                    store.saveServer(s.row(true));
                 }
 
                 @Override
@@ -876,6 +946,9 @@ public final class HubEngine implements AutoCloseable {
             start = spawner.start(request, context).toCompletableFuture();
             SpawnResult result = awaitStart(start, attempt);
             saved[0] = result.state();
+            synchronized (attempt) {
+                attempt.stateClosed = true;
+            }
             synchronized (s) {
                 s.url = result.url();
                 s.spawnerState = result.state();
@@ -899,23 +972,58 @@ public final class HubEngine implements AutoCloseable {
             }
             ServerState.tell(readyListeners, ready);
             LOG.info("Server {} is ready", id);
-            spawnsInFlight.decrementAndGet();
+            releaseSlot(attempt);
             attempt.finished.complete(null);
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Throwable: an Error from a spawner must not leave the server pending and its slot taken.
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             String why = e instanceof SpawnCancelledException ? e.getMessage() : rootMessage(e);
             attempt.cancel(why);
+            synchronized (attempt) {
+                attempt.stateClosed = true;
+            }
             boolean cancelled = e instanceof SpawnCancelledException;
-            LOG.warn("Spawn of {} {}: {}", id, cancelled ? "cancelled" : "failed", why);
+            if (closed) {
+                // The hub is stopping: what the spawn left is for the next hub's restore to find and stop
+                // (its store row says running, without a URL).
+                LOG.warn("Spawn of {} interrupted by the hub's shutdown; the next start of the hub cleans it up", id);
+                releaseSlot(attempt);
+                attempt.finished.completeExceptionally(new HubException("The hub is shutting down", e));
+                return;
+            }
+            LOG.warn("Spawn of {} {}: {}", id, cancelled ? "cancelled" : "failed", LogSafe.value(why, 300));
             synchronized (s) {
                 s.transition(false, ServerState.Pending.STOP);
             }
             s.addEvent(ProgressEvent.step(90, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why + "; cleaning up"));
-            cleanUpFailedSpawn(s, start, saved, routed);
-            reset(s, new ProgressEvent(100, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why, false, true, null));
-            spawnsInFlight.decrementAndGet();
+            if (routed) {
+                safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+            }
+            ProgressEvent last = new ProgressEvent(100, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why, false, true, null);
+            if (awaitReturn(s, start, saved)) {
+                stopQuietly(s.id, saved[0]);
+                reset(user, s, last, false, false);
+            } else {
+                CompletableFuture<SpawnResult> late = start;
+                LOG.warn("The spawner's start of {} has not returned {} s after the spawn ended; the server cannot start again "
+                        + "until it returns and is stopped", s.id, settings.startTimeout().toSeconds());
+                synchronized (s) {
+                    s.lingering = attempt;
+                }
+                reset(user, s, last, false, false);
+                late.whenComplete((r, err) -> workers.execute(() -> {
+                    stopQuietly(s.id, r != null ? r.state() : saved[0]);
+                    synchronized (s) {
+                        if (s.lingering == attempt) {
+                            s.lingering = null;
+                        }
+                    }
+                    LOG.info("The late start of {} returned and was stopped", s.id);
+                }));
+            }
+            releaseSlot(attempt);
             attempt.finished.completeExceptionally(new HubException("Spawn failed: " + why, e));
         }
     }
@@ -940,32 +1048,39 @@ public final class HubEngine implements AutoCloseable {
         }
     }
 
-    /** Lets a cancelled start finish (bounded), then stops whatever it started. */
-    private void cleanUpFailedSpawn(ServerState s, CompletableFuture<SpawnResult> start, SpawnerState[] saved, boolean routed) {
-        if (routed) {
-            safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-        }
-        if (start != null) {
-            try {
-                SpawnResult late = start.get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                if (late != null) {
-                    saved[0] = late.state();
-                }
-            } catch (TimeoutException e) {
-                LOG.warn("The spawner's start of {} has not returned {} s after the spawn was cancelled; stopping it anyway",
-                        s.id, settings.startTimeout().toSeconds());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                // It failed: there may still be something to stop.
-            }
+    /**
+     * Lets a cancelled or failed start return (up to another start timeout), keeping the state it
+     * returns for the stop.
+     *
+     * @return false if it has not returned by then
+     */
+    private boolean awaitReturn(ServerState s, CompletableFuture<SpawnResult> start, SpawnerState[] saved) {
+        if (start == null) {
+            return true;
         }
         try {
-            spawner.stop(s.id, saved[0]).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            SpawnResult late = start.get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (late != null) {
+                saved[0] = late.state();
+            }
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !start.isDone() ? false : true;
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            return true; // it failed: there may still be something to stop
+        }
+    }
+
+    private void stopQuietly(ServerId id, SpawnerState state) {
+        try {
+            spawner.stop(id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception stopError) {
-            LOG.warn("Cleaning up after the spawn of {} failed: {}", s.id, rootMessage(stopError));
+            LOG.warn("Cleaning up after the spawn of {} failed: {}", id, LogSafe.value(rootMessage(stopError), 300));
         }
     }
 
@@ -1064,7 +1179,8 @@ public final class HubEngine implements AutoCloseable {
      * Stops a server; {@code remove} deletes a named server's record too. A pending spawn is
      * cancelled (as JupyterHub's DELETE does): the returned future completes once the spawner's
      * start has returned and the server is cleaned up. Stopping a server that is already stopping
-     * returns that stop's future.
+     * returns that stop's future; one being checked after a hub restart is stopped once the check
+     * is done. Only one lifecycle operation (spawn, stop, check) runs per server at a time.
      */
     public CompletableFuture<Void> stop(UserState user, ServerState s, boolean remove) {
         SpawnerState state;
@@ -1076,15 +1192,27 @@ public final class HubEngine implements AutoCloseable {
                     LOG.info("Cancelling the pending spawn of {} on request", s.id);
                 }
                 attempt.cancel("cancelled on request");
-                CompletableFuture<Void> ended = attempt.finished.handle((v, e) -> null);
-                return remove ? ended.thenRunAsync(() -> removeServer(user, s), workers) : ended;
+                return thenRemove(user, s, remove, attempt.finished.handle((v, e) -> null));
             }
             if (s.pending == ServerState.Pending.STOP && s.stopping != null) {
-                return s.stopping;
+                return thenRemove(user, s, remove, s.stopping.handle((v, e) -> null));
+            }
+            if (s.check != null) {
+                // A restore check holds the server: decide once it is done.
+                return s.check.thenCompose(v -> {
+                    try {
+                        return stop(user, s, remove);
+                    } catch (ApiError notRunning) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                });
             }
             if (!s.ready && s.pending == null) {
+                if (s.lingering != null) {
+                    throw new ApiError(400, s.id + "'s last spawn has not returned from the spawner yet; try again later");
+                }
                 if (remove) {
-                    return CompletableFuture.runAsync(() -> removeServer(user, s), workers);
+                    return removeIfStopped(user, s);
                 }
                 throw new ApiError(400, s.id + " is not running");
             }
@@ -1099,20 +1227,13 @@ public final class HubEngine implements AutoCloseable {
                 try {
                     safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
                     spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                    markStopped(user, s, "stopped on request");
-                    if (remove) {
-                        removeServer(user, s);
-                    }
+                    markStopped(user, s, "stopped on request", remove);
                     done.complete(null);
-                } catch (Exception e) {
+                } catch (Throwable e) {
                     if (e instanceof InterruptedException) {
                         Thread.currentThread().interrupt();
                     }
-                    synchronized (s) {
-                        s.transition(s.ready, null);
-                        s.stopping = null;
-                    }
-                    LOG.warn("Stopping {} failed: {}", s.id, rootMessage(e));
+                    stopFailed(s, e);
                     done.completeExceptionally(new HubException("Stopping " + s.id + " failed: " + rootMessage(e), e));
                 }
             });
@@ -1126,44 +1247,107 @@ public final class HubEngine implements AutoCloseable {
         return done;
     }
 
-    private void removeServer(UserState user, ServerState s) {
-        store.deleteServer(s.id.user(), s.id.serverName());
-        user.servers.remove(s.id.serverName(), s);
+    /** A stop that failed: as far as the hub knows the server still runs, so it gets its route back. */
+    private void stopFailed(ServerState s, Throwable e) {
+        LOG.warn("Stopping {} failed: {}; it stays running", s.id, LogSafe.value(rootMessage(e), 300));
+        URI url;
+        synchronized (s) {
+            url = s.url;
+        }
+        if (url != null) {
+            safely(() -> proxy.addRoute(route(s.id, url)).toCompletableFuture().join());
+        }
+        synchronized (s) {
+            s.transition(s.ready, null);
+            s.stopping = null;
+        }
     }
 
-    /** Forgets a server's process: state, API token, OAuth client, store row; {@code last} is its final progress event. */
-    private void reset(ServerState s, ProgressEvent last) {
-        List<java.util.function.Consumer<ProgressEvent>> tell = List.of();
+    private CompletableFuture<Void> thenRemove(UserState user, ServerState s, boolean remove, CompletableFuture<Void> ended) {
+        return remove ? ended.thenCompose(v -> removeIfStopped(user, s)) : ended;
+    }
+
+    /**
+     * Deletes a stopped named server's record, holding its lifecycle meanwhile (shown as stopping)
+     * so that no spawn can begin on it while the record goes; a server started again in between
+     * is left alone.
+     */
+    private CompletableFuture<Void> removeIfStopped(UserState user, ServerState s) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (s) {
+            if (s.removing != null) {
+                return s.removing;
+            }
+            if (s.active() || s.lingering != null || s.check != null || user.servers.get(s.id.serverName()) != s) {
+                return CompletableFuture.completedFuture(null);
+            }
+            s.removing = done; // not active (it counts under no limit), but no spawn may begin
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    safely(() -> store.deleteServer(s.id.user(), s.id.serverName()));
+                } finally {
+                    synchronized (s) {
+                        user.servers.remove(s.id.serverName(), s);
+                        s.removing = null;
+                    }
+                    done.complete(null);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (s) {
+                s.removing = null;
+            }
+            done.complete(null);
+        }
+        return done;
+    }
+
+    /**
+     * Forgets a server's process: state, API token, OAuth client, store row; {@code last} is its
+     * final progress event. The caller holds the server's lifecycle (it is pending): everything is
+     * cleaned up first and the lifecycle released last, so nothing of this server's can undo the
+     * next spawn's work.
+     *
+     * @param forget drop a stopped default server from the user's map (as a stop does; a failed
+     *        spawn stays, so its failure can still be shown)
+     * @param remove delete a named server's record and drop it from the map
+     */
+    private void reset(UserState user, ServerState s, ProgressEvent last, boolean forget, boolean remove) {
         long oldToken;
+        synchronized (s) {
+            s.url = null;
+            s.spawnerState = SpawnerState.EMPTY;
+            oldToken = takeServerToken(s);
+        }
+        deleteServerToken(oldToken);
+        clients.remove(clientId(s.id));
+        safely(() -> store.deleteClient(clientId(s.id)));
+        if (remove) {
+            safely(() -> store.deleteServer(s.id.user(), s.id.serverName()));
+        } else {
+            safely(() -> persistStopped(s));
+        }
+        List<java.util.function.Consumer<ProgressEvent>> tell = List.of();
         synchronized (s) {
             if (last != null) {
                 tell = s.appendEvent(last); // before the transition: the next spawn starts a new list
             }
             s.transition(false, null);
-            s.url = null;
-            s.spawnerState = SpawnerState.EMPTY;
             s.attempt = null;
             s.stopping = null;
-            oldToken = takeServerToken(s);
-        }
-        deleteServerToken(oldToken);
-        ServerState.tell(tell, last);
-        clients.remove(clientId(s.id));
-        safely(() -> store.deleteClient(clientId(s.id)));
-        safely(() -> persistStopped(s));
-    }
-
-    /** Marks a server stopped everywhere: route, token, OAuth client, store. */
-    void markStopped(UserState user, ServerState s, String why) {
-        safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-        reset(s, null);
-        if (s.id.isDefault()) {
-            synchronized (s) {
-                if (!s.active()) {
-                    user.servers.remove("", s);
-                }
+            if (remove || (forget && s.id.isDefault())) {
+                user.servers.remove(s.id.serverName(), s);
             }
         }
+        ServerState.tell(tell, last);
+    }
+
+    /** Marks a server stopped everywhere: route, token, OAuth client, store. The caller holds its lifecycle. */
+    void markStopped(UserState user, ServerState s, String why, boolean remove) {
+        safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
+        reset(user, s, null, true, remove);
         LOG.info("Server {} stopped ({})", s.id, why);
     }
 
@@ -1188,7 +1372,7 @@ public final class HubEngine implements AutoCloseable {
             CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
                     .get(settings.startTimeout().toMillis() * 2 + 30_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.warn("Not every server stopped before shutdown: {}", rootMessage(e));
+            LOG.warn("Not every server stopped before shutdown: {}", LogSafe.value(rootMessage(e), 300));
         }
     }
 
@@ -1205,8 +1389,8 @@ public final class HubEngine implements AutoCloseable {
             for (ServerState s : u.servers.values()) {
                 SpawnerState state;
                 synchronized (s) {
-                    if (s.pending == ServerState.Pending.CHECK && !s.checking) {
-                        s.checking = true;
+                    if (s.pending == ServerState.Pending.CHECK && s.check == null) {
+                        s.check = new CompletableFuture<>();
                         restoreLater(u, s, 0);
                         continue;
                     }
@@ -1218,21 +1402,28 @@ public final class HubEngine implements AutoCloseable {
                 try {
                     PollResult r = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
                     if (!r.running()) {
+                        CompletableFuture<Void> done = new CompletableFuture<>();
                         synchronized (s) {
                             if (!s.ready || s.pending != null) {
                                 continue;
                             }
-                            s.transition(true, ServerState.Pending.CHECK);
+                            // The death is handled as a stop: a stop request meanwhile waits for it.
+                            s.transition(true, ServerState.Pending.STOP);
+                            s.stopping = done;
                         }
-                        LOG.warn("Server {} is no longer running ({}{})", s.id, r.detail(),
+                        LOG.warn("Server {} is no longer running ({}{})", s.id, LogSafe.value(r.detail(), 300),
                                 r.exitCode().isPresent() ? ", exit code " + r.exitCode().getAsInt() : "");
-                        markStopped(u, s, "died");
+                        try {
+                            markStopped(u, s, "died", false);
+                        } finally {
+                            done.complete(null);
+                        }
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (Exception e) {
-                    LOG.warn("Polling {} failed: {}; it keeps running", s.id, rootMessage(e));
+                    LOG.warn("Polling {} failed: {}; it keeps running", s.id, LogSafe.value(rootMessage(e), 300));
                 }
             }
         }
@@ -1288,6 +1479,8 @@ public final class HubEngine implements AutoCloseable {
         closed = true;
         scheduler.shutdownNow();
         flushTokenActivity();
-        workers.shutdownNow();
+        // Not shutdownNow: an interrupted spawn would clean up half-way and forget a server that still
+        // comes up. A spawn still running sees the hub closed and leaves its record for the next start.
+        workers.shutdown();
     }
 }

@@ -86,14 +86,18 @@ final class ProgressStream implements WriteListener, Consumer<ProgressEvent> {
         if (endAfterFirst) {
             stream.end();
         } else {
-            List<ProgressEvent> sofar = server.subscribe(server.generation(), stream);
-            if (sofar == null) {
-                stream.end();
-            } else {
+            // Subscribing and replaying under the stream's lock: a live event waits for the replay,
+            // so events go out in order (lock order stream -> server; listeners are told outside it).
+            synchronized (stream) {
+                List<ProgressEvent> sofar = server.subscribe(server.generation(), stream);
+                if (sofar == null) {
+                    stream.end();
+                    return;
+                }
                 for (ProgressEvent e : sofar) {
                     stream.accept(e);
                 }
-                synchronized (stream) {
+                {
                     if (!stream.closed) {
                         stream.keepalive = scheduler.scheduleWithFixedDelay(() -> stream.offer(KEEPALIVE, false), 8, 8,
                                 TimeUnit.SECONDS);

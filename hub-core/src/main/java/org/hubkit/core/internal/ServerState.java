@@ -40,8 +40,12 @@ public final class ServerState {
     SpawnAttempt attempt;
     /** The stop in progress, if any. */
     java.util.concurrent.CompletableFuture<Void> stopping;
-    /** A restore check is scheduled or running (while pending CHECK). */
-    boolean checking;
+    /** Set while a restore check is scheduled or running (pending CHECK); completes when it ends. */
+    java.util.concurrent.CompletableFuture<Void> check;
+    /** A spawn whose start has not returned after its cleanup wait: no new spawn until it has, and was stopped. */
+    SpawnAttempt lingering;
+    /** Set while a stopped named server's record is being deleted: no spawn may begin. */
+    java.util.concurrent.CompletableFuture<Void> removing;
     private final List<Consumer<ProgressEvent>> listeners = new ArrayList<>();
 
     ServerState(ServerId id, AtomicInteger activeCount) {

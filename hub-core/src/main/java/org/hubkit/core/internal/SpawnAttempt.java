@@ -9,6 +9,10 @@ import java.util.concurrent.CompletableFuture;
 final class SpawnAttempt {
     private final CompletableFuture<String> cancelled = new CompletableFuture<>();
     final CompletableFuture<Void> finished = new CompletableFuture<>();
+    /** Whether its place under the concurrent spawn limit was given back. */
+    final java.util.concurrent.atomic.AtomicBoolean slotReleased = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set (under this object's monitor) once the spawner's saveState may no longer write to the store. */
+    boolean stateClosed;
 
     /** Cancels the spawn; the first reason wins. */
     void cancel(String reason) {

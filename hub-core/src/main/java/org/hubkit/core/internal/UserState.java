@@ -14,6 +14,8 @@ public final class UserState {
     volatile Instant lastActivity;
     volatile Map<String, Object> authState;
     volatile Set<String> scopes;
+    /** Set while the user is being deleted: no spawn may begin. */
+    volatile boolean deleting;
     final Map<String, ServerState> servers = new ConcurrentHashMap<>();
 
     UserState(String name, boolean admin, Instant created, Instant lastActivity, Set<String> groups,

@@ -56,6 +56,8 @@ final class EngineFixture implements AutoCloseable {
             return t;
         });
         volatile URI url;
+        /** If set, what stop does instead of succeeding at once (the server is removed from {@code alive} only by the hook). */
+        volatile java.util.function.BiFunction<ServerId, SpawnerState, CompletionStage<Void>> stopHook;
         volatile StartBehaviour behaviour = (request, context, self) -> CompletableFuture.completedFuture(self.launched(request));
         volatile java.util.function.Function<ServerId, CompletionStage<PollResult>> poll =
                 id -> CompletableFuture.completedFuture(alive.containsKey(id) ? PollResult.alive() : PollResult.stopped(null, "gone"));
@@ -92,6 +94,10 @@ final class EngineFixture implements AutoCloseable {
         @Override
         public CompletionStage<Void> stop(ServerId server, SpawnerState state) {
             calls.add("stop " + server.qualifiedName());
+            java.util.function.BiFunction<ServerId, SpawnerState, CompletionStage<Void>> hook = stopHook;
+            if (hook != null) {
+                return hook.apply(server, state);
+            }
             alive.remove(server);
             return CompletableFuture.completedFuture(null);
         }
@@ -105,6 +111,8 @@ final class EngineFixture implements AutoCloseable {
     /** A proxy that keeps its routes in a map. */
     static final class FakeProxy implements Proxy {
         final Map<String, Route> routes = new ConcurrentHashMap<>();
+        /** If set, runs at the start of every deleteRoute (to hold a caller there). */
+        volatile Runnable deleteHook;
 
         @Override
         public CompletionStage<Void> addRoute(Route route) {
@@ -114,6 +122,10 @@ final class EngineFixture implements AutoCloseable {
 
         @Override
         public CompletionStage<Void> deleteRoute(String routespec) {
+            Runnable hook = deleteHook;
+            if (hook != null) {
+                hook.run();
+            }
             routes.remove(Route.normalizeSpec(routespec));
             return CompletableFuture.completedFuture(null);
         }

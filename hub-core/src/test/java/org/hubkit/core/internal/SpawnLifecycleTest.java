@@ -127,19 +127,6 @@ class SpawnLifecycleTest {
     }
 
     @Test
-    void aStartThatNeverReturnsIsGivenUpOnAfterAGraceAndStopped() throws Exception {
-        try (EngineFixture f = new EngineFixture(dir, s -> EngineFixture.startTimeout(EngineFixture.limits(s, 1, 1),
-                Duration.ofMillis(200)))) {
-            f.spawner.behaviour = (request, context, self) -> new CompletableFuture<>();
-            UserState u = f.user("alice");
-            assertThatThrownBy(() -> f.engine.spawn(u, "", Map.of()).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-            awaitIdle(f);
-            assertThat(f.spawner.calls).contains("stop alice/");
-            assertThat(f.engine.activeServers()).isZero();
-        }
-    }
-
-    @Test
     void stoppingAPendingSpawnCancelsIt() throws Exception {
         try (EngineFixture f = new EngineFixture(dir, s -> EngineFixture.limits(s, 1, 1))) {
             CountDownLatch started = new CountDownLatch(1);
