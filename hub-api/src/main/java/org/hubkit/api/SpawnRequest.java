@@ -18,10 +18,15 @@ import java.util.Objects;
  * @param userOptions options the user chose on the spawn form or sent to the REST API
  * @param mounts the storage the {@link VolumePolicy} chose, home first
  * @param startTimeout how long the hub will wait for {@link Spawner#start} to complete
+ * @param previousState the state this server had when it last stopped ({@link SpawnerState#EMPTY}
+ *        for a first start): a spawner may restart a stopped container instead of creating one
+ *        (DockerSpawner's {@code remove = False}), or keep a volume claim's name. The hub keeps it
+ *        until the server or its user is deleted.
  * @since 0.1
  */
 public record SpawnRequest(ServerId server, UserInfo user, Map<String, String> environment,
-                           Map<String, Object> userOptions, List<Mount> mounts, Duration startTimeout) {
+                           Map<String, Object> userOptions, List<Mount> mounts, Duration startTimeout,
+                           SpawnerState previousState) {
     /** Copies the collections. */
     public SpawnRequest {
         Objects.requireNonNull(server, "server");
@@ -30,6 +35,22 @@ public record SpawnRequest(ServerId server, UserInfo user, Map<String, String> e
         userOptions = Copies.jsonObject(userOptions);
         mounts = List.copyOf(mounts);
         Objects.requireNonNull(startTimeout, "startTimeout");
+        previousState = previousState == null ? SpawnerState.EMPTY : previousState;
+    }
+
+    /**
+     * A request for a server that never ran before (no previous state).
+     *
+     * @param server which server
+     * @param user its owner
+     * @param environment the environment the server must get
+     * @param userOptions the user's options
+     * @param mounts the storage, home first
+     * @param startTimeout how long the hub waits for start
+     */
+    public SpawnRequest(ServerId server, UserInfo user, Map<String, String> environment, Map<String, Object> userOptions,
+                        List<Mount> mounts, Duration startTimeout) {
+        this(server, user, environment, userOptions, mounts, startTimeout, SpawnerState.EMPTY);
     }
 
     /** @return the path prefix the server is served under, e.g. {@code /user/alice/} */

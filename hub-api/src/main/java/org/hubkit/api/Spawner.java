@@ -1,6 +1,11 @@
 package org.hubkit.api;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts, checks and stops single-user servers: local processes, Docker containers,
@@ -11,7 +16,8 @@ import java.util.concurrent.CompletionStage;
  * It validates usernames and server names before any call. It stores the
  * {@link SpawnerState} returned by {@code start} (or saved early through
  * {@link SpawnContext#saveState}) and passes it back to {@code poll} and {@code stop}, also
- * after a restart of the hub process. It waits for the server to answer HTTP after
+ * after a restart of the hub process, and to the next {@code start} as
+ * {@link SpawnRequest#previousState()}. It waits for the server to answer HTTP after
  * {@code start} completes, so {@code start} may complete as soon as the server is launched.
  *
  * <p><b>What the hub expects.</b> The spawned server gets every variable of
@@ -53,6 +59,51 @@ public interface Spawner extends AutoCloseable {
      * @return completes once the server is stopped
      */
     CompletionStage<Void> stop(ServerId server, SpawnerState state);
+
+    /**
+     * Checks many servers at once; the hub's periodic poll calls this once per round. The
+     * default polls one by one, at most {@value #POLL_PARALLELISM} at a time; a spawner that can
+     * answer for all its servers with one call (one container list, one pod list) overrides it.
+     *
+     * @param servers the servers to check, with their saved state
+     * @return a result per server; a server missing from the map, or a result stage that fails,
+     *         counts as "could not tell" and changes nothing
+     * @since 0.2
+     */
+    default CompletionStage<Map<ServerId, PollResult>> pollAll(Map<ServerId, SpawnerState> servers) {
+        Map<ServerId, PollResult> results = new ConcurrentHashMap<>();
+        List<Map.Entry<ServerId, SpawnerState>> todo = List.copyOf(servers.entrySet());
+        AtomicInteger next = new AtomicInteger();
+        CompletableFuture<?>[] lanes = new CompletableFuture<?>[Math.min(POLL_PARALLELISM, todo.size())];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = pollLane(todo, next, results);
+        }
+        return CompletableFuture.allOf(lanes).thenApply(v -> Map.copyOf(results));
+    }
+
+    /** How many polls the default {@link #pollAll} has in flight at once. */
+    int POLL_PARALLELISM = 16;
+
+    private CompletableFuture<Void> pollLane(List<Map.Entry<ServerId, SpawnerState>> todo, AtomicInteger next,
+                                             Map<ServerId, PollResult> results) {
+        int i = next.getAndIncrement();
+        if (i >= todo.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map.Entry<ServerId, SpawnerState> e = todo.get(i);
+        CompletableFuture<PollResult> one;
+        try {
+            one = poll(e.getKey(), e.getValue()).toCompletableFuture();
+        } catch (RuntimeException failed) {
+            one = CompletableFuture.failedFuture(failed);
+        }
+        return one.handle((r, failure) -> {
+            if (r != null) {
+                results.put(e.getKey(), r);
+            }
+            return null;
+        }).thenCompose(v -> pollLane(todo, next, results));
+    }
 
     /** @return a short name for logs and the {@code /hub/api/info} answer */
     default String name() {

@@ -23,10 +23,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.HubException;
+import org.hubkit.api.HubListener;
 import org.hubkit.api.Proxy;
 import org.hubkit.api.Route;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
+import org.hubkit.core.internal.ApiRequestEvents;
 import org.hubkit.core.internal.ApiServlet;
 import org.hubkit.core.internal.BodyReader;
 import org.hubkit.core.internal.CryptKeeper;
@@ -78,6 +80,7 @@ public final class Hub implements AutoCloseable {
     private final Authenticator authenticator;
     private final Proxy proxy;
     private final VolumePolicy volumePolicy;
+    private final List<HubListener> listeners;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Store store;
     private HubEngine engine;
@@ -91,6 +94,7 @@ public final class Hub implements AutoCloseable {
         this.authenticator = b.authenticator;
         this.proxy = b.proxy;
         this.volumePolicy = b.volumePolicy;
+        this.listeners = List.copyOf(b.listeners);
     }
 
     /** @return a builder; spawner, authenticator, proxy and public URL are required */
@@ -130,9 +134,13 @@ public final class Hub implements AutoCloseable {
             }
             database.prepareFiles(); // H2's directory and files private to the hub before anything is written
             store = new Store(database, settings.cryptKeeper());
-            engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy);
+            engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy, listeners);
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
+            // First, so that it sees every API request to its end, asynchronous ones included.
+            FilterHolder apiEvents = new FilterHolder(new ApiRequestEvents(engine.events));
+            apiEvents.setAsyncSupported(true);
+            context.addFilter(apiEvents, "/hub/api/*", EnumSet.of(DispatcherType.REQUEST));
             // Bodies are read asynchronously before any servlet runs: a slow client holds no thread.
             FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, BODY_TIMEOUT));
             bodies.setAsyncSupported(true);
@@ -280,6 +288,7 @@ public final class Hub implements AutoCloseable {
         private boolean allowNamedServers = true;
         private boolean cleanupServers = true;
         private final List<Service> services = new ArrayList<>();
+        private final List<HubListener> listeners = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private List<byte[]> cryptKeys;
 
@@ -396,6 +405,16 @@ public final class Hub implements AutoCloseable {
          */
         public Builder cleanupServers(boolean cleanup) {
             this.cleanupServers = cleanup;
+            return this;
+        }
+
+        /**
+         * @param listener told of logins, spawns, stops, servers found dead and API requests (for
+         *        metrics, audit logs, an idle culler); called on hub threads, must not block
+         * @return this
+         */
+        public Builder listener(HubListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -281,6 +281,44 @@ public abstract class SpawnerContract {
     }
 
     @Test
+    public void pollAllAnswersForARunningServerAndAStoppedOne() throws Exception {
+        Spawner spawner = newSpawner();
+        Launch launch = launch(spawner);
+        SpawnResult result = started(launch);
+        awaitAnswering(launch, result);
+        ServerId gone = new ServerId(launch.server.user(), "never-started");
+
+        java.util.Map<ServerId, SpawnerState> ask = new LinkedHashMap<>();
+        ask.put(launch.server, result.state());
+        ask.put(gone, SpawnerState.EMPTY);
+        java.util.Map<ServerId, PollResult> answers = Stages.await(spawner.pollAll(ask), readyTimeout(), "pollAll");
+
+        assertThat(answers).as("pollAll answers").isNotNull();
+        assertThat(answers).as("pollAll answers only for the servers it was asked about")
+                .containsOnlyKeys(launch.server, gone);
+        assertRunning(answers.get(launch.server), "pollAll for the running server");
+        assertStopped(answers.get(gone), "pollAll for a server that was never started");
+    }
+
+    @Test
+    public void aServerStartedAgainWithItsPreviousStateRunsAndCanBeStopped() throws Exception {
+        Spawner spawner = newSpawner();
+        Launch first = launch(spawner);
+        SpawnResult firstResult = started(first);
+        awaitAnswering(first, firstResult);
+        stop(spawner, first, firstResult.state());
+
+        SpawnRequest again = new SpawnRequest(first.request.server(), first.request.user(), first.request.environment(),
+                first.request.userOptions(), first.request.mounts(), first.request.startTimeout(), firstResult.state());
+        Launch second = launch(spawner, again);
+        SpawnResult secondResult = started(second);
+        awaitAnswering(second, secondResult);
+        assertRunning(poll(spawner, second.server, secondResult.state()), "poll after a start with the previous state");
+        stop(spawner, second, secondResult.state());
+        assertStopped(poll(spawner, second.server, secondResult.state()), "poll after stopping it again");
+    }
+
+    @Test
     public void stopMakesPollReportStoppedAndUrlStopAnswering() throws Exception {
         Spawner spawner = newSpawner();
         Launch launch = launch(spawner);
@@ -360,8 +398,11 @@ public abstract class SpawnerContract {
     }
 
     private Launch launch(Spawner spawner) {
-        ServerId server = ServerId.defaultServer(username());
-        SpawnRequest request = spawnRequest(server);
+        return launch(spawner, spawnRequest(ServerId.defaultServer(username())));
+    }
+
+    private Launch launch(Spawner spawner, SpawnRequest request) {
+        ServerId server = request.server();
         RecordingContext context = new RecordingContext();
         CompletableFuture<SpawnResult> result;
         try {

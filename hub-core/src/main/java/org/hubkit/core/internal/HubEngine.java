@@ -36,6 +36,7 @@ import org.hubkit.api.AuthResult;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.Credentials;
 import org.hubkit.api.HubException;
+import org.hubkit.api.HubListener;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.Mount;
 import org.hubkit.api.PollResult;
@@ -109,10 +110,18 @@ public final class HubEngine implements AutoCloseable {
     private final HttpClient http;
     final String cookieSecret;
     private volatile boolean closed;
+    /** The hub's listeners, told of logins, spawns, stops, deaths and API requests. */
+    public final HubEvents events;
     private volatile boolean cleanupOnClose;
 
     public HubEngine(Settings settings, Store store, Spawner spawner, Authenticator authenticator, Proxy proxy,
                      VolumePolicy volumes) {
+        this(settings, store, spawner, authenticator, proxy, volumes, List.of());
+    }
+
+    public HubEngine(Settings settings, Store store, Spawner spawner, Authenticator authenticator, Proxy proxy,
+                     VolumePolicy volumes, List<HubListener> listeners) {
+        this.events = new HubEvents(listeners);
         this.settings = settings;
         this.store = store;
         this.spawner = spawner;
@@ -465,9 +474,16 @@ public final class HubEngine implements AutoCloseable {
         return authenticator.authenticate(credentials).toCompletableFuture().thenApply(result -> {
             if (result == null || !result.accepted() || result.name() == null) {
                 LOG.info("Login refused for '{}'", LogSafe.value(credentials.username()));
+                events.loginRefused(credentials.username());
                 return Optional.empty();
             }
-            return admit(result);
+            Optional<UserState> admitted = admit(result);
+            if (admitted.isPresent()) {
+                events.loggedIn(admitted.get().name);
+            } else {
+                events.loginRefused(credentials.username());
+            }
+            return admitted;
         });
     }
 
@@ -842,12 +858,13 @@ public final class HubEngine implements AutoCloseable {
         }
         s.addEvent(ProgressEvent.step(0, "Server requested"));
         LOG.info("Spawning server {} with {}", s.id, spawner.name());
+        events.spawnStarted(s.id);
         ServerState server = s;
         try {
             workers.execute(() -> runSpawn(user, server, attempt));
         } catch (RejectedExecutionException e) {
             releaseSlot(attempt);
-            reset(user, server, new ProgressEvent(100, "Spawn failed: the hub is shutting down", false, true, null), false, false);
+            reset(user, server, new ProgressEvent(100, "Spawn failed: the hub is shutting down", false, true, null), false);
             attempt.finished.completeExceptionally(new HubException("The hub is shutting down"));
         }
         return attempt.finished;
@@ -906,10 +923,12 @@ public final class HubEngine implements AutoCloseable {
             Map<String, String> env = environment(id, token, clientId, accessScopes);
             store.saveServer(s.row(true));
             Map<String, Object> userOptions;
+            SpawnerState previousState;
             synchronized (s) {
                 userOptions = s.userOptions;
+                previousState = s.spawnerState; // kept from the last stop until the server is deleted
             }
-            SpawnRequest request = new SpawnRequest(id, info, env, userOptions, mounts, settings.startTimeout());
+            SpawnRequest request = new SpawnRequest(id, info, env, userOptions, mounts, settings.startTimeout(), previousState);
             SpawnContext context = new SpawnContext() {
                 @Override
                 public void progress(int percent, String message) {
@@ -974,6 +993,7 @@ public final class HubEngine implements AutoCloseable {
             LOG.info("Server {} is ready", id);
             releaseSlot(attempt);
             attempt.finished.complete(null);
+            events.spawnSucceeded(id, attempt.elapsed());
         } catch (Throwable e) {
             // Throwable: an Error from a spawner must not leave the server pending and its slot taken.
             if (e instanceof InterruptedException) {
@@ -1004,7 +1024,7 @@ public final class HubEngine implements AutoCloseable {
             ProgressEvent last = new ProgressEvent(100, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why, false, true, null);
             if (awaitReturn(s, start, saved)) {
                 stopQuietly(s.id, saved[0]);
-                reset(user, s, last, false, false);
+                reset(user, s, last, false);
             } else {
                 CompletableFuture<SpawnResult> late = start;
                 LOG.warn("The spawner's start of {} has not returned {} s after the spawn ended; the server cannot start again "
@@ -1012,7 +1032,7 @@ public final class HubEngine implements AutoCloseable {
                 synchronized (s) {
                     s.lingering = attempt;
                 }
-                reset(user, s, last, false, false);
+                reset(user, s, last, false);
                 late.whenComplete((r, err) -> workers.execute(() -> {
                     stopQuietly(s.id, r != null ? r.state() : saved[0]);
                     synchronized (s) {
@@ -1025,6 +1045,7 @@ public final class HubEngine implements AutoCloseable {
             }
             releaseSlot(attempt);
             attempt.finished.completeExceptionally(new HubException("Spawn failed: " + why, e));
+            events.spawnFailed(id, attempt.elapsed(), why);
         }
     }
 
@@ -1101,12 +1122,9 @@ public final class HubEngine implements AutoCloseable {
         }
     }
 
+    /** A stopped server keeps its record, with its spawner state, until the server or its user is deleted. */
     private void persistStopped(ServerState s) {
-        if (s.id.isDefault()) {
-            store.deleteServer(s.id.user(), "");
-        } else {
-            store.saveServer(s.row(false));
-        }
+        store.saveServer(s.row(false));
     }
 
     private static void safely(Runnable r) {
@@ -1310,15 +1328,12 @@ public final class HubEngine implements AutoCloseable {
      * cleaned up first and the lifecycle released last, so nothing of this server's can undo the
      * next spawn's work.
      *
-     * @param forget drop a stopped default server from the user's map (as a stop does; a failed
-     *        spawn stays, so its failure can still be shown)
      * @param remove delete a named server's record and drop it from the map
      */
-    private void reset(UserState user, ServerState s, ProgressEvent last, boolean forget, boolean remove) {
+    private void reset(UserState user, ServerState s, ProgressEvent last, boolean remove) {
         long oldToken;
         synchronized (s) {
-            s.url = null;
-            s.spawnerState = SpawnerState.EMPTY;
+            s.url = null; // the spawner state stays: the next start gets it as its previous state
             oldToken = takeServerToken(s);
         }
         deleteServerToken(oldToken);
@@ -1337,7 +1352,7 @@ public final class HubEngine implements AutoCloseable {
             s.transition(false, null);
             s.attempt = null;
             s.stopping = null;
-            if (remove || (forget && s.id.isDefault())) {
+            if (remove) {
                 user.servers.remove(s.id.serverName(), s);
             }
         }
@@ -1347,8 +1362,9 @@ public final class HubEngine implements AutoCloseable {
     /** Marks a server stopped everywhere: route, token, OAuth client, store. The caller holds its lifecycle. */
     void markStopped(UserState user, ServerState s, String why, boolean remove) {
         safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-        reset(user, s, null, true, remove);
+        reset(user, s, null, remove);
         LOG.info("Server {} stopped ({})", s.id, why);
+        events.serverStopped(s.id, why);
     }
 
     /** Stops every running or pending server and waits for them (shutdown with {@code servers: true}, cleanupServers). */
@@ -1385,9 +1401,11 @@ public final class HubEngine implements AutoCloseable {
         if (closed) {
             return;
         }
+        Map<ServerId, SpawnerState> batch = new LinkedHashMap<>();
+        Map<ServerId, ServerState> servers = new HashMap<>();
+        Map<ServerId, UserState> owners = new HashMap<>();
         for (UserState u : users.values()) {
             for (ServerState s : u.servers.values()) {
-                SpawnerState state;
                 synchronized (s) {
                     if (s.pending == ServerState.Pending.CHECK && s.check == null) {
                         s.check = new CompletableFuture<>();
@@ -1397,36 +1415,80 @@ public final class HubEngine implements AutoCloseable {
                     if (!s.ready || s.pending != null) {
                         continue;
                     }
-                    state = s.spawnerState;
+                    batch.put(s.id, s.spawnerState);
                 }
-                try {
-                    PollResult r = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
-                    if (!r.running()) {
-                        CompletableFuture<Void> done = new CompletableFuture<>();
-                        synchronized (s) {
-                            if (!s.ready || s.pending != null) {
-                                continue;
-                            }
-                            // The death is handled as a stop: a stop request meanwhile waits for it.
-                            s.transition(true, ServerState.Pending.STOP);
-                            s.stopping = done;
-                        }
-                        LOG.warn("Server {} is no longer running ({}{})", s.id, LogSafe.value(r.detail(), 300),
-                                r.exitCode().isPresent() ? ", exit code " + r.exitCode().getAsInt() : "");
-                        try {
-                            markStopped(u, s, "died", false);
-                        } finally {
-                            done.complete(null);
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (Exception e) {
-                    LOG.warn("Polling {} failed: {}; it keeps running", s.id, LogSafe.value(rootMessage(e), 300));
-                }
+                servers.put(s.id, s);
+                owners.put(s.id, u);
             }
         }
+        if (batch.isEmpty()) {
+            return;
+        }
+        Map<ServerId, PollResult> results;
+        try {
+            // One call per round: a spawner that can list all its servers at once answers for all.
+            results = spawner.pollAll(batch).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (Exception e) {
+            LOG.warn("Polling {} servers failed: {}; they keep running", batch.size(), LogSafe.value(rootMessage(e), 300));
+            return;
+        }
+        for (Map.Entry<ServerId, ServerState> e : servers.entrySet()) {
+            PollResult r = results.get(e.getKey());
+            if (r == null) {
+                LOG.debug("The poll could not tell whether {} runs; it keeps running", e.getKey());
+                continue;
+            }
+            ServerState s = e.getValue();
+            UserState u = owners.get(e.getKey());
+            if (r.running()) {
+                applyPollChanges(s, r);
+                continue;
+            }
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            synchronized (s) {
+                if (!s.ready || s.pending != null) {
+                    continue;
+                }
+                // The death is handled as a stop: a stop request meanwhile waits for it.
+                s.transition(true, ServerState.Pending.STOP);
+                s.stopping = done;
+            }
+            LOG.warn("Server {} is no longer running ({}{})", s.id, LogSafe.value(r.detail(), 300),
+                    r.exitCode().isPresent() ? ", exit code " + r.exitCode().getAsInt() : "");
+            events.serverDied(s.id, r);
+            try {
+                markStopped(u, s, "died", false);
+            } finally {
+                done.complete(null);
+            }
+        }
+    }
+
+    /** A running server whose poll reported a new URL (the route follows) or state (saved). */
+    private void applyPollChanges(ServerState s, PollResult r) {
+        if (r.url().isEmpty() && r.state().isEmpty()) {
+            return;
+        }
+        URI moved = null;
+        synchronized (s) {
+            if (!s.ready || s.pending != null) {
+                return;
+            }
+            if (r.url().isPresent() && !r.url().get().equals(s.url)) {
+                moved = r.url().get();
+                s.url = moved;
+            }
+            r.state().ifPresent(state -> s.spawnerState = state);
+        }
+        if (moved != null) {
+            URI target = moved;
+            LOG.info("Server {} moved to {}; updating its route", s.id, target);
+            safely(() -> proxy.addRoute(route(s.id, target)).toCompletableFuture().join());
+        }
+        safely(() -> store.saveServer(s.row(true)));
     }
 
     /** {@code POST /users/{name}/activity}: timestamps only move forward. */

@@ -13,6 +13,12 @@ final class SpawnAttempt {
     final java.util.concurrent.atomic.AtomicBoolean slotReleased = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set (under this object's monitor) once the spawner's saveState may no longer write to the store. */
     boolean stateClosed;
+    private final long startedNanos = System.nanoTime();
+
+    /** @return how long since the start was requested */
+    java.time.Duration elapsed() {
+        return java.time.Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
 
     /** Cancels the spawn; the first reason wins. */
     void cancel(String reason) {

@@ -91,6 +91,16 @@ final class EngineFixture implements AutoCloseable {
             return poll.apply(server);
         }
 
+        /** If set, answers pollAll instead of the default one-by-one polling. */
+        volatile java.util.function.Function<Map<ServerId, SpawnerState>, CompletionStage<Map<ServerId, PollResult>>>
+                pollAllOverride;
+
+        @Override
+        public CompletionStage<Map<ServerId, PollResult>> pollAll(Map<ServerId, SpawnerState> servers) {
+            var override = pollAllOverride;
+            return override != null ? override.apply(servers) : Spawner.super.pollAll(servers);
+        }
+
         @Override
         public CompletionStage<Void> stop(ServerId server, SpawnerState state) {
             calls.add("stop " + server.qualifiedName());
@@ -150,6 +160,44 @@ final class EngineFixture implements AutoCloseable {
 
     final FakeSpawner spawner = new FakeSpawner();
     final FakeProxy proxy = new FakeProxy();
+    /** Every event the engine reported, as text. */
+    final List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private final org.hubkit.api.HubListener listener = new org.hubkit.api.HubListener() {
+        @Override
+        public void loggedIn(String user) {
+            events.add("loggedIn " + user);
+        }
+
+        @Override
+        public void loginRefused(String username) {
+            events.add("loginRefused " + username);
+        }
+
+        @Override
+        public void spawnStarted(ServerId server) {
+            events.add("spawnStarted " + server.qualifiedName());
+        }
+
+        @Override
+        public void spawnSucceeded(ServerId server, Duration took) {
+            events.add("spawnSucceeded " + server.qualifiedName() + (took.isNegative() ? " negative" : ""));
+        }
+
+        @Override
+        public void spawnFailed(ServerId server, Duration took, String reason) {
+            events.add("spawnFailed " + server.qualifiedName() + " " + reason);
+        }
+
+        @Override
+        public void serverStopped(ServerId server, String reason) {
+            events.add("serverStopped " + server.qualifiedName() + " " + reason);
+        }
+
+        @Override
+        public void serverDied(ServerId server, PollResult poll) {
+            events.add("serverDied " + server.qualifiedName() + " " + poll.detail());
+        }
+    };
     final HttpServer http;
     final Store store;
     final HubEngine engine;
@@ -177,7 +225,7 @@ final class EngineFixture implements AutoCloseable {
         settings = customize.apply(settings());
         prepare.accept(spawner);
         store = new Store(Database.h2(dir));
-        engine = new HubEngine(settings, store, spawner, ANYONE, proxy, VolumePolicy.none());
+        engine = new HubEngine(settings, store, spawner, ANYONE, proxy, VolumePolicy.none(), List.of(listener));
         engine.start();
     }
 

@@ -163,7 +163,7 @@ class SpawnLifecycleTest {
             assertThat(f.routes()).contains("/user/alice");
             f.spawner.poll = id -> CompletableFuture.completedFuture(PollResult.stopped(1, "exited"));
             f.engine.pollAll();
-            assertThat(u.server("")).as("stopped and forgotten").isNull();
+            assertThat(u.server("").active()).as("stopped").isFalse();
             assertThat(f.routes()).doesNotContain("/user/alice");
         }
     }
@@ -175,7 +175,7 @@ class SpawnLifecycleTest {
         }
         // A new engine on the same store; its spawner knows of no running server.
         try (EngineFixture second = new EngineFixture(dir, s -> s)) {
-            assertThat(second.engine.user("alice").server("")).isNull();
+            assertThat(second.engine.user("alice").server("").active()).isFalse();
             assertThat(second.routes()).doesNotContain("/user/alice");
         }
     }
