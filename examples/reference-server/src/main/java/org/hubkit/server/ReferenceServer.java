@@ -12,7 +12,6 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.hubkit.api.AccessRules;
@@ -60,7 +59,6 @@ public final class ReferenceServer {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceServer.class);
     /** The environment variable that sets the shared password when the configuration does not. */
     public static final String PASSWORD_VARIABLE = "HUBKIT_PASSWORD";
-    private static final String ALLOW_ROOT = "--allow-root";
 
     private ReferenceServer() {
     }
@@ -284,16 +282,9 @@ public final class ReferenceServer {
         };
     }
 
+    /** The spawner adds {@code --allow-root} itself when its servers run as root ({@code spawner.isolation: none}). */
     private static LocalProcessSpawner spawner(SpawnerSection s, Path dataDir) {
-        List<String> args = new ArrayList<>(s.args());
-        boolean serversRunAsRoot = runningAsRoot() && s.isolation() == LocalProcessSpawner.Isolation.NONE;
-        if (!s.cmd().isEmpty() && isJupyter(s.cmd().get(0)) && serversRunAsRoot
-                && !s.cmd().contains(ALLOW_ROOT) && !args.contains(ALLOW_ROOT)) {
-            args.add(ALLOW_ROOT);
-            LOG.info("Servers run as root (spawner.isolation: none): added {} to the single-user command, as the notebook"
-                    + " server refuses root without it", ALLOW_ROOT);
-        }
-        LocalProcessSpawner.Builder b = LocalProcessSpawner.builder().cmd(s.cmd()).args(args)
+        LocalProcessSpawner.Builder b = LocalProcessSpawner.builder().cmd(s.cmd()).args(s.args())
                 .logDirectory(dataDir.resolve("logs")).isolation(s.isolation())
                 .systemUserTemplate(s.systemUserTemplate()).createSystemUsers(s.createSystemUsers());
         s.environment().forEach(b::environment);
@@ -343,11 +334,6 @@ public final class ReferenceServer {
                 }
             }
         }
-    }
-
-    private static boolean isJupyter(String command) {
-        String name = command.substring(command.lastIndexOf('/') + 1);
-        return name.toLowerCase(Locale.ROOT).startsWith("jupyter");
     }
 
     private static boolean runningAsRoot() {
