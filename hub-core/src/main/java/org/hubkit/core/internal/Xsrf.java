@@ -110,6 +110,46 @@ final class Xsrf {
         return null;
     }
 
+    /**
+     * Whether a page view that would act (a GET of {@code /hub/spawn}) came from another site: a
+     * link or a redirect there, which brings the {@code SameSite=Lax} login cookie along.
+     *
+     * @return null for a navigation from the hub itself, a typed address or a bookmark
+     *         ({@code Sec-Fetch-Site} {@code same-origin} or {@code none}; without that header, no
+     *         foreign {@code Origin} or {@code Referer}), else why not (for the log)
+     */
+    static String foreignNavigation(HttpServletRequest req, HubEngine engine) {
+        String site = req.getHeader("Sec-Fetch-Site");
+        if (site != null) {
+            // same-site is another origin too (a sibling subdomain, another port): not the hub's own page
+            return site.equals("same-origin") || site.equals("none") ? null : "Sec-Fetch-Site is " + LogSafe.value(site);
+        }
+        String host = req.getHeader("Host");
+        URI publicUrl = engine.settings.publicUrl();
+        String origin = req.getHeader("Origin");
+        if (origin != null && !sameOrigin(origin, host, publicUrl)) {
+            return "Origin " + LogSafe.value(origin);
+        }
+        String referer = req.getHeader("Referer");
+        if (referer != null && !sameOrigin(originOf(referer), host, publicUrl)) {
+            return "Referer from " + LogSafe.value(originOf(referer));
+        }
+        return null;
+    }
+
+    /** The {@code scheme://host[:port]} of a URL, or the text itself when it is no URL (then no origin matches it). */
+    private static String originOf(String url) {
+        try {
+            URI u = URI.create(url);
+            if (u.getScheme() != null && u.getHost() != null) {
+                return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+            }
+        } catch (IllegalArgumentException e) {
+            // not a URL
+        }
+        return url;
+    }
+
     /** Whether an {@code Origin} header names the host the request was sent to, or the hub's public URL. */
     static boolean sameOrigin(String origin, String host, URI publicUrl) {
         URI o;
