@@ -18,7 +18,9 @@ import java.time.Instant;
  */
 final class Xsrf {
     static final String BROWSER_COOKIE = "hubkit-browser";
-    private static final Duration MAX_AGE = Duration.ofDays(14);
+    static final Duration MAX_AGE = Duration.ofDays(14);
+    /** A token older than this is replaced when a page is served: a form is never left with one about to expire. */
+    static final Duration REISSUE_AFTER = MAX_AGE.dividedBy(2);
 
     private Xsrf() {
     }
@@ -38,30 +40,42 @@ final class Xsrf {
     }
 
     static String token(String secret, String binding) {
-        String time = Long.toString(Instant.now().getEpochSecond(), 36);
+        return token(secret, binding, Instant.now());
+    }
+
+    static String token(String secret, String binding, Instant issued) {
+        String time = Long.toString(issued.getEpochSecond(), 36);
         return time + "." + Web.sign(secret, "xsrf|" + binding + "|" + time);
     }
 
     static boolean valid(String secret, String binding, String token) {
+        return age(secret, binding, token) >= 0;
+    }
+
+    /** @return the valid token's age in seconds (0 for one from up to 5 minutes ahead, a clock's skew), else -1 */
+    private static long age(String secret, String binding, String token) {
         if (binding == null || token == null || token.length() > 200) {
-            return false;
+            return -1;
         }
         int dot = token.indexOf('.');
         if (dot <= 0) {
-            return false;
+            return -1;
         }
         String time = token.substring(0, dot);
         long issued;
         try {
             issued = Long.parseLong(time, 36);
         } catch (NumberFormatException e) {
-            return false;
+            return -1;
         }
         long age = Instant.now().getEpochSecond() - issued;
         if (age < -300 || age > MAX_AGE.toSeconds()) {
-            return false;
+            return -1;
         }
-        return Secrets.constantTimeEquals(Web.sign(secret, "xsrf|" + binding + "|" + time), token.substring(dot + 1));
+        if (!Secrets.constantTimeEquals(Web.sign(secret, "xsrf|" + binding + "|" + time), token.substring(dot + 1))) {
+            return -1;
+        }
+        return Math.max(0, age);
     }
 
     /**
@@ -80,10 +94,14 @@ final class Xsrf {
         return issueFor(req, resp, engine, binding);
     }
 
-    /** Sets an {@code _xsrf} cookie for {@code binding} unless the request already has a valid one. */
+    /**
+     * Sets an {@code _xsrf} cookie for {@code binding} unless the request already has a valid one
+     * younger than {@link #REISSUE_AFTER}: one older would expire under a form left open.
+     */
     static String issueFor(HttpServletRequest req, HttpServletResponse resp, HubEngine engine, String binding) {
         String current = Web.cookie(req, Web.XSRF_COOKIE);
-        if (valid(engine.cookieSecret, binding, current)) {
+        long age = age(engine.cookieSecret, binding, current);
+        if (age >= 0 && age < REISSUE_AFTER.toSeconds()) {
             return current;
         }
         String token = token(engine.cookieSecret, binding);
