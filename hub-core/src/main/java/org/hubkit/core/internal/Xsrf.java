@@ -11,8 +11,10 @@ import java.time.Instant;
  *
  * <p>A token is {@code time.HMAC(cookie secret, binding | time)}. The binding is the login
  * session (a hash of the secret session id in the signed login cookie) or, before login, a random
- * browser id in its own HttpOnly cookie. Whoever can plant cookies for the hub's host cannot
- * forge a token for someone else's session, and a token from before login is worthless after it.
+ * browser id in its own HttpOnly cookie, {@code id.HMAC(cookie secret, id)}: only an id the hub
+ * issued counts (an unsigned or forged one is replaced by a fresh one), so whoever can plant
+ * cookies for the hub's host cannot pick an id and fetch a token for it. Nor can they forge a
+ * token for someone else's session, and a token from before login is worthless after it.
  * Cookie-authenticated writes must also come from the hub's own origin ({@code Origin},
  * {@code Sec-Fetch-Site}).
  */
@@ -31,8 +33,39 @@ final class Xsrf {
         if (session != null && engine.session(session).isPresent()) {
             return sessionBinding(session);
         }
-        String browser = Web.cookie(req, BROWSER_COOKIE);
-        return browser != null && browser.matches("[0-9a-f]{64}") ? "browser:" + browser : null;
+        // Every cookie of the name: a planted one with a narrower path would be sent ahead of the hub's.
+        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (jakarta.servlet.http.Cookie c : cookies) {
+                String id = c.getName().equals(BROWSER_COOKIE) ? browserId(engine.cookieSecret, c.getValue()) : null;
+                if (id != null) {
+                    return "browser:" + id;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return a new browser id cookie's value, {@code id.signature} */
+    static String newBrowserCookie(String secret) {
+        String id = Secrets.newToken();
+        return id + "." + Web.sign(secret, "browser|" + id);
+    }
+
+    /** @return the id in a browser id cookie the hub issued (its signature right), else null */
+    static String browserId(String secret, String cookie) {
+        if (cookie == null || cookie.length() > 200) {
+            return null;
+        }
+        int dot = cookie.indexOf('.');
+        if (dot < 0) {
+            return null;
+        }
+        String id = cookie.substring(0, dot);
+        if (!id.matches("[0-9a-f]{64}")) {
+            return null;
+        }
+        return Secrets.constantTimeEquals(Web.sign(secret, "browser|" + id), cookie.substring(dot + 1)) ? id : null;
     }
 
     static String sessionBinding(String sessionId) {
@@ -87,9 +120,10 @@ final class Xsrf {
     static String issue(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
         String binding = binding(req, engine);
         if (binding == null) {
-            String browser = Secrets.newToken();
-            Web.setCookie(resp, BROWSER_COOKIE, browser, -1, true, engine.settings.cookieSecure());
-            binding = "browser:" + browser;
+            // none yet, or one the hub did not issue (planted, forged): a fresh one
+            String cookie = newBrowserCookie(engine.cookieSecret);
+            Web.setCookie(resp, BROWSER_COOKIE, cookie, -1, true, engine.settings.cookieSecure());
+            binding = "browser:" + browserId(engine.cookieSecret, cookie);
         }
         return issueFor(req, resp, engine, binding);
     }
