@@ -81,8 +81,12 @@ public final class Hub implements AutoCloseable {
     /** The Hubkit version. */
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
-    /** The largest request body the hub reads (JupyterHub's API bodies are small JSON objects). */
+    /** The largest API request body the hub reads (JupyterHub's API bodies are small JSON objects). */
     private static final int MAX_BODY_BYTES = 1 << 20;
+    /** The largest page form body (login, spawn): sent before login, so small. */
+    private static final int MAX_FORM_BYTES = 64 << 10;
+    /** The most bytes of request bodies the hub holds at once, all requests together. */
+    private static final long MAX_BUFFERED_BODY_BYTES = 64L << 20;
     /** How long a client may take to send a whole request body. */
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -155,8 +159,10 @@ public final class Hub implements AutoCloseable {
             FilterHolder apiEvents = new FilterHolder(new ApiRequestEvents(engine.events));
             apiEvents.setAsyncSupported(true);
             context.addFilter(apiEvents, "/hub/api/*", EnumSet.of(DispatcherType.REQUEST));
-            // Bodies are read asynchronously before any servlet runs: a slow client holds no thread.
-            FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, BODY_TIMEOUT));
+            // Bodies are read asynchronously before any servlet runs: a slow client holds no thread,
+            // and only the requests that take one, within limits, so bodies hold bounded memory.
+            FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_BUFFERED_BODY_BYTES,
+                    BODY_TIMEOUT));
             bodies.setAsyncSupported(true);
             context.addFilter(bodies, "/*", EnumSet.of(DispatcherType.REQUEST));
             ServletHolder api = new ServletHolder(new ApiServlet(engine, this::close));
