@@ -992,8 +992,8 @@ public final class HubEngine implements AutoCloseable {
             ServerState.tell(readyListeners, ready);
             LOG.info("Server {} is ready", id);
             releaseSlot(attempt);
+            events.spawnSucceeded(id, attempt.elapsed()); // before the future: whoever waits on it sees the event first
             attempt.finished.complete(null);
-            events.spawnSucceeded(id, attempt.elapsed());
         } catch (Throwable e) {
             // Throwable: an Error from a spawner must not leave the server pending and its slot taken.
             if (e instanceof InterruptedException) {
@@ -1044,8 +1044,8 @@ public final class HubEngine implements AutoCloseable {
                 }));
             }
             releaseSlot(attempt);
-            attempt.finished.completeExceptionally(new HubException("Spawn failed: " + why, e));
             events.spawnFailed(id, attempt.elapsed(), why);
+            attempt.finished.completeExceptionally(new HubException("Spawn failed: " + why, e));
         }
     }
 
