@@ -105,9 +105,21 @@ final class FakeSpawnerJar {
      *         {@code META-INF/services/org.hubkit.api.SpawnerFactory} naming the factory
      */
     static Path build(Path dir) throws IOException, URISyntaxException {
-        Path src = Files.createDirectories(dir.resolve("src/com/example/fake"));
-        Files.writeString(src.resolve("FakeSpawnerFactory.java"), FACTORY, StandardCharsets.UTF_8);
-        Files.writeString(src.resolve("FakeSpawner.java"), SPAWNER, StandardCharsets.UTF_8);
+        return build(dir, "fake", "com.example.fake");
+    }
+
+    /**
+     * @param dir an empty directory to work in
+     * @param type the type its factory has
+     * @param pkg the package of its classes
+     * @return the same jar with another type name and package
+     */
+    static Path build(Path dir, String type, String pkg) throws IOException, URISyntaxException {
+        Path src = Files.createDirectories(dir.resolve("src").resolve(pkg.replace('.', '/')));
+        Files.writeString(src.resolve("FakeSpawnerFactory.java"), FACTORY.replace("package com.example.fake;", "package " + pkg + ";")
+                .replace("return \"fake\";", "return \"" + type + "\";"), StandardCharsets.UTF_8);
+        Files.writeString(src.resolve("FakeSpawner.java"), SPAWNER.replace("package com.example.fake;", "package " + pkg + ";"),
+                StandardCharsets.UTF_8);
         Path classes = Files.createDirectories(dir.resolve("classes"));
         // Only hub-api, as a module built elsewhere would have it: not the reference server, not hub-core.
         String hubApi = Path.of(SpawnerFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
@@ -120,7 +132,7 @@ final class FakeSpawnerJar {
         Path jar = dir.resolve("fake-spawner.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
             put(out, "META-INF/services/org.hubkit.api.SpawnerFactory",
-                    "com.example.fake.FakeSpawnerFactory\n".getBytes(StandardCharsets.UTF_8));
+                    (pkg + ".FakeSpawnerFactory\n").getBytes(StandardCharsets.UTF_8));
             List<Path> compiled;
             try (Stream<Path> files = Files.walk(classes)) {
                 compiled = files.filter(Files::isRegularFile).sorted().toList();

@@ -118,6 +118,21 @@ class PluggableTypeTest {
     }
 
     @Test
+    void twoFactoriesOfTheTypeChosenAreRefusedNamingBoth() throws Exception {
+        Path other = FakeSpawnerJar.build(Files.createDirectories(dir.resolve("other-local")), "local", "com.example.local");
+        try (URLClassLoader twoLocals = new URLClassLoader(new URL[] {other.toUri().toURL(), jar.toUri().toURL()},
+                getClass().getClassLoader())) {
+            assertThat(problems("spawner: {type: local}", twoLocals)).singleElement().asString()
+                    .startsWith("spawner.type: 'local' is the type of more than one spawner factory on the class path: ")
+                    .contains("org.hubkit.core.internal.config.LocalSpawnerFactory (from ",
+                            "com.example.local.FakeSpawnerFactory (from " + other + ")")
+                    .endsWith("; keep one");
+            assertThat(ServerConfig.parse("spawner: {type: fake}", twoLocals).spawner().type())
+                    .as("a duplicate matters only when it is chosen").isEqualTo("fake");
+        }
+    }
+
+    @Test
     void theServerFindsTheTypeOnTheClassPathItRunsWith() throws Exception {
         Path file = dir.resolve("hubkit.yaml");
         Files.writeString(file, "hub: {dataDir: " + dir.resolve("data") + "}\nspawner:\n  type: fake\n  replicas: 11\n");
