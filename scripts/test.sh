@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The project's one test command: installs the real components, starts the throwaway
-# PostgreSQL cluster, then runs `mvn -B verify` at the repo root with any extra args ("$@").
-# Exits with Maven's exit code. Works from any cwd.
+# PostgreSQL cluster, then runs `mvn -B install` at the repo root (every test `mvn verify` runs,
+# then the artifacts go into the local Maven repository) and, against those installed artifacts,
+# `mvn -B verify` in examples/sdk-consumer (outside the reactor: a project that uses Hubkit
+# through its BOM, and runs the README's program). Extra args ("$@") go to both Maven runs
+# (e.g. -o, -Dmaven.repo.local=DIR). Exits with the first failing Maven's exit code, else 0.
+# Works from any cwd.
 #   HUBKIT_PG_URL          JDBC URL of the test cluster (scripts/start-postgres.sh)
 #   HUBKIT_SINGLEUSER_CMD  the real jupyterhub-singleuser 3.0 (Debian's jupyterhub package)
 #   HUBKIT_CHP_CMD         the npm configurable-http-proxy 5.3.x (scripts/install-components.sh)
@@ -42,11 +46,21 @@ export HUBKIT_SINGLEUSER_CMD
 log "HUBKIT_PG_URL=$HUBKIT_PG_URL"
 log "HUBKIT_SINGLEUSER_CMD=$HUBKIT_SINGLEUSER_CMD"
 log "HUBKIT_CHP_CMD=${HUBKIT_CHP_CMD:-}"
-log "mvn -B verify $*"
-
+log "mvn -B install $*"
 set +e
-mvn -B verify "$@"
+mvn -B install "$@"
 rc=$?
 set -e
 log "mvn exited with $rc"
+if [ "$rc" -ne 0 ]; then
+  exit "$rc"
+fi
+
+# Outside the reactor, as a consumer: only what `install` just put into the local repository.
+log "mvn -B -f examples/sdk-consumer/pom.xml verify $*"
+set +e
+mvn -B -f examples/sdk-consumer/pom.xml verify "$@"
+rc=$?
+set -e
+log "examples/sdk-consumer: mvn exited with $rc"
 exit "$rc"

@@ -45,19 +45,31 @@ import org.slf4j.LoggerFactory;
  * servers, the web pages and the spawn lifecycle, wired to the spawner, authenticator, proxy and
  * volume policy given to its {@link Builder}.
  *
+ * <p>The README's program, whose lines these are, is compiled and run by
+ * {@code examples/sdk-consumer}; a test checks that this example is part of it:
  * <pre>{@code
- * NettyProxy proxy = NettyProxy.builder().ip("127.0.0.1").port(8000).build();
- * try (Hub hub = Hub.builder()
- *         .spawner(LocalProcessSpawner.builder().build())
- *         .authenticator(SharedPasswordAuthenticator.builder().password("a long shared password")
- *                 .accessRules(AccessRules.allowAllUsers()).build())
- *         .proxy(proxy)
- *         .publicUrl(URI.create("http://127.0.0.1:8000"))
- *         .build()) {
- *     hub.start();
- *     hub.awaitShutdown();
- * }
+ * Hub hub = Hub.builder()
+ *         .spawner(LocalProcessSpawner.builder().build())             // jupyterhub-singleuser per user
+ *         .authenticator(SharedPasswordAuthenticator.builder()
+ *                 .password(password)
+ *                 .accessRules(AccessRules.allow(Set.of("alice", "bob")))
+ *                 .build())
+ *         .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
+ *         .database(Database.h2(dataDir))                             // also homes in dataDir/users, logs in dataDir/logs
+ *         .publicUrl(URI.create("http://127.0.0.1:" + proxyPort))
+ *         .port(0)                                                    // the hub's own API port; 8081 by default
+ *         .build();
+ * Runtime.getRuntime().addShutdownHook(new Thread(hub::close));      // Ctrl-C or SIGTERM: stop the hub and its servers
+ * hub.start();
+ * hub.awaitShutdown();                                                // the hub's threads are daemons: keep main alive
  * }</pre>
+ *
+ * <p><b>Files.</b> The hub keeps its files in one {@linkplain Builder#dataDirectory data
+ * directory}: the H2 database (unless {@link Builder#database} names another), users' homes in
+ * {@code users/} (unless {@link Builder#volumePolicy} says otherwise) and, with a
+ * {@link LocalProcessSpawner} built without a log directory, server logs in {@code logs/}. By
+ * default it is the directory of the H2 database given to {@link Builder#database}, else
+ * {@code ./hubkit-data}.
  *
  * <p>Thread-safe. {@link #close()} stops the hub and, as JupyterHub's {@code cleanup_servers}
  * does by default, every single-user server; with {@code cleanupServers(false)} servers keep
@@ -69,8 +81,12 @@ public final class Hub implements AutoCloseable {
     /** The Hubkit version. */
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
-    /** The largest request body the hub reads (JupyterHub's API bodies are small JSON objects). */
+    /** The largest API request body the hub reads (JupyterHub's API bodies are small JSON objects). */
     private static final int MAX_BODY_BYTES = 1 << 20;
+    /** The largest page form body (login, spawn): sent before login, so small. */
+    private static final int MAX_FORM_BYTES = 64 << 10;
+    /** The most bytes of request bodies the hub holds at once, all requests together. */
+    private static final long MAX_BUFFERED_BODY_BYTES = 64L << 20;
     /** How long a client may take to send a whole request body. */
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -81,19 +97,21 @@ public final class Hub implements AutoCloseable {
     private final Proxy proxy;
     private final VolumePolicy volumePolicy;
     private final List<HubListener> listeners;
+    private final Path dataDirectory;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Store store;
     private HubEngine engine;
     private Server server;
     private volatile boolean closed;
 
-    private Hub(Builder b, Settings settings) {
+    private Hub(Builder b, Settings settings, Path dataDirectory, Database database, VolumePolicy volumePolicy) {
         this.settings = settings;
-        this.database = b.database;
+        this.dataDirectory = dataDirectory;
+        this.database = database;
         this.spawner = b.spawner;
         this.authenticator = b.authenticator;
         this.proxy = b.proxy;
-        this.volumePolicy = b.volumePolicy;
+        this.volumePolicy = volumePolicy;
         this.listeners = List.copyOf(b.listeners);
     }
 
@@ -141,8 +159,10 @@ public final class Hub implements AutoCloseable {
             FilterHolder apiEvents = new FilterHolder(new ApiRequestEvents(engine.events));
             apiEvents.setAsyncSupported(true);
             context.addFilter(apiEvents, "/hub/api/*", EnumSet.of(DispatcherType.REQUEST));
-            // Bodies are read asynchronously before any servlet runs: a slow client holds no thread.
-            FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, BODY_TIMEOUT));
+            // Bodies are read asynchronously before any servlet runs: a slow client holds no thread,
+            // and only the requests that take one, within limits, so bodies hold bounded memory.
+            FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_BUFFERED_BODY_BYTES,
+                    BODY_TIMEOUT));
             bodies.setAsyncSupported(true);
             context.addFilter(bodies, "/*", EnumSet.of(DispatcherType.REQUEST));
             ServletHolder api = new ServletHolder(new ApiServlet(engine, this::close));
@@ -181,6 +201,14 @@ public final class Hub implements AutoCloseable {
     /** @return the port the hub's own HTTP server listens on (useful with port 0) */
     public int port() {
         return server == null ? settings.port() : ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    /**
+     * @return the directory the hub keeps its files in (absolute): see {@link Builder#dataDirectory}
+     * @since 0.1
+     */
+    public Path dataDirectory() {
+        return dataDirectory;
     }
 
     /** @return the public URL users reach the hub at, through the proxy */
@@ -269,11 +297,13 @@ public final class Hub implements AutoCloseable {
      * {@link #build()} reports every problem at once in a {@link ConfigException}.
      */
     public static final class Builder {
+        private static final Path DEFAULT_DATA_DIRECTORY = Path.of("hubkit-data");
         private Spawner spawner;
         private Authenticator authenticator;
         private Proxy proxy;
         private VolumePolicy volumePolicy;
         private Database database;
+        private Path dataDirectory;
         private URI publicUrl;
         private URI hubConnectUrl;
         private String bindIp = "127.0.0.1";
@@ -285,7 +315,7 @@ public final class Hub implements AutoCloseable {
         private Duration cookieMaxAge = Duration.ofDays(14);
         private int concurrentSpawnLimit = 100;
         private int activeServerLimit = 0;
-        private boolean allowNamedServers = true;
+        private boolean allowNamedServers = false;
         private boolean cleanupServers = true;
         private final List<Service> services = new ArrayList<>();
         private final List<HubListener> listeners = new ArrayList<>();
@@ -313,15 +343,43 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
-        /** @param policy how users' storage is mounted; default a directory per user under {@code ./hubkit-data/users} @return this */
+        /**
+         * @param policy how users' storage is mounted; default a directory per user under
+         *        {@code users/} of the {@link #dataDirectory}, mounted at {@code /home/jovyan/work}
+         * @return this
+         */
         public Builder volumePolicy(VolumePolicy policy) {
             this.volumePolicy = policy;
             return this;
         }
 
-        /** @param database where state lives; default H2 in {@code ./hubkit-data} @return this */
+        /**
+         * @param database where state lives; default H2 in the {@link #dataDirectory}. An H2
+         *        database in a directory ({@link Database#h2}) also makes that directory the
+         *        data directory unless {@link #dataDirectory} is set.
+         * @return this
+         */
         public Builder database(Database database) {
             this.database = database;
+            return this;
+        }
+
+        /**
+         * The directory everything the hub writes to disk defaults to: the H2 database
+         * ({@code hubkit.mv.db}) when no {@link #database} is set, users' homes ({@code users/},
+         * when no {@link #volumePolicy} is set) and the logs of a {@link LocalProcessSpawner}
+         * built without {@link LocalProcessSpawner.Builder#logDirectory} ({@code logs/}).
+         *
+         * <p>Default: the directory of an H2 {@link #database} ({@code Database.h2(dir)} makes
+         * it {@code dir}), else {@code ./hubkit-data} in the working directory. Set it when the
+         * state lives in PostgreSQL and the files should go elsewhere.
+         *
+         * @param directory the data directory; relative paths resolve against the working directory
+         * @return this
+         * @since 0.1
+         */
+        public Builder dataDirectory(Path directory) {
+            this.dataDirectory = directory;
             return this;
         }
 
@@ -391,7 +449,12 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
-        /** @param allow whether users may start named servers (default true) @return this */
+        /**
+         * @param allow whether users may start named servers, besides their default one (default
+         *        false, as JupyterHub's {@code allow_named_servers}); when false, starting one
+         *        answers 400
+         * @return this
+         */
         public Builder allowNamedServers(boolean allow) {
             this.allowNamedServers = allow;
             return this;
@@ -492,17 +555,20 @@ public final class Hub implements AutoCloseable {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            if (database == null) {
-                database = Database.h2(Path.of("hubkit-data"));
-            }
-            if (volumePolicy == null) {
-                volumePolicy = VolumePolicy.perUserDirectory(Path.of("hubkit-data", "users"), "/home/jovyan/work");
+            Path dataDir = (dataDirectory != null ? dataDirectory
+                    : database != null ? database.h2File().map(Path::getParent).orElse(DEFAULT_DATA_DIRECTORY)
+                    : DEFAULT_DATA_DIRECTORY).toAbsolutePath().normalize();
+            Database db = database != null ? database : Database.h2(dataDir);
+            VolumePolicy volumes = volumePolicy != null ? volumePolicy
+                    : VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan/work");
+            if (spawner instanceof LocalProcessSpawner local) {
+                local.useHubDataDirectory(dataDir);
             }
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
                     Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers, crypt,
                     Settings.DEFAULT_PURGE_INTERVAL);
-            return new Hub(this, settings);
+            return new Hub(this, settings, dataDir, db, volumes);
         }
 
         private static void checkPositive(List<String> problems, String name, Duration d) {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.Mount;
 import org.hubkit.api.PollResult;
@@ -57,16 +59,20 @@ import org.slf4j.LoggerFactory;
  * {@code /proc}, another home, the hub's database or its logs. Without root (or with
  * {@link Isolation#NONE}) every server runs as the hub's own OS user, as JupyterHub's
  * {@code SimpleLocalProcessSpawner} does, and can read every other server's token: the spawner
- * says so in one warning when it is built.
+ * says so in one warning when it is built. When that user is root ({@link Isolation#NONE} in a hub
+ * running as root), {@code --allow-root} is added to a Jupyter command (one whose file name starts
+ * with {@code jupyter}) that lacks it, since the notebook server refuses to run as root otherwise.
  *
  * <p><b>Environment.</b> A server gets only the variables of {@code envKeep} taken from the hub's
  * environment (nothing else of it, such as the hub's own secrets), the request's environment,
  * {@code JUPYTERHUB_SERVICE_URL}, {@code USER}, {@code HOME}, {@code SHELL=/bin/bash} and the
  * spawner's {@link Builder#environment}.
  *
- * <p><b>Files.</b> Output goes to one log file per server under {@code logDirectory}; the
- * directory is kept {@code 0700} and each log file {@code 0600}, owned by the hub, whatever the
- * umask (a server writes its log through the descriptor it inherits, and cannot read it back).
+ * <p><b>Files.</b> Output goes to one log file per server under {@link #logDirectory()}
+ * ({@code logs/} of the {@linkplain Hub.Builder#dataDirectory hub's data directory} unless
+ * {@link Builder#logDirectory} says otherwise); the directory is kept {@code 0700} and each log
+ * file {@code 0600}, owned by the hub, whatever the umask (a server writes its log through the
+ * descriptor it inherits, and cannot read it back).
  * Directories the spawner creates above a home are {@code 0711}: others may pass through to
  * their own home but list nothing.
  *
@@ -76,8 +82,9 @@ import org.slf4j.LoggerFactory;
  * {@code stopTimeout}.
  *
  * <p>Thread-safe: the only mutable state is the set of recently handed-out ports (a concurrent
- * map); account creation and home preparation are serialised per account, {@code useradd} runs
- * one at a time. Processes outlive {@link #close()} and the hub.
+ * map) and the hub's log directory (set once, when the hub is built); account creation and home
+ * preparation are serialised per account, {@code useradd} runs one at a time. Processes outlive
+ * {@link #close()} and the hub.
  *
  * @since 0.1
  */
@@ -86,10 +93,14 @@ public final class LocalProcessSpawner implements Spawner {
     /** Variables passed through from the hub's environment, as JupyterHub's {@code env_keep}. */
     public static final List<String> DEFAULT_ENV_KEEP = List.of("PATH", "PYTHONPATH", "CONDA_ROOT", "CONDA_DEFAULT_ENV",
             "VIRTUAL_ENV", "LANG", "LC_ALL", "JUPYTERHUB_SINGLEUSER_APP");
+    private static final String ALLOW_ROOT = "--allow-root";
 
     private final List<String> command;
     private final String ip;
-    private final Path logDirectory;
+    /** The builder's log directory, or {@code null}: then the hub's ({@link #useHubDataDirectory}). */
+    private final Path explicitLogDirectory;
+    /** {@code logs/} of the data directory of the hub this spawner was given to; set once, before any spawn. */
+    private final AtomicReference<Path> hubLogDirectory = new AtomicReference<>();
     private final List<String> envKeep;
     private final Map<String, String> environment;
     private final Duration stopTimeout;
@@ -130,9 +141,15 @@ public final class LocalProcessSpawner implements Spawner {
     private LocalProcessSpawner(Builder b, SystemUsers accounts) {
         List<String> cmd = new ArrayList<>(b.cmd);
         cmd.addAll(b.args);
+        // Root without accounts (isolation NONE as root): the notebook server refuses root without the flag.
+        if (accounts == null && b.hubUid == 0 && isJupyter(b.cmd.get(0)) && !cmd.contains(ALLOW_ROOT)) {
+            cmd.add(ALLOW_ROOT);
+            LOG.info("Servers run as root (isolation NONE): added {} to the single-user command, as the notebook server"
+                    + " refuses root without it", ALLOW_ROOT);
+        }
         this.command = List.copyOf(cmd);
         this.ip = b.ip;
-        this.logDirectory = b.logDirectory.toAbsolutePath();
+        this.explicitLogDirectory = b.logDirectory == null ? null : b.logDirectory.toAbsolutePath().normalize();
         this.envKeep = List.copyOf(b.envKeep);
         this.environment = Map.copyOf(b.environment);
         this.stopTimeout = b.stopTimeout;
@@ -173,6 +190,33 @@ public final class LocalProcessSpawner implements Spawner {
         return command;
     }
 
+    /**
+     * @return the directory each server's log is written to: the builder's
+     *         {@link Builder#logDirectory}, else {@code logs/} of the data directory of the
+     *         {@link Hub} this spawner was given to, else {@code ./hubkit-data/logs} (a spawner
+     *         used without a hub); absolute
+     */
+    public Path logDirectory() {
+        if (explicitLogDirectory != null) {
+            return explicitLogDirectory;
+        }
+        Path fromHub = hubLogDirectory.get();
+        return fromHub != null ? fromHub : Path.of("hubkit-data", "logs").toAbsolutePath();
+    }
+
+    /**
+     * Called by {@link Hub.Builder#build()}: without a {@link Builder#logDirectory}, logs go to
+     * {@code logs/} of the hub's data directory. The first hub built with this spawner wins.
+     */
+    void useHubDataDirectory(Path dataDirectory) {
+        hubLogDirectory.compareAndSet(null, dataDirectory.toAbsolutePath().normalize().resolve("logs"));
+    }
+
+    private static boolean isJupyter(String command) {
+        String name = command.substring(command.lastIndexOf('/') + 1);
+        return name.toLowerCase(Locale.ROOT).startsWith("jupyter");
+    }
+
     /** @return whether each server runs as its own OS account (else as the hub's own user) */
     public boolean isolated() {
         return accounts != null;
@@ -211,6 +255,7 @@ public final class LocalProcessSpawner implements Spawner {
                 throw new SpawnException("LocalProcessSpawner cannot mount a " + m.kind() + " (" + m.source() + ")");
             }
         }
+        Path logDirectory = logDirectory();
         Path log = logDirectory.resolve(Usernames.escape(id.user())
                 + (id.isDefault() ? "" : "--" + Usernames.escape(id.serverName())) + ".log");
         SystemUsers.Account account = null;
@@ -417,7 +462,7 @@ public final class LocalProcessSpawner implements Spawner {
         private List<String> cmd = List.of("jupyterhub-singleuser");
         private List<String> args = List.of();
         private String ip = "127.0.0.1";
-        private Path logDirectory = Path.of("hubkit-data", "logs");
+        private Path logDirectory;
         private List<String> envKeep = DEFAULT_ENV_KEEP;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Duration stopTimeout = Duration.ofSeconds(5);
@@ -448,8 +493,10 @@ public final class LocalProcessSpawner implements Spawner {
         }
 
         /**
-         * @param dir where each server's output is written (default {@code hubkit-data/logs}); kept
-         *        {@code 0700}, each server's log {@code 0600}, owned by the hub
+         * @param dir where each server's output is written; kept {@code 0700}, each server's log
+         *        {@code 0600}, owned by the hub. Default ({@code null}): {@code logs/} of the
+         *        {@linkplain Hub.Builder#dataDirectory data directory} of the hub the spawner is
+         *        given to, see {@link LocalProcessSpawner#logDirectory()}
          * @return this
          */
         public Builder logDirectory(Path dir) {
@@ -535,9 +582,6 @@ public final class LocalProcessSpawner implements Spawner {
             }
             if (ip == null || ip.isBlank()) {
                 problems.add("ip: required");
-            }
-            if (logDirectory == null) {
-                problems.add("logDirectory: required");
             }
             if (envKeep == null) {
                 problems.add("envKeep: must be a list");

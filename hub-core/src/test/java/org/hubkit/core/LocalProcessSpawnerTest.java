@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import org.hubkit.api.UserInfo;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.LocalProcessSpawner.Isolation;
 import org.hubkit.core.internal.SystemUsers;
+import org.hubkit.proxy.netty.NettyProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,6 +104,51 @@ class LocalProcessSpawnerTest {
         assertThat(warnings()).isEmpty();
         assertThat(LocalProcessSpawner.builder().hubUid(0).systemUserTemplate("nb-{username}").build().systemUsername("bob"))
                 .isEqualTo("nb-bob");
+    }
+
+    private List<String> infos() {
+        return logged.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Test
+    void serversThatRunAsRootGetAllowRootAddedToAJupyterCommandAsTheReferenceServerDid() {
+        LocalProcessSpawner asRoot = LocalProcessSpawner.builder().hubUid(0).isolation(Isolation.NONE).build();
+        assertThat(asRoot.command()).containsExactly("jupyterhub-singleuser", "--allow-root");
+        assertThat(infos()).anySatisfy(m -> assertThat(m).contains("added --allow-root"));
+
+        assertThat(LocalProcessSpawner.builder().hubUid(0).isolation(Isolation.NONE)
+                .cmd(List.of("/usr/bin/jupyterhub-singleuser")).args(List.of("--allow-root", "--debug")).build().command())
+                .as("already there: not twice").containsExactly("/usr/bin/jupyterhub-singleuser", "--allow-root", "--debug");
+        assertThat(LocalProcessSpawner.builder().hubUid(0).isolation(Isolation.NONE).cmd(List.of("/usr/bin/python3", "app.py"))
+                .build().command()).as("not a Jupyter command").containsExactly("/usr/bin/python3", "app.py");
+        assertThat(LocalProcessSpawner.builder().hubUid(1000).isolation(Isolation.NONE).build().command())
+                .as("not root").containsExactly("jupyterhub-singleuser");
+        assertThat(LocalProcessSpawner.builder().hubUid(1000).build().command()).containsExactly("jupyterhub-singleuser");
+    }
+
+    @Test
+    void serversInAccountsOfTheirOwnAreNotRootAndGetNoAllowRoot() {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")) || Files.isExecutable(Path.of("/bin/setpriv")),
+                "setpriv (util-linux) is not installed");
+        LocalProcessSpawner spawner = LocalProcessSpawner.builder().hubUid(0).build(); // builds only: no account is touched
+        assertThat(spawner.isolated()).isTrue();
+        assertThat(spawner.command()).containsExactly("jupyterhub-singleuser");
+        assertThat(infos()).noneSatisfy(m -> assertThat(m).contains("--allow-root"));
+    }
+
+    @Test
+    void logsGoToTheBuildersDirectoryElseToTheHubsDataDirectory() {
+        Path explicit = dir.resolve("my-logs");
+        LocalProcessSpawner given = LocalProcessSpawner.builder().hubUid(1000).logDirectory(explicit).build();
+        LocalProcessSpawner unset = LocalProcessSpawner.builder().hubUid(1000).build();
+        assertThat(unset.logDirectory()).as("without a hub").isEqualTo(Path.of("hubkit-data", "logs").toAbsolutePath());
+        for (LocalProcessSpawner spawner : List.of(given, unset)) {
+            Hub.builder().spawner(spawner).authenticator(new DummyAuthenticator("a password", null))
+                    .proxy(NettyProxy.builder().ip("127.0.0.1").port(0).build()).publicUrl(URI.create("http://127.0.0.1:8000"))
+                    .database(Database.h2(dir.resolve("data"))).build(); // built, never started: nothing opened
+        }
+        assertThat(given.logDirectory()).isEqualTo(explicit);
+        assertThat(unset.logDirectory()).isEqualTo(dir.resolve("data/logs"));
     }
 
     static LocalProcessSpawner readmeIsolationExample() {

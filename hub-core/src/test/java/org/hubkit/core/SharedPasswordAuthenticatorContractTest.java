@@ -7,7 +7,11 @@ import org.hubkit.api.Authenticator;
 import org.hubkit.api.Credentials;
 import org.hubkit.testkit.AuthenticatorContract;
 
-/** {@link SharedPasswordAuthenticator} passes the authenticator contract. */
+/**
+ * {@link SharedPasswordAuthenticator} passes the authenticator contract. The class is
+ * {@code AuthenticatorContract}'s Javadoc example (hub-testkit's {@code JavadocExamplesTest}
+ * checks that they stay the same).
+ */
 class SharedPasswordAuthenticatorContractTest extends AuthenticatorContract {
     @Override
     protected Authenticator createAuthenticator() {

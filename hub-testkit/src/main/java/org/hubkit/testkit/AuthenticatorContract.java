@@ -28,19 +28,39 @@ import org.junit.jupiter.api.Test;
  *
  * <p><b>How to use it.</b> Extend it in your test sources with one good and one bad login for
  * your identity provider (a real one where you can: an in-memory LDAP server, a mock OAuth
- * provider):
+ * provider). This is Hubkit's own {@code SharedPasswordAuthenticatorContractTest}, compiled and
+ * run in its build:
  * <pre>{@code
  * class SharedPasswordAuthenticatorContractTest extends AuthenticatorContract {
- *     protected Authenticator createAuthenticator() { return new SharedPasswordAuthenticator("s3cret-passw0rd"); }
- *     protected Credentials validCredentials() { return new Credentials("Alice", "s3cret-passw0rd", Map.of()); }
- *     protected Credentials invalidCredentials() { return new Credentials("alice", "wrong", Map.of()); }
- *     protected String expectedName() { return "alice"; }
+ *     @Override
+ *     protected Authenticator createAuthenticator() {
+ *         return SharedPasswordAuthenticator.builder().password("shared-secret-1")
+ *                 .accessRules(AccessRules.allow(Set.of("alice"))).build();
+ *     }
+ *
+ *     @Override
+ *     protected Credentials validCredentials() {
+ *         return new Credentials("Alice", "shared-secret-1", Map.of());
+ *     }
+ *
+ *     @Override
+ *     protected Credentials invalidCredentials() {
+ *         return new Credentials("alice", "shared-secret-2", Map.of());
+ *     }
+ *
+ *     @Override
+ *     protected String expectedName() {
+ *         return "alice";
+ *     }
  * }
  * }</pre>
  * The contract creates one authenticator per test (lazily, after your own {@code @BeforeEach}
  * methods ran) and closes it afterwards. The concurrency test logs in 64 times, half of them
  * with {@link #invalidCredentials()}: if your provider locks accounts after failed logins, give
  * the invalid credentials a different user.
+ *
+ * <p>Run it with Surefire 3.x: Maven 3.8's default Surefire (2.12.4) finds no JUnit 5 test and
+ * passes without running any; see the {@linkplain org.hubkit.testkit package description}.
  *
  * @since 0.1
  */

@@ -24,11 +24,19 @@ import org.slf4j.LoggerFactory;
  * route's data unchanged.
  *
  * <p><b>How to use it.</b> Extend it in your test sources, return a proxy that is configured
- * but not started, and say where it listens once started:
+ * but not started, and say where it listens once started (this is Hubkit's own
+ * {@code NettyProxyContractTest}, compiled and run in its build):
  * <pre>{@code
  * class NettyProxyContractTest extends ProxyContract {
- *     protected Proxy createProxy() { return NettyProxy.builder().bind("127.0.0.1", 0).build(); }
- *     protected URI publicUrl(Proxy started) { return ((NettyProxy) started).publicUrl(); }
+ *     @Override
+ *     protected Proxy createProxy() {
+ *         return NettyProxy.builder().ip("127.0.0.1").port(0).build();
+ *     }
+ *
+ *     @Override
+ *     protected URI publicUrl(Proxy started) {
+ *         return URI.create("http://127.0.0.1:" + ((NettyProxy) started).port());
+ *     }
  * }
  * }</pre>
  * Per test the contract starts two echo back ends on {@code 127.0.0.1} (each answers
@@ -38,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@link Proxy#close() closes} it. Requests use HTTP/1.1 keep-alive, as a browser does, so a
  * proxy must route each request, not each connection. All traffic stays on loopback as long
  * as {@link #publicUrl(Proxy)} does.
+ *
+ * <p>Run it with Surefire 3.x: Maven 3.8's default Surefire (2.12.4) finds no JUnit 5 test and
+ * passes without running any; see the {@linkplain org.hubkit.testkit package description}.
  *
  * @since 0.1
  */

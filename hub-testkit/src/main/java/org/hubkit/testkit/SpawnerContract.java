@@ -43,12 +43,20 @@ import org.slf4j.LoggerFactory;
  * new spawner instance given only the saved {@link SpawnerState} can still find and stop it,
  * as after a restart of the hub.
  *
- * <p><b>How to use it.</b> Extend it in your test sources and say how to make your spawner:
+ * <p><b>How to use it.</b> Extend it in your test sources and say how to make your spawner
+ * (this is Hubkit's own {@code LocalProcessSpawnerContractIT}, compiled and run in its build):
  * <pre>{@code
- * class LocalProcessSpawnerContractTest extends SpawnerContract {
+ * class LocalProcessSpawnerContractIT extends SpawnerContract {
+ *     @TempDir
+ *     static Path logs;
+ *
  *     @Override
  *     protected Spawner createSpawner() {
- *         return LocalProcessSpawner.builder().command("jupyterhub-singleuser").build();
+ *         return LocalProcessSpawner.builder()
+ *                 .cmd(List.of(RealComponents.singleuserCommand()))    // jupyterhub-singleuser, skipped if missing
+ *                 .logDirectory(logs)
+ *                 .isolation(LocalProcessSpawner.Isolation.NONE)
+ *                 .build();
  *     }
  * }
  * }</pre>
@@ -68,6 +76,9 @@ import org.slf4j.LoggerFactory;
  * goes to the URL the spawner returns and to that stub.
  *
  * <p>Tests run one at a time per instance; JUnit makes a new instance per test.
+ *
+ * <p>Run it with Surefire 3.x: Maven 3.8's default Surefire (2.12.4) finds no JUnit 5 test and
+ * passes without running any; see the {@linkplain org.hubkit.testkit package description}.
  *
  * @since 0.1
  */

@@ -201,6 +201,7 @@ public final class ReferenceServer {
                     .authenticator(authenticator)
                     .spawner(spawner)
                     .proxy(proxy)
+                    .dataDirectory(dataDir)
                     .volumePolicy(VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan/work"))
                     .bindIp(h.ip())
                     .port(h.port())

@@ -312,6 +312,15 @@ public final class PagesServlet extends HttpServlet {
                 LOG.info("Spawn form refused: {}", refused);
                 throw new ApiError(403, "Your form expired or came from another site; please try again.");
             }
+        } else {
+            String foreign = Xsrf.foreignNavigation(req, engine);
+            if (foreign != null) {
+                // A link on another site (the login cookie is Lax, so it comes along) must not start a
+                // server, least of all an admin's for someone else: the user confirms with a form.
+                LOG.info("GET {} from another site ({}): asking to confirm", LogSafe.value(req.getRequestURI()), foreign);
+                spawnConfirmation(req, resp, userName, serverName);
+                return;
+            }
         }
         CompletableFuture<Void> spawn = engine.spawn(u, serverName, Map.of());
         String next = req.getParameter("next");
@@ -324,6 +333,23 @@ public final class PagesServlet extends HttpServlet {
                 redirect(resp, pendingPage);
             }
         });
+    }
+
+    /** A page with a "Start server" form that POSTs (with its {@code _xsrf} token) to the spawn URL it was reached at. */
+    private void spawnConfirmation(HttpServletRequest req, HttpServletResponse resp, String userName, String serverName)
+            throws IOException {
+        String xsrf = xsrf(req, resp);
+        String action = "/hub/spawn/" + HubEngine.urlPath(userName) + (serverName.isEmpty() ? "" : "/" + HubEngine.urlPath(serverName));
+        String next = req.getParameter("next");
+        if (next != null && Web.safeNext(next, null) != null) {
+            action += "?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8);
+        }
+        String what = serverName.isEmpty() ? "the server of " + userName : "server " + serverName + " of " + userName;
+        resp.setHeader("Cache-Control", "no-store");
+        page(resp, 200, "Start server", "<p>Start " + Web.html(what) + "?</p>"
+                + "<form method=\"post\" action=\"" + Web.html(action) + "\">"
+                + "<input type=\"hidden\" name=\"_xsrf\" value=\"" + Web.html(xsrf) + "\">"
+                + "<button type=\"submit\" id=\"start\">Start server</button> <a href=\"/hub/home\">Home</a></form>");
     }
 
     private void spawnPending(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {

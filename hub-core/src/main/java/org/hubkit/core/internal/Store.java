@@ -101,6 +101,7 @@ public final class Store implements AutoCloseable {
         }
         try {
             var result = Flyway.configure().dataSource(dataSource)
+                    .loggers("slf4j") // not its auto-detection, which misses SLF4J 2 providers and falls back to JUL
                     .locations("classpath:org/hubkit/core/db/migration")
                     .table("hubkit_schema_history")
                     .load().migrate();

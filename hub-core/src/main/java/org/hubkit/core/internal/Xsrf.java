@@ -11,14 +11,18 @@ import java.time.Instant;
  *
  * <p>A token is {@code time.HMAC(cookie secret, binding | time)}. The binding is the login
  * session (a hash of the secret session id in the signed login cookie) or, before login, a random
- * browser id in its own HttpOnly cookie. Whoever can plant cookies for the hub's host cannot
- * forge a token for someone else's session, and a token from before login is worthless after it.
+ * browser id in its own HttpOnly cookie, {@code id.HMAC(cookie secret, id)}: only an id the hub
+ * issued counts (an unsigned or forged one is replaced by a fresh one), so whoever can plant
+ * cookies for the hub's host cannot pick an id and fetch a token for it. Nor can they forge a
+ * token for someone else's session, and a token from before login is worthless after it.
  * Cookie-authenticated writes must also come from the hub's own origin ({@code Origin},
  * {@code Sec-Fetch-Site}).
  */
 final class Xsrf {
     static final String BROWSER_COOKIE = "hubkit-browser";
-    private static final Duration MAX_AGE = Duration.ofDays(14);
+    static final Duration MAX_AGE = Duration.ofDays(14);
+    /** A token older than this is replaced when a page is served: a form is never left with one about to expire. */
+    static final Duration REISSUE_AFTER = MAX_AGE.dividedBy(2);
 
     private Xsrf() {
     }
@@ -29,8 +33,39 @@ final class Xsrf {
         if (session != null && engine.session(session).isPresent()) {
             return sessionBinding(session);
         }
-        String browser = Web.cookie(req, BROWSER_COOKIE);
-        return browser != null && browser.matches("[0-9a-f]{64}") ? "browser:" + browser : null;
+        // Every cookie of the name: a planted one with a narrower path would be sent ahead of the hub's.
+        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (jakarta.servlet.http.Cookie c : cookies) {
+                String id = c.getName().equals(BROWSER_COOKIE) ? browserId(engine.cookieSecret, c.getValue()) : null;
+                if (id != null) {
+                    return "browser:" + id;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return a new browser id cookie's value, {@code id.signature} */
+    static String newBrowserCookie(String secret) {
+        String id = Secrets.newToken();
+        return id + "." + Web.sign(secret, "browser|" + id);
+    }
+
+    /** @return the id in a browser id cookie the hub issued (its signature right), else null */
+    static String browserId(String secret, String cookie) {
+        if (cookie == null || cookie.length() > 200) {
+            return null;
+        }
+        int dot = cookie.indexOf('.');
+        if (dot < 0) {
+            return null;
+        }
+        String id = cookie.substring(0, dot);
+        if (!id.matches("[0-9a-f]{64}")) {
+            return null;
+        }
+        return Secrets.constantTimeEquals(Web.sign(secret, "browser|" + id), cookie.substring(dot + 1)) ? id : null;
     }
 
     static String sessionBinding(String sessionId) {
@@ -38,30 +73,42 @@ final class Xsrf {
     }
 
     static String token(String secret, String binding) {
-        String time = Long.toString(Instant.now().getEpochSecond(), 36);
+        return token(secret, binding, Instant.now());
+    }
+
+    static String token(String secret, String binding, Instant issued) {
+        String time = Long.toString(issued.getEpochSecond(), 36);
         return time + "." + Web.sign(secret, "xsrf|" + binding + "|" + time);
     }
 
     static boolean valid(String secret, String binding, String token) {
+        return age(secret, binding, token) >= 0;
+    }
+
+    /** @return the valid token's age in seconds (0 for one from up to 5 minutes ahead, a clock's skew), else -1 */
+    private static long age(String secret, String binding, String token) {
         if (binding == null || token == null || token.length() > 200) {
-            return false;
+            return -1;
         }
         int dot = token.indexOf('.');
         if (dot <= 0) {
-            return false;
+            return -1;
         }
         String time = token.substring(0, dot);
         long issued;
         try {
             issued = Long.parseLong(time, 36);
         } catch (NumberFormatException e) {
-            return false;
+            return -1;
         }
         long age = Instant.now().getEpochSecond() - issued;
         if (age < -300 || age > MAX_AGE.toSeconds()) {
-            return false;
+            return -1;
         }
-        return Secrets.constantTimeEquals(Web.sign(secret, "xsrf|" + binding + "|" + time), token.substring(dot + 1));
+        if (!Secrets.constantTimeEquals(Web.sign(secret, "xsrf|" + binding + "|" + time), token.substring(dot + 1))) {
+            return -1;
+        }
+        return Math.max(0, age);
     }
 
     /**
@@ -73,17 +120,22 @@ final class Xsrf {
     static String issue(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
         String binding = binding(req, engine);
         if (binding == null) {
-            String browser = Secrets.newToken();
-            Web.setCookie(resp, BROWSER_COOKIE, browser, -1, true, engine.settings.cookieSecure());
-            binding = "browser:" + browser;
+            // none yet, or one the hub did not issue (planted, forged): a fresh one
+            String cookie = newBrowserCookie(engine.cookieSecret);
+            Web.setCookie(resp, BROWSER_COOKIE, cookie, -1, true, engine.settings.cookieSecure());
+            binding = "browser:" + browserId(engine.cookieSecret, cookie);
         }
         return issueFor(req, resp, engine, binding);
     }
 
-    /** Sets an {@code _xsrf} cookie for {@code binding} unless the request already has a valid one. */
+    /**
+     * Sets an {@code _xsrf} cookie for {@code binding} unless the request already has a valid one
+     * younger than {@link #REISSUE_AFTER}: one older would expire under a form left open.
+     */
     static String issueFor(HttpServletRequest req, HttpServletResponse resp, HubEngine engine, String binding) {
         String current = Web.cookie(req, Web.XSRF_COOKIE);
-        if (valid(engine.cookieSecret, binding, current)) {
+        long age = age(engine.cookieSecret, binding, current);
+        if (age >= 0 && age < REISSUE_AFTER.toSeconds()) {
             return current;
         }
         String token = token(engine.cookieSecret, binding);
@@ -108,6 +160,46 @@ final class Xsrf {
             return submitted == null ? "no XSRF token" : "XSRF token not valid for this session";
         }
         return null;
+    }
+
+    /**
+     * Whether a page view that would act (a GET of {@code /hub/spawn}) came from another site: a
+     * link or a redirect there, which brings the {@code SameSite=Lax} login cookie along.
+     *
+     * @return null for a navigation from the hub itself, a typed address or a bookmark
+     *         ({@code Sec-Fetch-Site} {@code same-origin} or {@code none}; without that header, no
+     *         foreign {@code Origin} or {@code Referer}), else why not (for the log)
+     */
+    static String foreignNavigation(HttpServletRequest req, HubEngine engine) {
+        String site = req.getHeader("Sec-Fetch-Site");
+        if (site != null) {
+            // same-site is another origin too (a sibling subdomain, another port): not the hub's own page
+            return site.equals("same-origin") || site.equals("none") ? null : "Sec-Fetch-Site is " + LogSafe.value(site);
+        }
+        String host = req.getHeader("Host");
+        URI publicUrl = engine.settings.publicUrl();
+        String origin = req.getHeader("Origin");
+        if (origin != null && !sameOrigin(origin, host, publicUrl)) {
+            return "Origin " + LogSafe.value(origin);
+        }
+        String referer = req.getHeader("Referer");
+        if (referer != null && !sameOrigin(originOf(referer), host, publicUrl)) {
+            return "Referer from " + LogSafe.value(originOf(referer));
+        }
+        return null;
+    }
+
+    /** The {@code scheme://host[:port]} of a URL, or the text itself when it is no URL (then no origin matches it). */
+    private static String originOf(String url) {
+        try {
+            URI u = URI.create(url);
+            if (u.getScheme() != null && u.getHost() != null) {
+                return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+            }
+        } catch (IllegalArgumentException e) {
+            // not a URL
+        }
+        return url;
     }
 
     /** Whether an {@code Origin} header names the host the request was sent to, or the hub's public URL. */

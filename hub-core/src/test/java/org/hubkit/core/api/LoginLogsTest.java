@@ -21,16 +21,28 @@ class LoginLogsTest extends HubApiTestBase {
 
     @Test
     void aHugeUsernameIsLoggedCutShort() throws Exception {
-        String huge = "a".repeat(199_000);
+        // The largest that fits the login form's 64 KiB.
+        String huge = "a".repeat(60_000);
         List<String> lines;
         try (LogCapture logs = new LogCapture("org.hubkit", Level.INFO)) {
             HttpResponse<String> r = new Browser(hub.base).login(huge, "not the password");
             assertThat(r.statusCode()).isEqualTo(403);
             lines = logs.messages();
         }
-        assertThat(lines).as("the capture works").anyMatch(l -> l.contains("Login refused") && l.contains("(199000 chars)"));
+        assertThat(lines).as("the capture works").anyMatch(l -> l.contains("Login refused") && l.contains("(60000 chars)"));
         assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l.substring(0, Math.min(l.length(), 200)))
                 .isLessThanOrEqualTo(MAX_LINE));
+    }
+
+    @Test
+    void aLoginFormOverItsLimitIsRefusedBeforeTheNameIsLookedAt() throws Exception {
+        List<String> lines;
+        try (LogCapture logs = new LogCapture("org.hubkit", Level.INFO)) {
+            HttpResponse<String> r = new Browser(hub.base).login("a".repeat(199_000), "not the password");
+            assertThat(r.statusCode()).isEqualTo(413);
+            lines = logs.messages();
+        }
+        assertThat(lines).noneMatch(l -> l.contains("Login refused"));
     }
 
     @Test
@@ -51,8 +63,8 @@ class LoginLogsTest extends HubApiTestBase {
 
     @Test
     void aHugeNameWithControlCharactersStaysOneBoundedLineEvenWhenEscaped() throws Exception {
-        // Percent-encoded, 3 bytes each: the form stays under Jetty's 200,000-byte limit.
-        String name = "\u0000".repeat(30_000) + "\n".repeat(30_000) + "x";
+        // Percent-encoded, 3 bytes each: the form stays under the login form's 64 KiB.
+        String name = "\u0000".repeat(10_000) + "\n".repeat(10_000) + "x";
         List<String> lines;
         try (LogCapture logs = new LogCapture("org.hubkit", Level.INFO)) {
             assertThat(new Browser(hub.base).login(name, TestHub.PASSWORD).statusCode()).isEqualTo(403);

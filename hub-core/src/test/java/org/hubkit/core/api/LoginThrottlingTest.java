@@ -93,7 +93,7 @@ class LoginThrottlingTest extends HubApiTestBase {
         Matcher m = Pattern.compile("_xsrf=([^;\\s]+)").matcher(setCookie);
         assertThat(m.find()).as("an _xsrf cookie from the login form: " + form.headers).isTrue();
         String xsrf = m.group(1);
-        Matcher browser = Pattern.compile("hubkit-browser=([0-9a-f]{64})").matcher(setCookie);
+        Matcher browser = Pattern.compile("hubkit-browser=([^;\\s]+)").matcher(setCookie);
         assertThat(browser.find()).as("a browser id cookie from the login form: " + form.headers).isTrue();
         String body = "_xsrf=" + TestHub.enc(xsrf) + "&username=" + TestHub.enc(user) + "&password=" + TestHub.enc(password);
         return exchange(localAddress, "POST /hub/login HTTP/1.1\r\n", "hubkit-browser=" + browser.group(1) + "; _xsrf=" + xsrf,

@@ -58,12 +58,13 @@ class SlowClientsTest {
             List<Socket> slow = new ArrayList<>();
             try {
                 for (int i = 0; i < CLIENTS; i++) {
-                    // Half straight to the hub, half through the proxy, as a browser's would come.
+                    // Half straight to the hub, half through the proxy, as a browser's would come; each
+                    // body under the forms' 64 KiB, 500 of them under the hub's 64 MiB for all bodies.
                     Socket s = open(i % 2 == 0 ? hubPort : proxyPort);
                     slow.add(s);
                     OutputStream out = s.getOutputStream();
                     out.write(("POST /hub/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nusername=")
+                            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\nusername=")
                             .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                 }

@@ -122,6 +122,7 @@ final class TestHub implements AutoCloseable {
                 .startTimeout(Duration.ofSeconds(30))
                 .httpTimeout(Duration.ofSeconds(10))
                 .slowSpawnTimeout(Duration.ofSeconds(2))
+                .allowNamedServers(true) // off by default, as in JupyterHub; the API tests cover named servers
                 .addService(new Service(SERVICE, adminToken, true));
         customize.accept(b);
         this.hub = b.build().start();

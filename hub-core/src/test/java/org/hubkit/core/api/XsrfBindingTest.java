@@ -76,6 +76,47 @@ class XsrfBindingTest extends HubApiTestBase {
         assertThat(b.cookie("jupyterhub-hub-login")).isEmpty();
     }
 
+    /** The {@code _xsrf} token the login form sets for a browser that sends {@code cookies}. */
+    private String tokenFromTheLoginForm(String cookies) throws Exception {
+        HttpResponse<String> form = hub.send(HttpRequest.newBuilder(hub.base.resolve("/hub/login")).header("Cookie", cookies).GET());
+        assertThat(form.statusCode()).isEqualTo(200);
+        return form.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("_xsrf="))
+                .map(c -> c.substring("_xsrf=".length(), c.indexOf(';'))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aBrowserIdTheHubDidNotIssueGetsNoTokenThatLogsIn() throws Exception {
+        // An attacker who can plant cookies (a sibling subdomain) picks a browser id, fetches the
+        // login form's token for it from their own client, then plants both in the victim's browser
+        // and has it post the login form with the attacker's credentials (a login CSRF).
+        for (String planted : List.of("c".repeat(64), "d".repeat(64) + ".forged-signature", "e".repeat(64) + ".")) {
+            String cookies = "hubkit-browser=" + planted;
+            String token = tokenFromTheLoginForm(cookies);
+            HttpResponse<String> r = hub.send(HttpRequest.newBuilder(hub.base.resolve("/hub/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Cookie", cookies + "; _xsrf=" + token)
+                    .POST(HttpRequest.BodyPublishers.ofString("_xsrf=" + TestHub.enc(token) + "&username=attacker&password="
+                            + TestHub.enc(TestHub.PASSWORD))));
+            assertThat(r.statusCode()).as(planted).isEqualTo(403);
+            assertThat(r.headers().allValues("Set-Cookie")).as(planted).noneMatch(c -> c.startsWith("jupyterhub-hub-login="));
+        }
+        // What the hub issues instead is a signed id, and with it the same steps work, even with a
+        // planted one (with a narrower path, say) sent ahead of it.
+        HttpResponse<String> form = hub.send(HttpRequest.newBuilder(hub.base.resolve("/hub/login"))
+                .header("Cookie", "hubkit-browser=" + "c".repeat(64)).GET());
+        String issued = form.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("hubkit-browser="))
+                .map(c -> c.substring("hubkit-browser=".length(), c.indexOf(';'))).findFirst()
+                .orElseThrow(() -> new AssertionError("no fresh browser id for a planted one"));
+        assertThat(issued).isNotEqualTo("c".repeat(64)).contains(".");
+        String token = tokenFromTheLoginForm("hubkit-browser=" + issued);
+        HttpResponse<String> ok = hub.send(HttpRequest.newBuilder(hub.base.resolve("/hub/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Cookie", "hubkit-browser=" + "c".repeat(64) + "; hubkit-browser=" + issued + "; _xsrf=" + token)
+                .POST(HttpRequest.BodyPublishers.ofString("_xsrf=" + TestHub.enc(token) + "&username=signed&password="
+                        + TestHub.enc(TestHub.PASSWORD))));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(302);
+    }
+
     @Test
     void cookieWritesFromAnotherOriginAreRefusedEvenWithTheRightToken() throws Exception {
         Browser b = new Browser(hub.base).loggedInAs("origins");

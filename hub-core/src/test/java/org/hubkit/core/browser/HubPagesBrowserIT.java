@@ -404,6 +404,32 @@ class HubPagesBrowserIT {
 
     @Test
     @Order(6)
+    void stopMyServerStaysStoppedWhateverTheBrowserLoadsNext() throws Exception {
+        driver.get(base.resolve("/hub/login?next=%2Fhub%2Fhome").toString());
+        submitLogin("alice", PASSWORD);
+        waitFor("home after logging in again", PAGE, () -> path().equals("/hub/home"));
+        driver.findElement(By.id("stop")).click();
+        waitFor("home saying the server is not running", SPAWN, () -> {
+            driver.get(base.resolve("/hub/home").toString());
+            return driver.findElement(By.tagName("main")).getText().contains("not running");
+        });
+        saveScreenshot("6-stopped");
+        // What a browser loads on its own afterwards: the tab icon, the site's root, the hub's root, home again.
+        for (String page : List.of("/favicon.ico", "/", "/hub/", "/hub/home", "/user/alice/tree")) {
+            driver.get(base.resolve(page).toString());
+            assertThat(path()).as("after loading " + page).doesNotStartWith("/hub/spawn").doesNotStartWith("/user/alice");
+        }
+        Thread.sleep(1000); // a spawn started by any of those would be pending by now
+        HttpResponse<String> model = hubApi("GET", "/users/alice");
+        Map<?, ?> user = JSON.readValue(model.body(), Map.class);
+        assertThat(user.get("server")).as("no server started by viewing pages").isNull();
+        assertThat(user.get("pending")).isNull();
+        driver.get(base.resolve("/favicon.ico").toString());
+        assertThat(driver.getPageSource()).as("the favicon is an image, not a redirect to a page").contains("svg");
+    }
+
+    @Test
+    @Order(7)
     void theBrowserOnlyEverTalkedToTheLoopback() {
         // Everything requested since the browser started: what earlier steps read of its log, and the rest.
         requestedUrls();

@@ -47,10 +47,12 @@ import org.slf4j.LoggerFactory;
  * Upstream connections are pooled: once an exchange has ended cleanly its connection waits,
  * idle, for the next request to the same host and port from any client connection served by
  * the same event loop ({@link Builder#upstreamMaxIdle}, {@link Builder#upstreamIdleTimeout});
- * a safe request sent on a pooled connection that the target had just closed is sent once more
- * on a new one. WebSocket handshakes are forwarded and, after the target's {@code 101}, bytes
- * are relayed both ways (that connection is never pooled). With {@link Builder#hostRouting} the
- * route key is {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}.
+ * never one whose response said {@code Connection: close}. An idempotent request (GET, HEAD,
+ * OPTIONS, TRACE, PUT, DELETE) sent on a pooled connection that the target had just closed, before
+ * any of its body went out, is sent once more on a new one; a POST or PATCH is answered 503.
+ * WebSocket handshakes are forwarded and, after the target's {@code 101}, bytes are relayed
+ * both ways (that connection is never pooled). With {@link Builder#hostRouting} the route key
+ * is {@code /host/path}. {@code GET /_chp_healthz} answers {@code {"status":"OK"}}.
  * The listener may use TLS ({@link Builder#tls}), its certificate re-read when the files change
  * ({@link Builder#tlsReloadInterval}, {@link #reloadTls()}), optionally asking clients for
  * certificates ({@link ListenerTls}). Targets may be {@code https://} (WebSockets too): their

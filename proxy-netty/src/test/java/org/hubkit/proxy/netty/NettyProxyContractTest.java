@@ -4,7 +4,11 @@ import java.net.URI;
 import org.hubkit.api.Proxy;
 import org.hubkit.testkit.ProxyContract;
 
-/** {@link NettyProxy} passes the proxy contract every {@link Proxy} implementation must pass. */
+/**
+ * {@link NettyProxy} passes the proxy contract every {@link Proxy} implementation must pass. The
+ * class is {@code ProxyContract}'s Javadoc example (hub-testkit's {@code JavadocExamplesTest}
+ * checks that they stay the same).
+ */
 class NettyProxyContractTest extends ProxyContract {
     @Override
     protected Proxy createProxy() {

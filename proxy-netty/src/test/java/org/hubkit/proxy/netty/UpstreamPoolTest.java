@@ -224,6 +224,22 @@ class UpstreamPoolTest {
     }
 
     @Test
+    void resendsAnIdempotentRequestWithoutBodyOnceWhenAPooledConnectionDiesUnderIt() throws Exception {
+        RawBackend backend = resources.track(closingOnTheSecondRequest());
+        NettyProxy proxy = proxy(NettyProxy.builder(), backend.uri());
+
+        try (RawHttp first = new RawHttp(proxy.port())) {
+            assertThat(first.get("/").body()).isEqualTo("first");
+        }
+        try (RawHttp second = new RawHttp(proxy.port())) {
+            RawHttp.Response res = second.exchange("DELETE", "/users/a/server", "");
+            assertThat(res.status()).as("DELETE is idempotent (RFC 9110): %s", res.body()).isEqualTo(200);
+            assertThat(res.body()).isEqualTo("fresh");
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
     void answers503ToAnUnsafeRequestWhenAPooledConnectionDiesUnderIt() throws Exception {
         RawBackend backend = resources.track(closingOnTheSecondRequest());
         NettyProxy proxy = proxy(NettyProxy.builder(), backend.uri());
@@ -237,6 +253,39 @@ class UpstreamPoolTest {
             assertThat(second.get("/then").body()).isEqualTo("fresh");
         }
         assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void neverPoolsAConnectionWhoseResponseSaidConnectionClose() throws Exception {
+        // As Jetty after a request it refuses before routing: "Connection: close" in the answer,
+        // and the close itself a moment later. Here the moment lasts until the next request
+        // comes in on the same connection, which is then dropped unanswered: a proxy that pooled
+        // the connection sends the POST into a close and must answer 503 (it may not resend it).
+        RawBackend backend = resources.track(new RawBackend((s, i) -> {
+            InputStream in = s.getInputStream();
+            String head = RawBackend.readHead(in);
+            if (i == 0) {
+                RawBackend.write(s, "HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\nConnection: close\r\n\r\nrefused");
+                RawBackend.readHead(in);
+                return;
+            }
+            int length = Integer.parseInt(head.replaceAll("(?s).*content-length: (\\d+).*", "$1"));
+            in.readNBytes(length);
+            RawBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh");
+            in.read();
+        }));
+        NettyProxy proxy = proxy(NettyProxy.builder(), backend.uri());
+
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            RawHttp.Response refused = client.get("/a%2Fb");
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.body()).isEqualTo("refused");
+            RawHttp.Response next = client.exchange("POST", "/users", "Content-Length: 2\r\n\r\n{}");
+            assertThat(next.status()).as(next.body()).isEqualTo(200);
+            assertThat(next.body()).isEqualTo("fresh");
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+        assertThat(proxy.idleUpstreamConnections()).as("only the second connection was pooled").isEqualTo(1);
     }
 
     @Test

@@ -122,7 +122,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
         final String originalUrl;
         final HttpVersion clientVersion;
         final boolean head;
-        final boolean safe;
+        /** Idempotent (RFC 9110, section 9.2.2): may be sent again, as nginx and Go's client do, if its body was not sent. */
+        final boolean idempotent;
         final boolean websocket;
         /** Whether the request has a body (a length above zero, or chunks). */
         final boolean expectsBody;
@@ -151,7 +152,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
             this.originalUrl = request.uri();
             this.clientVersion = request.protocolVersion();
             this.head = HttpMethod.HEAD.equals(request.method());
-            this.safe = head || HttpMethod.GET.equals(request.method()) || HttpMethod.OPTIONS.equals(request.method());
+            HttpMethod m = request.method();
+            this.idempotent = head || HttpMethod.GET.equals(m) || HttpMethod.OPTIONS.equals(m) || HttpMethod.TRACE.equals(m)
+                    || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m);
             this.websocket = HeaderRewriter.isWebSocketUpgrade(request);
             this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
             this.keepAlive = HttpUtil.isKeepAlive(request);
@@ -611,6 +614,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
         ex.responseStarted = true;
         ex.status = code;
         settings.metrics().requestProxy(code);
+        // read before the hop-by-hop headers go: without its Connection header every HTTP/1.1
+        // response looks keep-alive, and a connection the target said it closes would be pooled
+        boolean targetKeepsAlive = HttpUtil.isKeepAlive(res);
         // the decoder is done with the head it passed on: its headers are changed in place
         HttpHeaders h = res.headers();
         HeaderRewriter.removeHopByHop(h, false);
@@ -624,7 +630,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
         }
         boolean bodyless = ex.head || code == 204 || code == 304;
         // a body that ends when the target closes, or a refused upgrade, leaves nothing to reuse
-        ex.upstreamReusable = HttpUtil.isKeepAlive(res) && !ex.websocket
+        ex.upstreamReusable = targetKeepsAlive && !ex.websocket
                 && (bodyless || HttpUtil.isContentLengthSet(res) || HttpUtil.isTransferEncodingChunked(res));
         if (!bodyless && !HttpUtil.isContentLengthSet(res)) {
             if (ex.clientVersion.equals(HttpVersion.HTTP_1_0)) {
@@ -763,8 +769,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
             closeClient();
             return;
         }
-        if (ex.reusedUpstream && ex.safe && !ex.retried && !ex.bodyForwarded) {
-            // the pooled upstream closed as we sent; a safe request may be sent again, on a new one
+        if (ex.reusedUpstream && ex.idempotent && !ex.retried && !ex.bodyForwarded) {
+            // the pooled upstream closed as we sent, before any answer; an idempotent request whose
+            // body (if any) was not sent may be sent again, on a new one (never a POST or a PATCH)
             ex.retried = true;
             ex.reusedUpstream = false;
             ex.targetStoppedReading = false;
