@@ -9,6 +9,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.hubkit.api.HubException;
+import org.hubkit.core.internal.ActiveHubLock;
+import org.hubkit.core.internal.H2ActiveHubLock;
+import org.hubkit.core.internal.PostgresActiveHubLock;
 import org.hubkit.core.internal.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +129,13 @@ public record Database(String jdbcUrl, String username, String password) {
             LOG.warn("Cannot make the database directory {} and its files private to the hub (0711, files 0600): {}", dir,
                     e.toString());
         }
+    }
+
+    /** @return the lock that keeps one hub per database active, the others standing by (see {@link Hub#start()}) */
+    ActiveHubLock activeHubLock() {
+        return jdbcUrl.startsWith("jdbc:postgresql:")
+                ? new PostgresActiveHubLock(jdbcUrl, username, password, redactedUrl())
+                : new H2ActiveHubLock(jdbcUrl, username, password, redactedUrl(), h2File().orElse(null));
     }
 
     /** @return the URL without password parameters, for logs */

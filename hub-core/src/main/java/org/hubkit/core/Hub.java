@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import jakarta.servlet.DispatcherType;
@@ -28,6 +30,7 @@ import org.hubkit.api.Proxy;
 import org.hubkit.api.Route;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
+import org.hubkit.core.internal.ActiveHubElection;
 import org.hubkit.core.internal.ApiRequestEvents;
 import org.hubkit.core.internal.ApiServlet;
 import org.hubkit.core.internal.BodyReader;
@@ -36,6 +39,7 @@ import org.hubkit.core.internal.ErrorPages;
 import org.hubkit.core.internal.HubEngine;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
+import org.hubkit.core.internal.StandbyGate;
 import org.hubkit.core.internal.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +79,20 @@ import org.slf4j.LoggerFactory;
  * does by default, every single-user server; with {@code cleanupServers(false)} servers keep
  * running and a hub started again on the same {@link Database} finds them.
  *
+ * <p><b>One active hub per database.</b> Tokens, sessions, spawn locks and routes live in the
+ * active hub's memory, so two hubs on one database would split them. A hub started on a database
+ * that another hub (in any process, on any machine) is active on waits as a <em>standby</em>: its
+ * HTTP port answers 503 ({@code {"status": "standby"}} on {@code /hub/api/...} and
+ * {@code /hub/health}), and it loads nothing, starts no proxy and polls nothing. Every
+ * {@link Builder#standbyPollInterval standbyPollInterval} it tries again; when the active hub's
+ * process dies (or it is closed), the standby takes over: it loads the store, restores the
+ * running servers (re-adding their routes to its proxy) and starts polling, as a hub restarted on
+ * the database would. The log says which role a hub has, and a standby names the active hub.
+ * On PostgreSQL the lock is a session-level advisory lock on a connection of its own; on an
+ * embedded H2 file it is H2's own file lock. An active hub that finds another one holding the lock
+ * (after losing its database connection for long enough) closes itself and leaves every
+ * single-user server running for the new one.
+ *
  * @since 0.1
  */
 public final class Hub implements AutoCloseable {
@@ -99,14 +117,19 @@ public final class Hub implements AutoCloseable {
     private final List<HubListener> listeners;
     private final Path dataDirectory;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Duration standbyPollInterval;
+    private final CompletableFuture<Hub> active = new CompletableFuture<>();
     private Store store;
-    private HubEngine engine;
+    private volatile HubEngine engine;
     private Server server;
+    private StandbyGate gate;
+    private ActiveHubElection election;
     private volatile boolean closed;
 
     private Hub(Builder b, Settings settings, Path dataDirectory, Database database, VolumePolicy volumePolicy) {
         this.settings = settings;
         this.dataDirectory = dataDirectory;
+        this.standbyPollInterval = b.standbyPollInterval;
         this.database = database;
         this.spawner = b.spawner;
         this.authenticator = b.authenticator;
@@ -121,11 +144,17 @@ public final class Hub implements AutoCloseable {
     }
 
     /**
-     * Opens the store (migrating it), starts the HTTP server and the proxy, routes {@code /} to
-     * the hub, restores the servers the store says are running, and starts polling.
+     * Starts the hub as the active one on its database or, while another hub is active there, as
+     * a standby, and returns once it is one or the other ({@link #isActive()} says which).
+     *
+     * <p>Active: opens the store (migrating it), starts the HTTP server and the proxy, routes
+     * {@code /} to the hub, restores the servers the store says are running, and starts polling.
+     * Standby: starts only the HTTP server, which answers 503; the hub takes over, doing all of the
+     * above on its own thread, once the active hub is gone ({@link #whenActive()}).
      *
      * @return this hub
-     * @throws HubException if any part cannot start; whatever started is closed again
+     * @throws HubException if any part cannot start (the database cannot be reached, for one);
+     *         whatever started is closed again
      */
     public synchronized Hub start() {
         if (server != null) {
@@ -151,39 +180,22 @@ public final class Hub implements AutoCloseable {
                         + ":" + connector.getLocalPort()));
             }
             database.prepareFiles(); // H2's directory and files private to the hub before anything is written
-            store = new Store(database, settings.cryptKeeper());
-            engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy, listeners);
-            ServletContextHandler context = new ServletContextHandler();
-            context.setContextPath("/");
-            // First, so that it sees every API request to its end, asynchronous ones included.
-            FilterHolder apiEvents = new FilterHolder(new ApiRequestEvents(engine.events));
-            apiEvents.setAsyncSupported(true);
-            context.addFilter(apiEvents, "/hub/api/*", EnumSet.of(DispatcherType.REQUEST));
-            // Bodies are read asynchronously before any servlet runs: a slow client holds no thread,
-            // and only the requests that take one, within limits, so bodies hold bounded memory.
-            FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_BUFFERED_BODY_BYTES,
-                    BODY_TIMEOUT));
-            bodies.setAsyncSupported(true);
-            context.addFilter(bodies, "/*", EnumSet.of(DispatcherType.REQUEST));
-            ServletHolder api = new ServletHolder(new ApiServlet(engine, this::close));
-            api.setAsyncSupported(true);
-            context.addServlet(api, "/hub/api/*");
-            ServletHolder pages = new ServletHolder(new PagesServlet(engine));
-            pages.setAsyncSupported(true);
-            context.addServlet(pages, "/*");
-            context.setErrorHandler(new ErrorPages.ContextErrors());
+            // One active hub per database: the others answer 503 from the gate and wait for the lock.
+            gate = new StandbyGate(standbyPollInterval);
+            server.setHandler(gate);
             server.setErrorHandler(new ErrorPages.ServerErrors());
-            server.setHandler(context);
             server.setStopAtShutdown(false);
-            // The port is bound already; requests wait in its backlog until state is loaded,
-            // services are registered and running servers are restored.
-            proxy.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            proxy.addRoute(Route.of("/", hubUrl(), Map.of("hub", true))).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            engine.start();
-            server.start();
-            LOG.info("Hub API listening on http://{}:{}/hub/", settings.bindIp(), port());
-            LOG.info("Hubkit {} is running at {} (spawner {}, authenticator {})", VERSION, settings.publicUrl(), spawner.name(),
-                    authenticator.name());
+            election = new ActiveHubElection(database.activeHubLock(), standbyPollInterval, settings.hubConnectUrl());
+            if (election.tryAcquire()) {
+                activate();
+                server.start();
+                logRunning();
+            } else {
+                server.start();
+                LOG.info("Hub API listening on http://{}:{}/hub/ as a standby: it answers 503 until it takes over",
+                        settings.bindIp(), port());
+            }
+            election.run(this::takeOver, this::stepDown);
             return this;
         } catch (Exception e) {
             close();
@@ -192,6 +204,111 @@ public final class Hub implements AutoCloseable {
             }
             throw new HubException("Hub failed to start: " + HubEngine.rootMessage(e), e);
         }
+    }
+
+    /**
+     * Becomes the active hub: opens the store, builds the engine and the hub's handlers, starts
+     * the proxy, restores running servers and starts polling, then opens the gate. At start-up the
+     * port is bound but the server not started yet, so requests wait in its backlog; at a takeover
+     * they are answered 503 "starting" meanwhile. Called with this hub's monitor held.
+     */
+    private void activate() throws Exception {
+        store = new Store(database, settings.cryptKeeper());
+        election.announce();
+        engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy, listeners);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        // First, so that it sees every API request to its end, asynchronous ones included.
+        FilterHolder apiEvents = new FilterHolder(new ApiRequestEvents(engine.events));
+        apiEvents.setAsyncSupported(true);
+        context.addFilter(apiEvents, "/hub/api/*", EnumSet.of(DispatcherType.REQUEST));
+        // Bodies are read asynchronously before any servlet runs: a slow client holds no thread,
+        // and only the requests that take one, within limits, so bodies hold bounded memory.
+        FilterHolder bodies = new FilterHolder(new BodyReader(MAX_BODY_BYTES, MAX_FORM_BYTES, MAX_BUFFERED_BODY_BYTES,
+                BODY_TIMEOUT));
+        bodies.setAsyncSupported(true);
+        context.addFilter(bodies, "/*", EnumSet.of(DispatcherType.REQUEST));
+        ServletHolder api = new ServletHolder(new ApiServlet(engine, this::close));
+        api.setAsyncSupported(true);
+        context.addServlet(api, "/hub/api/*");
+        ServletHolder pages = new ServletHolder(new PagesServlet(engine));
+        pages.setAsyncSupported(true);
+        context.addServlet(pages, "/*");
+        context.setErrorHandler(new ErrorPages.ContextErrors());
+        proxy.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        proxy.addRoute(Route.of("/", hubUrl(), Map.of("hub", true))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        engine.start();
+        gate.open(context);
+        active.complete(this);
+    }
+
+    private void logRunning() {
+        LOG.info("Hub API listening on http://{}:{}/hub/", settings.bindIp(), port());
+        LOG.info("Hubkit {} is running at {} (spawner {}, authenticator {})", VERSION, settings.publicUrl(), spawner.name(),
+                authenticator.name());
+    }
+
+    /** The standby's takeover, on the election's thread once the lock is this hub's. */
+    private void takeOver() {
+        long begin = System.nanoTime();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            gate.starting();
+            try {
+                activate();
+            } catch (Exception e) {
+                LOG.error("Hub could not take over as the active hub: {}; it stops, leaving every single-user server running",
+                        HubEngine.rootMessage(e), e);
+                active.completeExceptionally(e instanceof HubException ? e
+                        : new HubException("Taking over failed: " + HubEngine.rootMessage(e), e));
+                if (engine != null) {
+                    engine.cleanupOnClose(false);
+                }
+                close();
+                return;
+            }
+        }
+        LOG.info("Hub took over as the active hub in {} ms", (System.nanoTime() - begin) / 1_000_000);
+        logRunning();
+    }
+
+    /** Another hub holds the lock now: stop without touching its servers (on a thread of its own: closing ends the election). */
+    private void stepDown() {
+        Thread t = new Thread(() -> {
+            synchronized (this) {
+                HubEngine e = engine;
+                if (e != null) {
+                    e.cleanupOnClose(false);
+                }
+                close();
+            }
+        }, "hubkit-step-down");
+        t.start();
+    }
+
+    /**
+     * @return whether this hub is the active one on its database, serving its API and routes;
+     *         false while it stands by, while it is taking over, and once closed
+     * @since 0.1
+     */
+    public boolean isActive() {
+        return active.isDone() && !active.isCompletedExceptionally() && !closed;
+    }
+
+    /**
+     * Completes with this hub when it is the active one: at once if it was when {@link #start()}
+     * returned, otherwise once it has taken over (state loaded, servers restored, polling). Completes
+     * exceptionally with a {@link HubException} if the hub is closed first or its takeover fails.
+     * Dependent actions given without an executor run on the thread that completes it (the caller
+     * of {@code start()}, or the hub's election thread): they must not block.
+     *
+     * @return the stage
+     * @since 0.1
+     */
+    public CompletionStage<Hub> whenActive() {
+        return active.minimalCompletionStage();
     }
 
     private URI hubUrl() {
@@ -224,6 +341,7 @@ public final class Hub implements AutoCloseable {
      * @param admin whether a new user is an admin
      * @param note a note stored with the token
      * @return the token; shown once, stored hashed
+     * @throws IllegalStateException if the hub is not started, or stands by
      */
     public String createToken(String user, boolean admin, String note) {
         requireStarted();
@@ -231,7 +349,11 @@ public final class Hub implements AutoCloseable {
         return engine.createToken(u.name(), null, List.of("inherit"), note, null, "api", null, null, null);
     }
 
-    /** Runs one round of the server poll now (normally every {@code pollInterval}). */
+    /**
+     * Runs one round of the server poll now (normally every {@code pollInterval}).
+     *
+     * @throws IllegalStateException if the hub is not started, or stands by
+     */
     public void pollNow() {
         requireStarted();
         engine.pollAll();
@@ -239,7 +361,8 @@ public final class Hub implements AutoCloseable {
 
     private void requireStarted() {
         if (engine == null) {
-            throw new IllegalStateException("Hub not started");
+            throw new IllegalStateException(election != null && !closed
+                    ? "Hub is a standby: another hub is active on its database" : "Hub not started");
         }
     }
 
@@ -289,6 +412,11 @@ public final class Hub implements AutoCloseable {
         if (store != null) {
             store.close();
         }
+        // Last: nothing of this hub acts on the database once a standby can take over.
+        if (election != null) {
+            election.close();
+        }
+        active.completeExceptionally(new HubException("Hub closed before it became active"));
         stopped.countDown();
     }
 
@@ -313,6 +441,7 @@ public final class Hub implements AutoCloseable {
         private Duration pollInterval = Duration.ofSeconds(30);
         private Duration slowSpawnTimeout = Duration.ofSeconds(10);
         private Duration cookieMaxAge = Duration.ofDays(14);
+        private Duration standbyPollInterval = Duration.ofSeconds(3);
         private int concurrentSpawnLimit = 100;
         private int activeServerLimit = 0;
         private boolean allowNamedServers = false;
@@ -431,6 +560,18 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param interval how often a standby hub tries to take over from the active hub on its
+         *        database, and the active hub checks that it still is (default 3 s); a takeover
+         *        starts at most this long after the active hub died
+         * @return this
+         * @since 0.1
+         */
+        public Builder standbyPollInterval(Duration interval) {
+            this.standbyPollInterval = interval;
+            return this;
+        }
+
         /** @param maxAge lifetime of the login cookie and OAuth tokens (default 14 days) @return this */
         public Builder cookieMaxAge(Duration maxAge) {
             this.cookieMaxAge = maxAge;
@@ -542,6 +683,7 @@ public final class Hub implements AutoCloseable {
             checkPositive(problems, "pollInterval", pollInterval);
             checkPositive(problems, "slowSpawnTimeout", slowSpawnTimeout);
             checkPositive(problems, "cookieMaxAge", cookieMaxAge);
+            checkPositive(problems, "standbyPollInterval", standbyPollInterval);
             if (concurrentSpawnLimit < 0) {
                 problems.add("concurrentSpawnLimit: must be >= 0, got " + concurrentSpawnLimit);
             }

@@ -180,6 +180,7 @@ class LocalProcessIsolationIT {
                         .accessRules(AccessRules.allowAllUsers()).build())
                 .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
                 .database(Database.h2(dataDir))
+                .cleanupServers(false) // the restart step finds the servers again
                 .volumePolicy(VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan"))
                 .port(0)
                 .publicUrl(URI.create("http://127.0.0.1:" + proxyPort))

@@ -319,7 +319,15 @@ final class TestHub implements AutoCloseable {
 
     /** Pids of every test server process this hub started (from the environment files). */
     List<Long> serverPids() throws IOException {
+        return serverPids(envDir);
+    }
+
+    /** Pids of every test server process whose environment file is in {@code envDir}. */
+    static List<Long> serverPids(Path envDir) throws IOException {
         List<Long> pids = new ArrayList<>();
+        if (!Files.isDirectory(envDir)) {
+            return pids;
+        }
         try (var files = Files.list(envDir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                 Object pid = JSON.readValue(f.toFile(), Map.class).get("pid");
@@ -361,11 +369,16 @@ final class TestHub implements AutoCloseable {
             }
         } finally {
             hub.close();
-            for (long pid : serverPids()) {
-                // Only a process that is still our test server (its command line holds the script), never a reused pid.
-                ProcessHandle.of(pid).filter(p -> p.info().commandLine().map(c -> c.contains("HUBKIT_TEST_DIR")).orElse(false))
-                        .ifPresent(ProcessHandle::destroyForcibly);
-            }
+            killServers(envDir);
+        }
+    }
+
+    /** Kills every test server process whose environment file is in {@code envDir} and that still runs. */
+    static void killServers(Path envDir) throws IOException {
+        for (long pid : serverPids(envDir)) {
+            // Only a process that is still our test server (its command line holds the script), never a reused pid.
+            ProcessHandle.of(pid).filter(p -> p.info().commandLine().map(c -> c.contains("HUBKIT_TEST_DIR")).orElse(false))
+                    .ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 
