@@ -1,5 +1,8 @@
 package org.hubkit.api;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -58,6 +61,40 @@ public record AccessRules(Set<String> allowedUsers, Set<String> blockedUsers, Se
      */
     public AccessRules withBlocked(Set<String> blocked) {
         return new AccessRules(allowedUsers, blocked, adminUsers, allowAll, allowExistingUsers);
+    }
+
+    /**
+     * Reads the access rules every authenticator type shares from its configuration section:
+     * {@code adminUsers}, {@code allowedUsers}, {@code blockedUsers} (lists of user names) and
+     * {@code allowAll}. Users an admin creates through the API are always allowed.
+     *
+     * @param node the authenticator's section
+     * @param allowAllWithoutNames the default of {@code allowAll} when neither {@code allowedUsers}
+     *        nor {@code adminUsers} is given ({@code false} otherwise): {@code true} only for an
+     *        authenticator that is itself the gate (a demo one), never for one that lets in anybody
+     *        with a shared secret or an outside account
+     * @return the rules; an invalid user name is reported on the node and left out
+     * @since 0.2
+     */
+    public static AccessRules fromConfig(ConfigNode node, boolean allowAllWithoutNames) {
+        List<String> admins = usernames(node, "adminUsers");
+        List<String> allowed = usernames(node, "allowedUsers");
+        List<String> blocked = usernames(node, "blockedUsers");
+        boolean allowAll = node.bool("allowAll", allowAllWithoutNames && allowed.isEmpty() && admins.isEmpty());
+        return new AccessRules(new HashSet<>(allowed), new HashSet<>(blocked), new HashSet<>(admins), allowAll, true);
+    }
+
+    private static List<String> usernames(ConfigNode node, String key) {
+        List<String> names = node.strings(key);
+        List<String> valid = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            try {
+                valid.add(Usernames.validate(names.get(i)));
+            } catch (InvalidUsernameException e) {
+                node.problem(key + "[" + i + "]", e.getMessage());
+            }
+        }
+        return valid;
     }
 
     /** @return whether any rule lets somebody in */

@@ -382,22 +382,22 @@ public final class ConfigurableHttpProxy implements Proxy {
         public ConfigurableHttpProxy build() {
             List<String> problems = new ArrayList<>();
             if (apiUrl == null || !"http".equals(apiUrl.getScheme()) || apiUrl.getHost() == null || apiUrl.getPort() < 0) {
-                problems.add("proxy.apiUrl: required, an http URL with a port, got " + apiUrl);
+                problems.add("apiUrl: required, an http URL with a port, got " + apiUrl);
             }
             if (authToken == null || authToken.isBlank()) {
-                problems.add("proxy.authToken: required");
+                problems.add("authToken: required");
             }
             if (checkInterval == null || checkInterval.isNegative() || checkInterval.isZero()) {
-                problems.add("proxy.checkInterval: must be positive");
+                problems.add("checkInterval: must be positive");
             }
             if (retryTimeout == null || retryTimeout.isNegative()) {
-                problems.add("proxy.retryTimeout: must not be negative");
+                problems.add("retryTimeout: must not be negative");
             }
             if (command != null && command.isEmpty()) {
-                problems.add("proxy.command: must name a command");
+                problems.add("command: must name a command");
             }
             if (publicPort < 1 || publicPort > 65535) {
-                problems.add("proxy.port: must be 1-65535, got " + publicPort);
+                problems.add("publicPort: must be 1-65535, got " + publicPort);
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

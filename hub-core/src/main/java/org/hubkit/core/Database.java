@@ -40,7 +40,7 @@ public record Database(String jdbcUrl, String username, String password) {
     public Database {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw org.hubkit.api.ConfigException.of("hub.db",
+            throw org.hubkit.api.ConfigException.of("jdbcUrl",
                     "only jdbc:h2: and jdbc:postgresql: URLs are supported, got '" + redact(jdbcUrl) + "'");
         }
     }

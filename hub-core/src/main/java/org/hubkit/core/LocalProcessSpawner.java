@@ -575,26 +575,26 @@ public final class LocalProcessSpawner implements Spawner {
         public LocalProcessSpawner build() {
             List<String> problems = new ArrayList<>();
             if (cmd == null || cmd.isEmpty() || cmd.get(0).isBlank()) {
-                problems.add("spawner.cmd: must name a command");
+                problems.add("cmd: must name a command");
             }
             if (args == null) {
-                problems.add("spawner.args: must be a list");
+                problems.add("args: must be a list");
             }
             if (ip == null || ip.isBlank()) {
-                problems.add("spawner.ip: required");
+                problems.add("ip: required");
             }
             if (envKeep == null) {
-                problems.add("spawner.envKeep: must be a list");
+                problems.add("envKeep: must be a list");
             }
             if (stopTimeout == null || stopTimeout.isNegative() || stopTimeout.isZero()) {
-                problems.add("spawner.stopTimeout: must be positive");
+                problems.add("stopTimeout: must be positive");
             }
-            SystemUserTemplate.problems(systemUserTemplate).forEach(p -> problems.add("spawner.systemUserTemplate: " + p));
+            SystemUserTemplate.problems(systemUserTemplate).forEach(p -> problems.add("systemUserTemplate: " + p));
             SystemUsers accounts = null;
             if (isolation == null) {
-                problems.add("spawner.isolation: required (AUTO, SYSTEM_USERS or NONE)");
+                problems.add("isolation: required (AUTO, SYSTEM_USERS or NONE)");
             } else if (isolation == Isolation.SYSTEM_USERS && hubUid != 0) {
-                problems.add("spawner.isolation: SYSTEM_USERS needs the hub to run as root, to start each server as its own"
+                problems.add("isolation: SYSTEM_USERS needs the hub to run as root, to start each server as its own"
                         + " OS account; it runs as " + System.getProperty("user.name") + " (uid " + hubUid + ")");
             } else if (isolation != Isolation.NONE && hubUid == 0) {
                 accounts = SystemUsers.locate(createSystemUsers, problems).orElse(null);

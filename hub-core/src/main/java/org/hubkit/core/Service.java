@@ -17,11 +17,11 @@ public record Service(String name, String apiToken, boolean admin) {
     /** Checks the parts. */
     public Service {
         if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw ConfigException.of("services.name", "must be 1-64 of [A-Za-z0-9._-], got '" + name + "'");
+            throw ConfigException.of("name", "must be 1-64 of [A-Za-z0-9._-], got '" + name + "'");
         }
         Objects.requireNonNull(apiToken, "apiToken");
         if (apiToken.length() < 8) {
-            throw ConfigException.of("services." + name + ".apiToken", "must be at least 8 characters");
+            throw ConfigException.of("apiToken", "must be at least 8 characters");
         }
     }
 

@@ -92,19 +92,19 @@ public final class SharedPasswordAuthenticator implements Authenticator {
         public SharedPasswordAuthenticator build() {
             List<String> problems = new ArrayList<>();
             if (password == null && adminPassword == null) {
-                problems.add("auth.password: required (or auth.adminPassword)");
+                problems.add("password: required (or adminPassword)");
             }
             if (password != null && password.length() < 8) {
-                problems.add("auth.password: must be at least 8 characters");
+                problems.add("password: must be at least 8 characters");
             }
             if (adminPassword != null && adminPassword.length() < 32) {
-                problems.add("auth.adminPassword: must be at least 32 characters");
+                problems.add("adminPassword: must be at least 32 characters");
             }
             if (password != null && password.equals(adminPassword)) {
-                problems.add("auth.adminPassword: must differ from auth.password");
+                problems.add("adminPassword: must differ from password");
             }
             if (rules == null) {
-                problems.add("auth.accessRules: required");
+                problems.add("accessRules: required");
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

@@ -30,8 +30,8 @@ class AuthenticatorsTest {
         assertThatThrownBy(() -> SharedPasswordAuthenticator.builder().password("short").adminPassword("also-short").build())
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems())
-                        .anyMatch(p -> p.startsWith("auth.password:"))
-                        .anyMatch(p -> p.startsWith("auth.adminPassword:")));
+                        .anyMatch(p -> p.startsWith("password:"))
+                        .anyMatch(p -> p.startsWith("adminPassword:")));
     }
 
     @Test

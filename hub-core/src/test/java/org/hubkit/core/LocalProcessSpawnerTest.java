@@ -87,9 +87,9 @@ class LocalProcessSpawnerTest {
     void systemUsersWithoutRootAndABadTemplateFailTheBuildNamingTheField() {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> LocalProcessSpawner.builder().hubUid(1000)
                 .isolation(Isolation.SYSTEM_USERS).systemUserTemplate("Jupyter-{user}").build());
-        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("spawner.isolation: SYSTEM_USERS needs the hub to run as root")
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("isolation: SYSTEM_USERS needs the hub to run as root")
                 .contains("uid 1000"));
-        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("spawner.systemUserTemplate: must hold {username}"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("systemUserTemplate: must hold {username}"));
         assertThat(warnings()).isEmpty();
     }
 

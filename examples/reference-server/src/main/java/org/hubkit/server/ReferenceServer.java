@@ -3,44 +3,40 @@ package org.hubkit.server;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Set;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import org.hubkit.api.AccessRules;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.ConfigException;
+import org.hubkit.api.ConfigException.Problem;
 import org.hubkit.api.HubException;
+import org.hubkit.api.Proxy;
+import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.Database;
-import org.hubkit.core.DummyAuthenticator;
 import org.hubkit.core.Hub;
-import org.hubkit.core.LocalProcessSpawner;
 import org.hubkit.core.Service;
-import org.hubkit.core.SharedPasswordAuthenticator;
-import org.hubkit.api.Proxy;
-import org.hubkit.core.ConfigurableHttpProxy;
-import org.hubkit.proxy.netty.NettyProxy;
-import org.hubkit.server.ServerConfig.AuthSection;
-import org.hubkit.server.ServerConfig.AuthType;
+import org.hubkit.server.ServerConfig.Component;
 import org.hubkit.server.ServerConfig.ServiceEntry;
-import org.hubkit.server.ServerConfig.SpawnerSection;
 import org.hubkit.server.internal.Arguments;
 import org.hubkit.server.internal.SharedPassword;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reference server: a {@link Hub} with the in-process {@link NettyProxy}, the
- * {@link LocalProcessSpawner} and a shared-password or dummy authenticator, configured by one
- * YAML file ({@link ServerConfig}) and run with {@code java -jar hubkit-server.jar [--config FILE]}.
+ * The reference server: a {@link Hub} configured by one YAML file ({@link ServerConfig}) and run
+ * with {@code java -jar hubkit-server.jar [--config FILE]}. By default the in-process Netty
+ * proxy, the local-process spawner and a shared-password authenticator; any spawner,
+ * authenticator or proxy type whose module is on the class path can be chosen with the
+ * section's {@code type}, and the log says which implementation each type came from.
  *
  * <p>The process runs until the hub is shut down: {@code POST /hub/api/shutdown} makes it exit
  * with status 0; SIGTERM or SIGINT closes the hub from a shutdown hook. Either way single-user
@@ -59,6 +55,11 @@ public final class ReferenceServer {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceServer.class);
     /** The environment variable that sets the shared password when the configuration does not. */
     public static final String PASSWORD_VARIABLE = "HUBKIT_PASSWORD";
+    /** The hub builder's fields that are keys of the file under another name. */
+    private static final Map<String, String> HUB_FIELDS = Map.of("publicUrl", "hub.publicUrl", "port", "hub.port",
+            "bindIp", "hub.ip", "hubConnectUrl", "hub.connectUrl", "pollInterval", "hub.pollInterval",
+            "concurrentSpawnLimit", "hub.concurrentSpawnLimit", "activeServerLimit", "hub.activeServerLimit",
+            "startTimeout", "spawner.startTimeout", "httpTimeout", "spawner.httpTimeout");
 
     private ReferenceServer() {
     }
@@ -90,7 +91,8 @@ public final class ReferenceServer {
         String generated = null;
         Hub hub;
         try {
-            config = arguments.config() == null ? ServerConfig.defaults() : ServerConfig.parse(arguments.config());
+            config = arguments.config() == null ? ServerConfig.defaults(ServerConfig.defaultLoader(), env)
+                    : ServerConfig.read(arguments.config(), ServerConfig.defaultLoader(), env);
             if (arguments.config() != null) {
                 String exposed = exposedConfigFile(arguments.config());
                 if (exposed != null && runningAsRoot()) {
@@ -101,17 +103,17 @@ public final class ReferenceServer {
                     LOG.warn("{}; make it private: chmod 600 {}", exposed, arguments.config());
                 }
             }
-            AuthSection auth = config.auth();
-            if (auth.type() == AuthType.SHARED_PASSWORD && auth.password() == null) {
+            Component<Authenticator> auth = config.auth();
+            if (auth.type().equals("shared-password") && auth.value("password") == null) {
                 String fromEnv = env.get(PASSWORD_VARIABLE);
                 if (fromEnv != null && !fromEnv.isEmpty()) {
                     if (fromEnv.length() < 8) {
                         throw ConfigException.of(PASSWORD_VARIABLE, "must be at least 8 characters");
                     }
-                    config = config.withAuth(auth.withPassword(fromEnv));
-                } else if (auth.adminPassword() == null) {
+                    config = config.withValue("auth.password", fromEnv);
+                } else if (auth.value("adminPassword") == null) {
                     generated = SharedPassword.generate();
-                    config = config.withAuth(auth.withPassword(generated));
+                    config = config.withValue("auth.password", generated);
                 }
             }
             hub = buildHub(config);
@@ -140,7 +142,7 @@ public final class ReferenceServer {
             return 1;
         }
         if (generated != null) {
-            out.println(SharedPassword.banner(generated, hub.publicUrl(), config.auth().allowAll()));
+            out.println(SharedPassword.banner(generated, hub.publicUrl(), Boolean.TRUE.equals(config.auth().value("allowAll"))));
             out.flush();
         }
         try {
@@ -154,13 +156,12 @@ public final class ReferenceServer {
     }
 
     /**
-     * Assembles the hub a configuration describes, without starting it: the Netty proxy on
-     * {@code proxy.ip:proxy.port}, the local-process spawner (each server as its own OS account
-     * when the server runs as root, unless {@code spawner.isolation: none}; then
-     * {@code --allow-root} is added to a Jupyter command, as notebook refuses root otherwise), the
-     * authenticator with its access rules, the database (H2 in {@code hub.dataDir} unless
-     * {@code hub.db} is set), home directories under {@code hub.dataDir/users} and server logs
-     * under {@code hub.dataDir/logs}, and the services.
+     * Assembles the hub a configuration describes, without starting it: the proxy, authenticator
+     * and spawner each built by the factory of its section's type (by default the Netty proxy on
+     * {@code proxy.ip:proxy.port}, the shared-password authenticator and the local-process
+     * spawner, see their modules' READMEs), the database (H2 in {@code hub.dataDir} unless
+     * {@code hub.db} is set), home directories under {@code hub.dataDir/users}, and the services.
+     * Logs which implementation each type came from.
      *
      * <p>With {@code auth.type: shared-password} the configuration must hold
      * {@code auth.password} or {@code auth.adminPassword}: the password from
@@ -168,33 +169,27 @@ public final class ReferenceServer {
      *
      * @param config the configuration
      * @return the hub, not started; {@link Hub#close()} it when not needed
-     * @throws ConfigException listing every problem the hub's builders found, each named by its
-     *         configuration key
+     * @throws ConfigException listing every problem the builders found, each named by its
+     *         configuration key, in the order of the file
      */
     public static Hub buildHub(ServerConfig config) {
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         ServerConfig.HubSection h = config.hub();
         Path dataDir = h.dataDir().toAbsolutePath().normalize();
-        Database database = collect(problems, null, () -> h.db() == null ? Database.h2(dataDir) : Database.of(h.db()));
-        Authenticator authenticator = collect(problems, null, () -> authenticator(config.auth()));
-        LocalProcessSpawner spawner = collect(problems, null, () -> spawner(config.spawner(), dataDir));
-        Proxy proxy = config.proxy().type() == ServerConfig.ProxyType.CHP
-                ? collect(problems, null, () -> chp(config.proxy(), h, dataDir))
-                : collect(problems, "proxy.", () -> NettyProxy.builder().ip(config.proxy().ip()).port(config.proxy().port()).build());
+        Database database = collect(problems, p -> p.withKey("jdbcUrl".equals(p.key()) ? "hub.db" : p.key()),
+                () -> h.db() == null ? Database.h2(dataDir) : Database.of(h.db()));
+        Authenticator authenticator = component(problems, config.auth());
+        Spawner spawner = component(problems, config.spawner());
+        Proxy proxy = component(problems, config.proxy());
         List<Service> services = new ArrayList<>();
         for (int i = 0; i < config.services().size(); i++) {
             ServiceEntry s = config.services().get(i);
-            String path = "services[" + i + "].";
-            Service service = collect(problems, null, () -> {
-                try {
-                    return new Service(s.name(), s.apiToken(), s.admin());
-                } catch (ConfigException e) {
-                    // Service names its fields services.name / services.<name>.apiToken: point at the entry instead.
-                    throw new ConfigException(e.problems().stream()
-                            .map(p -> path + p.substring(p.lastIndexOf('.', p.indexOf(':')) + 1)).toList());
-                } catch (NullPointerException e) {
-                    throw ConfigException.of(path + "apiToken", "required");
+            String path = "services[" + i + "]";
+            Service service = collect(problems, p -> p.under(path), () -> {
+                if (s.apiToken() == null) {
+                    throw ConfigException.of("apiToken", "required");
                 }
+                return new Service(s.name(), s.apiToken(), s.admin());
             });
             if (service != null) {
                 services.add(service);
@@ -206,6 +201,7 @@ public final class ReferenceServer {
                     .authenticator(authenticator)
                     .spawner(spawner)
                     .proxy(proxy)
+                    .dataDirectory(dataDir)
                     .volumePolicy(VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan/work"))
                     .bindIp(h.ip())
                     .port(h.port())
@@ -215,80 +211,36 @@ public final class ReferenceServer {
                     .activeServerLimit(h.activeServerLimit())
                     .pollInterval(h.pollInterval())
                     .cleanupServers(h.cleanupServers())
-                    .startTimeout(config.spawner().startTimeout())
-                    .httpTimeout(config.spawner().httpTimeout());
+                    .startTimeout((Duration) config.spawner().value("startTimeout"))
+                    .httpTimeout((Duration) config.spawner().value("httpTimeout"));
             services.forEach(b::addService);
             try {
-                return b.build();
+                Hub hub = b.build();
+                for (Component<?> c : List.of(config.proxy(), config.auth(), config.spawner())) {
+                    LOG.info("{}.type {}: {}", c.kind(), c.type(), c.implementation());
+                }
+                return hub;
             } catch (ConfigException e) {
-                e.problems().forEach(p -> problems.add(hubKey(p)));
+                e.details().forEach(p -> problems.add(p.withKey(HUB_FIELDS.getOrDefault(p.key(), p.key()))));
             }
         }
         closeQuietly(authenticator, spawner, proxy);
-        throw new ConfigException(problems);
+        throw ConfigException.of(config.inFileOrder(problems));
     }
 
-    /** Runs one builder, adding its problems (prefixed if asked) to the list instead of throwing them. */
-    /** configurable-http-proxy (or hubkit-proxy) through its REST API; started and kept running when a command is given. */
-    private static Proxy chp(ServerConfig.ProxySection p, ServerConfig.HubSection h, Path dataDir) {
-        String hubHost = h.ip().equals("0.0.0.0") ? "127.0.0.1" : h.ip();
-        return ConfigurableHttpProxy.builder()
-                .command(p.command())
-                .publicAddress(p.ip(), p.port())
-                .apiUrl(p.apiUrl())
-                .authToken(p.authToken())
-                .errorTarget(URI.create("http://" + hubHost + ":" + h.port() + "/hub/error"))
-                .logFile(dataDir.resolve("proxy.log"))
-                .build();
+    /** Builds a pluggable section's component; its problems are already named by their keys. */
+    private static <T> T component(List<Problem> problems, Component<T> section) {
+        return collect(problems, Function.identity(), section::build);
     }
 
-    private static <T> T collect(List<String> problems, String prefix, Supplier<T> builder) {
+    /** Runs one builder, adding its problems (renamed as asked) to the list instead of throwing them. */
+    private static <T> T collect(List<Problem> problems, Function<Problem, Problem> rename, Supplier<T> builder) {
         try {
             return builder.get();
         } catch (ConfigException e) {
-            e.problems().forEach(p -> problems.add(prefix == null ? p : prefix + p));
+            e.details().forEach(p -> problems.add(rename.apply(p)));
             return null;
         }
-    }
-
-    /** The Hub builder names its fields; the file names them by key. */
-    private static String hubKey(String problem) {
-        int colon = problem.indexOf(':');
-        if (colon < 0) {
-            return problem;
-        }
-        String key = switch (problem.substring(0, colon)) {
-            case "publicUrl" -> "hub.publicUrl";
-            case "port" -> "hub.port";
-            case "bindIp" -> "hub.ip";
-            case "hubConnectUrl" -> "hub.connectUrl";
-            case "pollInterval" -> "hub.pollInterval";
-            case "concurrentSpawnLimit" -> "hub.concurrentSpawnLimit";
-            case "activeServerLimit" -> "hub.activeServerLimit";
-            case "startTimeout" -> "spawner.startTimeout";
-            case "httpTimeout" -> "spawner.httpTimeout";
-            default -> problem.substring(0, colon);
-        };
-        return key + problem.substring(colon);
-    }
-
-    private static Authenticator authenticator(AuthSection auth) {
-        AccessRules rules = new AccessRules(new HashSet<>(auth.allowedUsers()), new HashSet<>(auth.blockedUsers()),
-                new HashSet<>(auth.adminUsers()), auth.allowAll(), true);
-        return switch (auth.type()) {
-            case SHARED_PASSWORD -> SharedPasswordAuthenticator.builder().password(auth.password())
-                    .adminPassword(auth.adminPassword()).accessRules(rules).build();
-            case DUMMY -> new DummyAuthenticator(auth.password(), rules);
-        };
-    }
-
-    /** The spawner adds {@code --allow-root} itself when its servers run as root ({@code spawner.isolation: none}). */
-    private static LocalProcessSpawner spawner(SpawnerSection s, Path dataDir) {
-        LocalProcessSpawner.Builder b = LocalProcessSpawner.builder().cmd(s.cmd()).args(s.args())
-                .logDirectory(dataDir.resolve("logs")).isolation(s.isolation())
-                .systemUserTemplate(s.systemUserTemplate()).createSystemUsers(s.createSystemUsers());
-        s.environment().forEach(b::environment);
-        return b.build();
     }
 
     /**

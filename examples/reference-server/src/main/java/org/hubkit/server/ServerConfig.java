@@ -6,18 +6,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.hubkit.api.Authenticator;
 import org.hubkit.api.ConfigException;
-import org.hubkit.core.LocalProcessSpawner;
+import org.hubkit.api.Proxy;
+import org.hubkit.api.Spawner;
 import org.hubkit.server.internal.ConfigReader;
+import org.hubkit.server.internal.Section;
 
 /**
- * The reference server's configuration: an immutable tree of records read from one YAML file.
- * Every key, its type, default and meaning is listed in the module's {@code README.md}.
+ * The reference server's configuration, read from one YAML file: the {@code hub} section and the
+ * {@code services}, which the server reads itself, and three pluggable sections, {@code proxy},
+ * {@code auth} and {@code spawner}, each read by the factory its {@code type} names
+ * ({@link org.hubkit.api.ProxyFactory}, {@link org.hubkit.api.AuthenticatorFactory},
+ * {@link org.hubkit.api.SpawnerFactory}, found with {@link java.util.ServiceLoader}: a module on
+ * the class path brings its types). The server's own keys are listed in the module's
+ * {@code README.md}, each type's in its module's README.
  *
  * <pre>{@code
  * ServerConfig config = ServerConfig.parse(Path.of("hubkit.yaml"));
@@ -27,25 +34,20 @@ import org.hubkit.server.internal.ConfigReader;
  * }
  * }</pre>
  *
- * <p>Parsing checks the whole file before it answers: unknown keys (with a suggestion when one
- * is close), values of the wrong type and values out of range are all reported together in one
- * {@link ConfigException}, each problem starting with the dotted path of its key, such as
- * {@code hub.port} or {@code services[0].apiToken}. Secrets are never echoed in those messages
- * nor in {@link #toString()}.
+ * <p>Parsing checks the whole file before it answers, without creating anything: unknown keys
+ * (with a suggestion when one is close, or the type that would read them), values of the wrong
+ * type and values out of range, the factories' problems and the server's, are all reported
+ * together in one {@link ConfigException}, in the order of the file, each problem starting with
+ * the dotted path of its key, such as {@code hub.port} or {@code services[0].apiToken}. Secrets
+ * are never echoed in those messages nor in {@link #toString()}. What only a builder can check is
+ * reported by {@link ReferenceServer#buildHub}, the same way.
  *
  * <p>Immutable and thread-safe. Relative paths are kept relative; they resolve against the
  * working directory of the process that uses them.
  *
- * @param hub the hub's own HTTP server, state and limits ({@code hub.*})
- * @param proxy the public proxy ({@code proxy.*})
- * @param auth how people log in and who may ({@code auth.*})
- * @param spawner how single-user servers are started ({@code spawner.*})
- * @param services external services with API tokens ({@code services})
  * @since 0.1
  */
-public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth, SpawnerSection spawner,
-                           List<ServiceEntry> services) {
-
+public final class ServerConfig {
     /**
      * The configuration {@code java -jar hubkit-server.jar} runs with when no {@code --config} is
      * given: every default, with a shared password (generated at start-up unless
@@ -58,17 +60,20 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
             "  allowAll: true",
             "");
 
-    /** Checks that no part is missing and copies the list. */
-    public ServerConfig {
-        Objects.requireNonNull(hub, "hub");
-        Objects.requireNonNull(proxy, "proxy");
-        Objects.requireNonNull(auth, "auth");
-        Objects.requireNonNull(spawner, "spawner");
-        services = List.copyOf(services);
+    private final ConfigReader.Result read;
+    private final Component<Proxy> proxy;
+    private final Component<Authenticator> auth;
+    private final Component<Spawner> spawner;
+
+    private ServerConfig(ConfigReader.Result read) {
+        this.read = read;
+        this.proxy = new Component<>(read.proxy());
+        this.auth = new Component<>(read.auth());
+        this.spawner = new Component<>(read.spawner());
     }
 
     /**
-     * Reads a YAML configuration file.
+     * Reads a YAML configuration file, with the types on this thread's class path.
      *
      * @param file the file
      * @return the configuration
@@ -76,6 +81,37 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
      *         value; lists every problem found, each naming its key
      */
     public static ServerConfig parse(Path file) {
+        return read(file, defaultLoader(), System.getenv());
+    }
+
+    /**
+     * Reads a YAML configuration text, with the types on this thread's class path; an empty text
+     * gives every default.
+     *
+     * @param yaml the YAML document
+     * @return the configuration
+     * @throws ConfigException listing every problem found, each naming its key
+     */
+    public static ServerConfig parse(String yaml) {
+        return parse(yaml, defaultLoader());
+    }
+
+    /**
+     * Reads a YAML configuration text with the spawner, authenticator and proxy types a class
+     * loader holds (its {@code META-INF/services}).
+     *
+     * @param yaml the YAML document
+     * @param types where to look for the sections' factories
+     * @return the configuration
+     * @throws ConfigException listing every problem found, each naming its key
+     * @since 0.2
+     */
+    public static ServerConfig parse(String yaml, ClassLoader types) {
+        return new ServerConfig(ConfigReader.read(yaml, "config", types, System.getenv()));
+    }
+
+    /** The file, read with the given class path and environment (the factories' {@link org.hubkit.api.ConfigContext#environment()}). */
+    static ServerConfig read(Path file, ClassLoader types, Map<String, String> environment) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -83,31 +119,156 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
             throw ConfigException.of(file.toString(), "cannot read the file ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         }
-        return ConfigReader.read(text, file.toString());
-    }
-
-    /**
-     * Reads a YAML configuration text; an empty text gives every default.
-     *
-     * @param yaml the YAML document
-     * @return the configuration
-     * @throws ConfigException listing every problem found, each naming its key
-     */
-    public static ServerConfig parse(String yaml) {
-        return ConfigReader.read(yaml, "config");
+        return new ServerConfig(ConfigReader.read(text, file.toString(), types, environment));
     }
 
     /** @return the configuration used when no file is given, {@link #EMBEDDED_DEFAULT} */
     public static ServerConfig defaults() {
-        return ConfigReader.read(EMBEDDED_DEFAULT, "embedded default");
+        return defaults(defaultLoader(), System.getenv());
+    }
+
+    /** {@link #defaults()} with the given class path and environment. */
+    static ServerConfig defaults(ClassLoader types, Map<String, String> environment) {
+        return new ServerConfig(ConfigReader.read(EMBEDDED_DEFAULT, "embedded default", types, environment));
+    }
+
+    /** Where the types are looked for by default: this thread's context class loader (the class path {@code main} was started with). */
+    static ClassLoader defaultLoader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null ? context : ServerConfig.class.getClassLoader();
     }
 
     /**
-     * @param auth the new {@code auth} section
-     * @return a copy with that section
+     * The configuration read again as if the file also held one value, such as a password the
+     * process got from its environment ({@code auth.password} from {@code HUBKIT_PASSWORD}).
+     *
+     * @param key a dotted key ({@code auth.password}); a value the file has is replaced
+     * @param value its value
+     * @return the new configuration
+     * @throws ConfigException if the value is refused, naming the key
+     * @since 0.2
      */
-    public ServerConfig withAuth(AuthSection auth) {
-        return new ServerConfig(hub, proxy, auth, spawner, services);
+    public ServerConfig withValue(String key, String value) {
+        return new ServerConfig(read.reread().with(key, value));
+    }
+
+    /** @return the hub's own HTTP server, state and limits ({@code hub.*}) */
+    public HubSection hub() {
+        return read.hub();
+    }
+
+    /** @return the public proxy ({@code proxy.*}; {@code ip}, {@code port} and {@code type} are the server's) */
+    public Component<Proxy> proxy() {
+        return proxy;
+    }
+
+    /** @return how people log in and who may ({@code auth.*}) */
+    public Component<Authenticator> auth() {
+        return auth;
+    }
+
+    /** @return how single-user servers are started ({@code spawner.*}; {@code startTimeout} and {@code httpTimeout} are the hub's) */
+    public Component<Spawner> spawner() {
+        return spawner;
+    }
+
+    /** @return external services with API tokens ({@code services}) */
+    public List<ServiceEntry> services() {
+        return read.services();
+    }
+
+    /** Problems with full keys (a builder's, found later) in the order of this file. */
+    List<ConfigException.Problem> inFileOrder(List<ConfigException.Problem> problems) {
+        return read.positions().inFileOrder(problems);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ServerConfig c && hub().equals(c.hub()) && proxy.equals(c.proxy) && auth.equals(c.auth)
+                && spawner.equals(c.spawner) && services().equals(c.services());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(hub(), proxy, auth, spawner, services());
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig[hub=" + hub() + ", proxy=" + proxy + ", auth=" + auth + ", spawner=" + spawner + ", services="
+                + services() + "]";
+    }
+
+    /**
+     * A pluggable section ({@code proxy}, {@code auth}, {@code spawner}) as read: its type, the
+     * factory that read it and every value read, the server's own keys and the factory's, with
+     * defaults applied. Immutable; equal when kind, type and values are.
+     *
+     * @param <T> what it builds
+     * @since 0.2
+     */
+    public static final class Component<T> {
+        private final Section<T> section;
+
+        private Component(Section<T> section) {
+            this.section = section;
+        }
+
+        /** @return the section's key: {@code proxy}, {@code auth} or {@code spawner} */
+        public String kind() {
+            return section.kind();
+        }
+
+        /** @return its type ({@code local}, {@code shared-password}, {@code netty}) */
+        public String type() {
+            return section.type();
+        }
+
+        /** @return the factory's class and where it was loaded from (module, jar or directory) */
+        public String implementation() {
+            return section.implementation();
+        }
+
+        /**
+         * @return every key read, with the value used (defaults applied; {@code null} for an
+         *         optional key left out), in the order read; nested keys dotted ({@code environment})
+         */
+        public Map<String, Object> values() {
+            return section.values();
+        }
+
+        /**
+         * @param key a key of the section
+         * @return its value as read ({@code List<String>}, {@code Map<String, String>},
+         *         {@code Duration}, {@code Integer}, {@code Boolean}, {@code String}, {@code Path},
+         *         {@code URI}), or {@code null} when absent without a default or never read
+         */
+        public Object value(String key) {
+            return section.values().get(key);
+        }
+
+        /** Builds the component (each call a new one); problems are named by their keys in the file. */
+        T build() {
+            return section.build();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Component<?> c && kind().equals(c.kind()) && type().equals(c.type()) && values().equals(c.values());
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(kind(), type(), values());
+        }
+
+        /** @return the kind, the type and every value, secrets as {@code ***} */
+        @Override
+        public String toString() {
+            Map<String, Object> shown = new LinkedHashMap<>();
+            section.values().forEach((k, v) -> shown.put(k, v != null && section.secrets().contains(k) ? "***" : v));
+            return kind() + "[" + type() + ", " + shown + "]";
+        }
     }
 
     /**
@@ -136,187 +297,6 @@ public record ServerConfig(HubSection hub, ProxySection proxy, AuthSection auth,
                     + ", connectUrl=" + connectUrl + ", concurrentSpawnLimit=" + concurrentSpawnLimit
                     + ", activeServerLimit=" + activeServerLimit + ", pollInterval=" + pollInterval
                     + ", cleanupServers=" + cleanupServers + "]";
-        }
-    }
-
-    /**
-     * The {@code proxy} section: the public proxy, in-process (Netty) or configurable-http-proxy
-     * driven through its REST API.
-     *
-     * @param ip the listening address ({@code proxy.ip})
-     * @param port the listening port ({@code proxy.port})
-     * @param type which proxy ({@code proxy.type})
-     * @param command for {@code chp}: the command the hub starts and keeps running, or {@code null}
-     *        for a proxy started elsewhere ({@code proxy.command})
-     * @param apiUrl for {@code chp}: the proxy's REST API ({@code proxy.apiUrl})
-     * @param authToken for {@code chp}: {@code CONFIGPROXY_AUTH_TOKEN} ({@code proxy.authToken}); never shown
-     * @since 0.1
-     */
-    public record ProxySection(String ip, int port, ProxyType type, List<String> command, URI apiUrl, String authToken) {
-        /**
-         * The in-process proxy on an address.
-         *
-         * @param ip the listening address
-         * @param port the listening port
-         */
-        public ProxySection(String ip, int port) {
-            this(ip, port, ProxyType.NETTY, null, null, null);
-        }
-
-        @Override
-        public String toString() {
-            return "ProxySection[ip=" + ip + ", port=" + port + ", type=" + type.key() + ", command=" + command
-                    + ", apiUrl=" + apiUrl + ", authToken=" + (authToken == null ? null : "***") + "]";
-        }
-    }
-
-    /** The proxies the reference server offers ({@code proxy.type}). */
-    public enum ProxyType {
-        /** Hubkit's in-process Netty proxy ({@code netty}). */
-        NETTY("netty"),
-        /** configurable-http-proxy, or Hubkit's standalone proxy, through CHP's REST API ({@code chp}). */
-        CHP("chp");
-
-        private final String key;
-
-        ProxyType(String key) {
-            this.key = key;
-        }
-
-        /** @return the value written in the file */
-        public String key() {
-            return key;
-        }
-    }
-
-    /**
-     * The authenticators the reference server offers ({@code auth.type}).
-     *
-     * @since 0.1
-     */
-    public enum AuthType {
-        /** One shared password for everybody, an optional admin password ({@code shared-password}). */
-        SHARED_PASSWORD("shared-password"),
-        /** Any name with any password, or with the one {@code auth.password}; demos only ({@code dummy}). */
-        DUMMY("dummy");
-
-        private final String key;
-
-        AuthType(String key) {
-            this.key = key;
-        }
-
-        /** @return the value written in the file */
-        public String key() {
-            return key;
-        }
-    }
-
-    /**
-     * The {@code auth} section.
-     *
-     * @param type the authenticator
-     * @param password the shared password (dummy: the one accepted password), or {@code null}
-     * @param adminPassword the admin password (shared-password only), or {@code null}
-     * @param adminUsers names made admins at login
-     * @param allowedUsers names allowed to log in
-     * @param blockedUsers names never allowed to log in
-     * @param allowAll whether every name the authenticator accepts may log in
-     * @since 0.1
-     */
-    public record AuthSection(AuthType type, String password, String adminPassword, List<String> adminUsers,
-                              List<String> allowedUsers, List<String> blockedUsers, boolean allowAll) {
-        /** Copies the lists. */
-        public AuthSection {
-            Objects.requireNonNull(type, "type");
-            adminUsers = List.copyOf(adminUsers);
-            allowedUsers = List.copyOf(allowedUsers);
-            blockedUsers = List.copyOf(blockedUsers);
-        }
-
-        /**
-         * @param password the new password
-         * @return a copy with that password
-         */
-        public AuthSection withPassword(String password) {
-            return new AuthSection(type, password, adminPassword, adminUsers, allowedUsers, blockedUsers, allowAll);
-        }
-
-        @Override
-        public String toString() {
-            return "AuthSection[type=" + type.key() + ", password=" + (password == null ? null : "***") + ", adminPassword="
-                    + (adminPassword == null ? null : "***") + ", adminUsers=" + adminUsers + ", allowedUsers=" + allowedUsers
-                    + ", blockedUsers=" + blockedUsers + ", allowAll=" + allowAll + "]";
-        }
-    }
-
-    /**
-     * The spawners the reference server offers ({@code spawner.type}).
-     *
-     * @since 0.1
-     */
-    public enum SpawnerType {
-        /** Each server a local process, as its own OS account when the hub runs as root ({@code local}). */
-        LOCAL("local");
-
-        private final String key;
-
-        SpawnerType(String key) {
-            this.key = key;
-        }
-
-        /** @return the value written in the file */
-        public String key() {
-            return key;
-        }
-    }
-
-    /**
-     * The {@code spawner} section.
-     *
-     * @param type the spawner
-     * @param cmd the single-user command
-     * @param args arguments after the command
-     * @param startTimeout how long a server may take to start
-     * @param httpTimeout how long a started server may take to answer HTTP
-     * @param environment variables every server gets
-     * @param isolation whether each server runs as its own OS account ({@code spawner.isolation})
-     * @param systemUserTemplate the name of that account ({@code spawner.systemUserTemplate})
-     * @param createSystemUsers whether a missing account is created ({@code spawner.createSystemUsers})
-     * @since 0.1
-     */
-    public record SpawnerSection(SpawnerType type, List<String> cmd, List<String> args, Duration startTimeout,
-                                 Duration httpTimeout, Map<String, String> environment,
-                                 LocalProcessSpawner.Isolation isolation, String systemUserTemplate,
-                                 boolean createSystemUsers) {
-        /** The template of The Littlest JupyterHub, the default of {@code spawner.systemUserTemplate}. */
-        public static final String DEFAULT_SYSTEM_USER_TEMPLATE = "jupyter-{username}";
-
-        /** Copies the lists and the map (keeping the map's order). */
-        public SpawnerSection {
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(isolation, "isolation");
-            Objects.requireNonNull(systemUserTemplate, "systemUserTemplate");
-            cmd = List.copyOf(cmd);
-            args = List.copyOf(args);
-            environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
-        }
-
-        /**
-         * A section with the default isolation: an OS account per user when the hub runs as root,
-         * named {@code jupyter-{username}}, created on the first spawn.
-         *
-         * @param type the spawner
-         * @param cmd the single-user command
-         * @param args arguments after the command
-         * @param startTimeout how long a server may take to start
-         * @param httpTimeout how long a started server may take to answer HTTP
-         * @param environment variables every server gets
-         */
-        public SpawnerSection(SpawnerType type, List<String> cmd, List<String> args, Duration startTimeout,
-                              Duration httpTimeout, Map<String, String> environment) {
-            this(type, cmd, args, startTimeout, httpTimeout, environment, LocalProcessSpawner.Isolation.AUTO,
-                    DEFAULT_SYSTEM_USER_TEMPLATE, true);
         }
     }
 

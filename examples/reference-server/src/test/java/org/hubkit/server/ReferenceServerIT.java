@@ -158,6 +158,41 @@ class ReferenceServerIT {
 
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aSpawnerTypeFromAnotherJarOnTheClassPathIsUsedAsIs() throws Exception {
+        Path fakeJar = FakeSpawnerJar.build(Files.createDirectories(dir.resolve("fake")));
+        int hubPort = freePort();
+        int proxyPort = freePort();
+        URI base = URI.create("http://127.0.0.1:" + proxyPort);
+        Path config = dir.resolve("fake.yaml");
+        Files.writeString(config, String.join("\n",
+                "hub: {ip: 127.0.0.1, port: " + hubPort + ", dataDir: " + quote(dir.resolve("fake-data")) + "}",
+                "proxy: {ip: 127.0.0.1, port: " + proxyPort + "}",
+                "auth: {type: dummy}",
+                "spawner:",
+                "  type: fake",
+                "  image: notebook:1",
+                "  replicas: 2",
+                "services:",
+                "  - {name: it-admin, apiToken: " + quote(ADMIN_TOKEN) + ", admin: true}",
+                ""), StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+        Path log = dir.resolve("fake.log");
+        Process hub = startWithClassPath(log, fakeJar, "--config", config.toString());
+        awaitApi(base, hub, log);
+
+        HttpResponse<String> info = api(base, "GET", "/info", ADMIN_TOKEN);
+        assertThat(info.statusCode()).as(info.body()).isEqualTo(200);
+        assertThat(info.body()).as("the hub runs the jar's spawner").contains("FakeSpawner[notebook:1 x2");
+        assertThat(log(log)).contains("spawner.type fake: com.example.fake.FakeSpawnerFactory (from " + fakeJar + ")");
+
+        HttpResponse<String> shutdown = api(base, "POST", "/shutdown", ADMIN_TOKEN);
+        assertThat(shutdown.statusCode()).as(shutdown.body()).isEqualTo(202);
+        assertThat(hub.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(hub.exitValue()).as(log(log)).isZero();
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void helpPrintsUsageAndExits0() throws Exception {
         Path log = dir.resolve("help.log");
         Process p = start(log, "--help");
@@ -177,6 +212,21 @@ class ReferenceServerIT {
         assertThat(jar).as("the shaded jar (mvn package builds it)").isRegularFile();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().remove(ReferenceServer.PASSWORD_VARIABLE);
+        Process p = pb.start();
+        hubs.add(p);
+        return p;
+    }
+
+    /** The shaded jar and another jar on the class path, as an operator adds a module: {@code java -cp a.jar:b.jar Main}. */
+    private Process startWithClassPath(Path log, Path extraJar, String... args) throws IOException {
+        Path jar = Path.of(System.getProperty("hubkit.server.jar", "target/hubkit-server.jar")).toAbsolutePath();
+        assertThat(jar).as("the shaded jar (mvn package builds it)").isRegularFile();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", jar + java.io.File.pathSeparator + extraJar, ReferenceServer.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -54,14 +54,18 @@ class ReferenceServerTest {
                 () -> ReferenceServer.buildHub(ServerConfig.parse("hub: {dataDir: " + dir + "}")));
         assertThat(e.problems()).containsExactly("auth.password: required (or auth.adminPassword)");
 
-        ServerConfig.ServiceEntry tooShort = new ServerConfig.ServiceEntry("svc", "short", false);
-        ServerConfig c = ServerConfig.parse("auth: {type: dummy}");
-        ServerConfig broken = new ServerConfig(c.hub(), new ServerConfig.ProxySection("bad ip", 8000), c.auth(), c.spawner(),
-                java.util.List.of(tooShort));
-        e = catchThrowableOfType(ConfigException.class, () -> ReferenceServer.buildHub(broken));
-        assertThat(e.problems()).containsExactlyInAnyOrder(
-                "proxy.ip: must be an IP address or host name (got 'bad ip')",
-                "services[0].apiToken: must be at least 8 characters");
+        ServerConfig builders = ServerConfig.parse("""
+                hub: {dataDir: %s}
+                spawner:
+                  systemUserTemplate: no-placeholder
+                auth:
+                  allowAll: true
+                """.formatted(dir));
+        e = catchThrowableOfType(ConfigException.class, () -> ReferenceServer.buildHub(builders));
+        assertThat(e.problems()).as("the local spawner's and the shared-password authenticator's builders, in file order")
+                .containsExactly("spawner.systemUserTemplate: must hold {username} exactly once; got 'no-placeholder'",
+                        "auth.password: required (or auth.adminPassword)");
+        assertThat(e.details().get(0).key()).isEqualTo("spawner.systemUserTemplate");
     }
 
     @Test
@@ -86,7 +90,7 @@ class ReferenceServerTest {
         assertThat(run(Map.of(), "--config", file.toString())).isEqualTo(2);
         assertThat(err()).isEqualTo("hubkit-server: invalid configuration in " + file + ":\n"
                 + "  hub.prot: unknown key (did you mean hub.port?)\n"
-                + "  auth.type: must be shared-password or dummy; got 'ldap'\n");
+                + "  auth.type: must be dummy or shared-password (the authenticator types on the class path); got 'ldap'\n");
         err.reset();
         assertThat(run(Map.of(), "--config=" + dir.resolve("missing.yaml"))).isEqualTo(2);
         assertThat(err()).contains(dir.resolve("missing.yaml") + ": cannot read the file");

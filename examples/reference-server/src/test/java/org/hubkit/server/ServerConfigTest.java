@@ -13,10 +13,9 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hubkit.api.ConfigException;
-import org.hubkit.core.LocalProcessSpawner;
-import org.hubkit.server.ServerConfig.AuthType;
+import org.hubkit.api.Proxy;
+import org.hubkit.core.ConfigurableHttpProxy;
 import org.hubkit.server.ServerConfig.ServiceEntry;
-import org.hubkit.server.ServerConfig.SpawnerType;
 import org.hubkit.server.internal.ConfigReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,24 +42,25 @@ class ServerConfigTest {
         assertThat(c.hub().concurrentSpawnLimit()).isEqualTo(100);
         assertThat(c.hub().activeServerLimit()).isZero();
         assertThat(c.hub().pollInterval()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(c.proxy().ip()).isEqualTo("127.0.0.1");
-        assertThat(c.proxy().port()).isEqualTo(8000);
-        assertThat(c.auth().type()).isEqualTo(AuthType.SHARED_PASSWORD);
-        assertThat(c.auth().password()).isNull();
-        assertThat(c.auth().adminPassword()).isNull();
-        assertThat(c.auth().adminUsers()).isEmpty();
-        assertThat(c.auth().allowedUsers()).isEmpty();
-        assertThat(c.auth().blockedUsers()).isEmpty();
-        assertThat(c.auth().allowAll()).isFalse();
-        assertThat(c.spawner().type()).isEqualTo(SpawnerType.LOCAL);
-        assertThat(c.spawner().cmd()).containsExactly("jupyterhub-singleuser");
-        assertThat(c.spawner().args()).isEmpty();
-        assertThat(c.spawner().startTimeout()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.spawner().httpTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(c.spawner().environment()).isEmpty();
-        assertThat(c.spawner().isolation()).isEqualTo(LocalProcessSpawner.Isolation.AUTO);
-        assertThat(c.spawner().systemUserTemplate()).isEqualTo("jupyter-{username}");
-        assertThat(c.spawner().createSystemUsers()).isTrue();
+        assertThat(c.proxy().type()).isEqualTo("netty");
+        assertThat(c.proxy().value("ip")).isEqualTo("127.0.0.1");
+        assertThat(c.proxy().value("port")).isEqualTo(8000);
+        assertThat(c.auth().type()).isEqualTo("shared-password");
+        assertThat(c.auth().value("password")).isNull();
+        assertThat(c.auth().value("adminPassword")).isNull();
+        assertThat(c.auth().value("adminUsers")).isEqualTo(List.of());
+        assertThat(c.auth().value("allowedUsers")).isEqualTo(List.of());
+        assertThat(c.auth().value("blockedUsers")).isEqualTo(List.of());
+        assertThat(c.auth().value("allowAll")).isEqualTo(false);
+        assertThat(c.spawner().type()).isEqualTo("local");
+        assertThat(c.spawner().value("cmd")).isEqualTo(List.of("jupyterhub-singleuser"));
+        assertThat(c.spawner().value("args")).isEqualTo(List.of());
+        assertThat(c.spawner().value("startTimeout")).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.spawner().value("httpTimeout")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.spawner().value("environment")).isEqualTo(Map.of());
+        assertThat(c.spawner().value("isolation")).isEqualTo("auto");
+        assertThat(c.spawner().value("systemUserTemplate")).isEqualTo("jupyter-{username}");
+        assertThat(c.spawner().value("createSystemUsers")).isEqualTo(true);
         assertThat(c.services()).isEmpty();
         assertThat(ServerConfig.parse("# only a comment\n")).isEqualTo(c);
         assertThat(ServerConfig.parse("hub:\nproxy: ~\nservices:\n")).isEqualTo(c);
@@ -69,10 +69,16 @@ class ServerConfigTest {
     @Test
     void theEmbeddedDefaultAllowsEveryNameWithTheSharedPassword() {
         ServerConfig d = ServerConfig.defaults();
-        assertThat(d.auth().type()).isEqualTo(AuthType.SHARED_PASSWORD);
-        assertThat(d.auth().allowAll()).isTrue();
-        assertThat(d.auth().password()).as("generated at start-up, not here").isNull();
-        assertThat(d.withAuth(ServerConfig.parse("").auth()).equals(ServerConfig.parse(""))).isTrue();
+        assertThat(d.auth().type()).isEqualTo("shared-password");
+        assertThat(d.auth().value("allowAll")).isEqualTo(true);
+        assertThat(d.auth().value("password")).as("generated at start-up, not here").isNull();
+        ServerConfig withPassword = d.withValue("auth.password", "from-the-environment");
+        assertThat(withPassword.auth().value("password")).isEqualTo("from-the-environment");
+        assertThat(withPassword.auth().value("allowAll")).isEqualTo(true);
+        assertThat(withPassword.hub()).isEqualTo(d.hub());
+        assertThat(withPassword.toString()).doesNotContain("from-the-environment");
+        assertThat(catchThrowableOfType(ConfigException.class, () -> d.withValue("auth.password", "short")).problems())
+                .containsExactly("auth.password: must be at least 8 characters");
     }
 
     @Test
@@ -117,13 +123,16 @@ class ServerConfigTest {
         assertThat(c.hub()).isEqualTo(new ServerConfig.HubSection("0.0.0.0", 9081, Path.of("/var/lib/hubkit"),
                 "jdbc:postgresql://db.internal:5432/hubkit?user=hub", URI.create("https://hub.example.org"),
                 URI.create("http://10.0.0.5:9081"), 5, 7, Duration.ofMillis(2500), false));
-        assertThat(c.proxy()).isEqualTo(new ServerConfig.ProxySection("10.0.0.5", 9000));
-        assertThat(c.auth()).isEqualTo(new ServerConfig.AuthSection(AuthType.SHARED_PASSWORD, "eight-or-more",
-                "an-admin-password-of-32-characters!", List.of("alice"), List.of("bob", "carol"), List.of("mallory"), true));
-        assertThat(c.spawner()).isEqualTo(new ServerConfig.SpawnerSection(SpawnerType.LOCAL,
-                List.of("/opt/conda/bin/jupyterhub-singleuser", "--debug"), List.of("--ServerApp.root_dir=/data"),
-                Duration.ofSeconds(120), Duration.ofSeconds(45), Map.of("TZ", "UTC", "ANSWER", "42")));
-        assertThat(c.spawner().environment().keySet()).as("file order kept").containsExactly("TZ", "ANSWER");
+        assertThat(c.proxy().values()).isEqualTo(Map.of("ip", "10.0.0.5", "port", 9000, "type", "netty"));
+        assertThat(c.auth().values()).isEqualTo(Map.of("type", "shared-password", "password", "eight-or-more",
+                "adminPassword", "an-admin-password-of-32-characters!", "adminUsers", List.of("alice"),
+                "allowedUsers", List.of("bob", "carol"), "blockedUsers", List.of("mallory"), "allowAll", true));
+        assertThat(c.spawner().values()).isEqualTo(Map.of("type", "local",
+                "cmd", List.of("/opt/conda/bin/jupyterhub-singleuser", "--debug"), "args", List.of("--ServerApp.root_dir=/data"),
+                "startTimeout", Duration.ofSeconds(120), "httpTimeout", Duration.ofSeconds(45),
+                "environment", Map.of("TZ", "UTC", "ANSWER", "42"),
+                "isolation", "auto", "systemUserTemplate", "jupyter-{username}", "createSystemUsers", true));
+        assertThat(List.copyOf(((Map<?, ?>) c.spawner().value("environment")).keySet())).as("file order kept").isEqualTo(List.of("TZ", "ANSWER"));
         assertThat(c.services()).containsExactly(new ServiceEntry("culler", "culler-token-123", true),
                 new ServiceEntry("announcements", "another-token", false));
     }
@@ -139,10 +148,10 @@ class ServerConfigTest {
 
     @Test
     void aCommandStringIsSplitLikeAShellDoes() {
-        assertThat(ServerConfig.parse("spawner: {cmd: /usr/bin/jupyterhub-singleuser}").spawner().cmd())
-                .containsExactly("/usr/bin/jupyterhub-singleuser");
-        assertThat(ServerConfig.parse("spawner: {cmd: \"python3 -m jupyterhub.singleuser  '--x=a b'\"}").spawner().cmd())
-                .containsExactly("python3", "-m", "jupyterhub.singleuser", "--x=a b");
+        assertThat(ServerConfig.parse("spawner: {cmd: /usr/bin/jupyterhub-singleuser}").spawner().value("cmd"))
+                .isEqualTo(List.of("/usr/bin/jupyterhub-singleuser"));
+        assertThat(ServerConfig.parse("spawner: {cmd: \"python3 -m jupyterhub.singleuser  '--x=a b'\"}").spawner().value("cmd"))
+                .isEqualTo(List.of("python3", "-m", "jupyterhub.singleuser", "--x=a b"));
         assertThat(problems("spawner: {cmd: \"python3 'oops\"}"))
                 .containsExactly("spawner.cmd: unclosed ' quote in 'python3 'oops'");
         assertThat(problems("spawner: {cmd: '  '}")).containsExactly("spawner.cmd: must name a command");
@@ -151,28 +160,27 @@ class ServerConfigTest {
 
     @Test
     void theIsolationKeysAreReadAndChecked() {
-        ServerConfig.SpawnerSection s = ServerConfig.parse(
+        ServerConfig.Component<?> s = ServerConfig.parse(
                 "spawner: {isolation: system-users, systemUserTemplate: 'nb-{username}', createSystemUsers: false}").spawner();
-        assertThat(s.isolation()).isEqualTo(LocalProcessSpawner.Isolation.SYSTEM_USERS);
-        assertThat(s.systemUserTemplate()).isEqualTo("nb-{username}");
-        assertThat(s.createSystemUsers()).isFalse();
-        assertThat(ServerConfig.parse("spawner: {isolation: none}").spawner().isolation())
-                .isEqualTo(LocalProcessSpawner.Isolation.NONE);
+        assertThat(s.value("isolation")).isEqualTo("system-users");
+        assertThat(s.value("systemUserTemplate")).isEqualTo("nb-{username}");
+        assertThat(s.value("createSystemUsers")).isEqualTo(false);
+        assertThat(ServerConfig.parse("spawner: {isolation: none}").spawner().value("isolation")).isEqualTo("none");
         assertThat(problems("spawner: {isolation: root, createSystemUsers: yes please, systemUserTemplate: 7}"))
                 .containsExactly("spawner.isolation: must be auto, system-users or none; got 'root'",
-                        "spawner.systemUserTemplate: must be a string (put it in quotes); got an integer (7)",
-                        "spawner.createSystemUsers: must be true or false; got a string ('yes please')");
+                        "spawner.createSystemUsers: must be true or false; got a string ('yes please')",
+                        "spawner.systemUserTemplate: must be a string (put it in quotes); got an integer (7)");
     }
 
     @Test
     void allowAllDefaultsToTrueOnlyForDummyWithoutNames() {
-        assertThat(ServerConfig.parse("auth: {type: dummy}").auth().allowAll()).isTrue();
-        assertThat(ServerConfig.parse("auth: {type: dummy, allowedUsers: [alice]}").auth().allowAll()).isFalse();
-        assertThat(ServerConfig.parse("auth: {type: dummy, adminUsers: [root]}").auth().allowAll()).isFalse();
-        assertThat(ServerConfig.parse("auth: {type: dummy, blockedUsers: [eve]}").auth().allowAll()).isTrue();
-        assertThat(ServerConfig.parse("auth: {type: dummy, allowAll: false}").auth().allowAll()).isFalse();
-        assertThat(ServerConfig.parse("auth: {type: shared-password}").auth().allowAll()).isFalse();
-        assertThat(ServerConfig.parse("auth: {allowAll: true}").auth().allowAll()).isTrue();
+        assertThat(ServerConfig.parse("auth: {type: dummy}").auth().value("allowAll")).isEqualTo(true);
+        assertThat(ServerConfig.parse("auth: {type: dummy, allowedUsers: [alice]}").auth().value("allowAll")).isEqualTo(false);
+        assertThat(ServerConfig.parse("auth: {type: dummy, adminUsers: [root]}").auth().value("allowAll")).isEqualTo(false);
+        assertThat(ServerConfig.parse("auth: {type: dummy, blockedUsers: [eve]}").auth().value("allowAll")).isEqualTo(true);
+        assertThat(ServerConfig.parse("auth: {type: dummy, allowAll: false}").auth().value("allowAll")).isEqualTo(false);
+        assertThat(ServerConfig.parse("auth: {type: shared-password}").auth().value("allowAll")).isEqualTo(false);
+        assertThat(ServerConfig.parse("auth: {allowAll: true}").auth().value("allowAll")).isEqualTo(true);
     }
 
     @Test
@@ -196,15 +204,20 @@ class ServerConfigTest {
     @Test
     void aChpProxyIsReadWithItsApiDefaultsAndChecked() {
         ServerConfig c = ServerConfig.parse("proxy:\n  port: 9000\n  type: chp\n  command: /opt/chp --log-level warn\n");
-        assertThat(c.proxy().type()).isEqualTo(ServerConfig.ProxyType.CHP);
-        assertThat(c.proxy().command()).containsExactly("/opt/chp", "--log-level", "warn");
-        assertThat(c.proxy().apiUrl()).hasToString("http://127.0.0.1:9001");
-        assertThat(c.proxy().authToken()).as("generated for a proxy the hub starts").hasSizeGreaterThanOrEqualTo(16);
-        assertThat(c.proxy().toString()).doesNotContain(c.proxy().authToken());
+        assertThat(c.proxy().type()).isEqualTo("chp");
+        assertThat(c.proxy().value("command")).isEqualTo(List.of("/opt/chp", "--log-level", "warn"));
+        assertThat(c.proxy().value("apiUrl")).hasToString("http://127.0.0.1:9001");
+        if (System.getenv("CONFIGPROXY_AUTH_TOKEN") == null) {
+            assertThat(c.proxy().value("authToken")).as("generated when the proxy the hub starts is built").isNull();
+        }
+        try (Proxy built = c.proxy().build()) {
+            assertThat(built).isInstanceOf(ConfigurableHttpProxy.class);
+        }
 
         ServerConfig external = ServerConfig.parse("proxy: {type: chp, apiUrl: 'http://127.0.0.1:7001', authToken: s3cret-token}");
-        assertThat(external.proxy().command()).isNull();
-        assertThat(external.proxy().authToken()).isEqualTo("s3cret-token");
+        assertThat(external.proxy().value("command")).isNull();
+        assertThat(external.proxy().value("authToken")).isEqualTo("s3cret-token");
+        assertThat(external.toString()).doesNotContain("s3cret-token").contains("authToken=***");
 
         if (System.getenv("CONFIGPROXY_AUTH_TOKEN") == null) {
             assertThat(problems("proxy: {type: chp, apiUrl: 'http://127.0.0.1:7001'}"))
@@ -214,7 +227,8 @@ class ServerConfigTest {
                 "proxy.command: only used with proxy.type chp", "proxy.authToken: only used with proxy.type chp");
         assertThat(problems("proxy: {type: traefik}")).hasSize(1).allMatch(p -> p.startsWith("proxy.type:"));
         assertThat(problems("hub: {port: 9001}\nproxy: {port: 9000, type: chp, command: chp}")).containsExactly(
-                "proxy.apiUrl: port 9001 is also hub.port; the proxy started by the hub could not bind it (its default is proxy.port + 1)");
+                "proxy.apiUrl: port 9001 is also the hub's own port; the proxy started by the hub could not bind it (its default is"
+                        + " proxy.port + 1)");
     }
 
     @Test
@@ -238,7 +252,7 @@ class ServerConfigTest {
                 services:
                   - name: "bad name"
                     apiToken: tiny
-                """)).containsExactlyInAnyOrder(
+                """)).as("in file order").containsExactly(
                 "hub.port: must be from 0 to 65535; got -1",
                 "hub.publicUrl: must start with http:// or https://; got 'ftp://files.example.org'",
                 "hub.concurrentSpawnLimit: must be 0 or more; got -3",
@@ -246,9 +260,9 @@ class ServerConfigTest {
                 "hub.db: must be a jdbc:h2: or jdbc:postgresql: URL",
                 "hub.portt: unknown key (did you mean hub.port?)",
                 "proxy.port: must be from 1 to 65535; got 70000",
-                "auth.type: must be shared-password or dummy; got 'ldap'",
-                "auth.password: must be at least 8 characters",
-                "spawner.type: must be local; got 'docker'",
+                // No type ldap on the class path, so nobody knows what its password must be: only the type is named.
+                "auth.type: must be dummy or shared-password (the authenticator types on the class path); got 'ldap'",
+                "spawner.type: must be local (the spawner types on the class path); got 'docker'",
                 "spawner.startTimeout: must be a positive number of seconds (at most 31536000); got -5",
                 "services[0].name: must be 1-64 of the characters A-Z a-z 0-9 . _ -; got 'bad name'",
                 "services[0].apiToken: must be at least 8 characters");
@@ -297,8 +311,8 @@ class ServerConfigTest {
                 """)).containsExactly(
                 "services[1].name: required",
                 "services[2].name: 'ok' is already the name of services[0]",
-                "services[3].admin: must be true or false; got a string ('true')",
                 "services[3].apiToken: the same token as services[0]'s; each service needs its own",
+                "services[3].admin: must be true or false; got a string ('true')",
                 "services[4]: must be a mapping with name, apiToken and admin; got a string ('just-a-name')",
                 "services[5].apiToken: required");
     }
@@ -336,7 +350,7 @@ class ServerConfigTest {
                 "auth.allowedUsers[1]: Invalid username ' x': must not start or end with whitespace");
         assertThat(problems("spawner: {environment: {'A=B': x}}"))
                 .containsExactly("spawner.environment: 'A=B' is not a valid variable name");
-        assertThat(ServerConfig.parse("auth: {type: dummy, password: x}").auth().password()).isEqualTo("x");
+        assertThat(ServerConfig.parse("auth: {type: dummy, password: x}").auth().value("password")).isEqualTo("x");
     }
 
     @Test
@@ -360,8 +374,8 @@ class ServerConfigTest {
         Path example = MODULE.resolve("hubkit.example.yaml");
         String text = Files.readString(example, StandardCharsets.UTF_8);
         ServerConfig c = ServerConfig.parse(example);
-        assertThat(c.auth().adminUsers()).containsExactly("alice");
-        assertThat(c.spawner().cmd()).containsExactly("jupyterhub-singleuser");
+        assertThat(c.auth().value("adminUsers")).isEqualTo(List.of("alice"));
+        assertThat(c.spawner().value("cmd")).isEqualTo(List.of("jupyterhub-singleuser"));
 
         String readme = Files.readString(MODULE.resolve("README.md"), StandardCharsets.UTF_8);
         List<String> yamlBlocks = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(readme).results()
@@ -372,10 +386,38 @@ class ServerConfigTest {
     }
 
     @Test
-    void theReadmeDocumentsEveryKey() throws Exception {
-        String readme = Files.readString(MODULE.resolve("README.md"), StandardCharsets.UTF_8);
-        Matcher rows = Pattern.compile("(?m)^\\| `([^`]+)` \\|").matcher(readme);
-        List<String> documented = rows.results().map(m -> m.group(1)).filter(k -> k.contains(".")).toList();
-        assertThat(documented).containsExactlyElementsOf(ConfigReader.allKeys());
+    void theReadmeDocumentsEveryKeyAndEachModuleItsTypes() throws Exception {
+        Map<String, List<String>> types = ConfigReader.typeKeys(getClass().getClassLoader());
+        Map<String, List<String>> byModule = Map.of(
+                "hub-core", List.of("spawner.type local", "auth.type dummy", "auth.type shared-password", "proxy.type chp"),
+                "proxy-netty", List.of("proxy.type netty"));
+        assertThat(types.keySet()).as("every type on the class path has a module README")
+                .containsExactlyInAnyOrderElementsOf(byModule.values().stream().flatMap(List::stream).toList());
+
+        List<String> expected = new java.util.ArrayList<>(ConfigReader.ownKeys());
+        types.values().forEach(keys -> keys.stream().filter(k -> !expected.contains(k)).forEach(expected::add));
+        assertThat(documentedKeys(Files.readString(MODULE.resolve("README.md"), StandardCharsets.UTF_8)))
+                .containsExactlyInAnyOrderElementsOf(expected);
+
+        for (Map.Entry<String, List<String>> module : byModule.entrySet()) {
+            String readme = Files.readString(MODULE.resolve("../..").resolve(module.getKey()).resolve("README.md"),
+                    StandardCharsets.UTF_8);
+            Matcher section = Pattern.compile("(?s)\n## Reference server keys\n(.*?)(\n## |$)").matcher(readme);
+            assertThat(section.find()).as("%s/README.md has a 'Reference server keys' section", module.getKey()).isTrue();
+            List<String> ofModule = new java.util.ArrayList<>();
+            for (String type : module.getValue()) {
+                assertThat(section.group(1)).as("%s/README.md names %s", module.getKey(), type)
+                        .contains("`" + type.replace(".type ", ".type: ") + "`");
+                types.get(type).stream().filter(k -> !ofModule.contains(k)).forEach(ofModule::add);
+            }
+            assertThat(documentedKeys(section.group(1))).as("%s/README.md", module.getKey())
+                    .containsExactlyInAnyOrderElementsOf(ofModule);
+        }
+    }
+
+    /** The first column of every table row that names a dotted key. */
+    private static List<String> documentedKeys(String markdown) {
+        Matcher rows = Pattern.compile("(?m)^\\| `([^`]+)` \\|").matcher(markdown);
+        return rows.results().map(m -> m.group(1)).filter(k -> k.contains(".") && !k.contains(" ")).toList();
     }
 }

@@ -101,7 +101,7 @@ public final class SystemUsers {
                 return p.toString();
             }
         }
-        problems.add("spawner.isolation: servers in their own accounts need " + name + " (" + from
+        problems.add("isolation: servers in their own accounts need " + name + " (" + from
                 + "), not found in /usr/bin, /bin, /usr/sbin or /sbin");
         return null;
     }
