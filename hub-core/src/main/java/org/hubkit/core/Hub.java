@@ -125,6 +125,7 @@ public final class Hub implements AutoCloseable {
     private StandbyGate gate;
     private ActiveHubElection election;
     private volatile boolean closed;
+    private volatile CompletableFuture<Void> restored = new CompletableFuture<>();
 
     private Hub(Builder b, Settings settings, Path dataDirectory, Database database, VolumePolicy volumePolicy) {
         this.settings = settings;
@@ -237,7 +238,8 @@ public final class Hub implements AutoCloseable {
         context.setErrorHandler(new ErrorPages.ContextErrors());
         proxy.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         proxy.addRoute(Route.of("/", hubUrl(), Map.of("hub", true))).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        engine.start();
+        // The API answers while the servers that were running are checked; they show as pending meanwhile.
+        restored = engine.start();
         gate.open(context);
         active.complete(this);
     }
@@ -313,6 +315,18 @@ public final class Hub implements AutoCloseable {
 
     private URI hubUrl() {
         return URI.create("http://" + (settings.bindIp().equals("0.0.0.0") ? "127.0.0.1" : settings.bindIp()) + ":" + port());
+    }
+
+    /**
+     * When every server the store said was running has been checked after {@link #start()} (or a
+     * standby's takeover): restored with its route, marked stopped, or left pending because its
+     * spawner could not tell (checked again at the next poll). The API answers before that.
+     *
+     * @return completes once the check is done; never completes for a hub that never becomes active
+     * @since 0.2
+     */
+    public CompletionStage<Void> whenRestored() {
+        return active.thenCompose(h -> restored);
     }
 
     /** @return the port the hub's own HTTP server listens on (useful with port 0) */

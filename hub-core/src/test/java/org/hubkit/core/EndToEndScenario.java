@@ -171,6 +171,7 @@ abstract class EndToEndScenario {
         assertThat(reachable()).as("the in-process proxy stopped with the hub").isFalse();
 
         hub = newHub().start();
+        hub.whenRestored().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
         Map<String, Object> after = server("alice");
         assertThat(after.get("ready")).isEqualTo(true);
         assertThat(after.get("started")).isEqualTo(before.get("started"));

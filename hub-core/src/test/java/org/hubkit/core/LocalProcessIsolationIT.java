@@ -357,6 +357,7 @@ class LocalProcessIsolationIT {
         Map<String, Object> before = state("alice");
         hub.close();
         hub = newHub(data, Isolation.SYSTEM_USERS).start();
+        hub.whenRestored().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(state("alice")).as("the same process, found again").isEqualTo(before);
         assertThat(server("alice").get("ready")).isEqualTo(true);
 

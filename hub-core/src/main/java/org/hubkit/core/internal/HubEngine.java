@@ -155,8 +155,15 @@ public final class HubEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ start-up
 
-    /** Loads state, registers services, restores running servers and starts the poll loop. */
-    public void start() {
+    /**
+     * Loads state, registers services, starts the poll loop, and begins restoring the servers the
+     * store says are running, at most {@value #RESTORE_PARALLELISM} at a time, without waiting for
+     * them: the API can answer at once, servers not yet checked show as pending.
+     *
+     * @return completes when every server has been checked (restored, marked stopped, or left
+     *         pending because its spawner could not tell)
+     */
+    public CompletableFuture<Void> start() {
         for (Store.UserRow row : store.loadUsers()) {
             users.put(row.name(), new UserState(row.name(), row.admin(), row.created(), row.lastActivity(), row.groups(),
                     Json.readMap(row.authState())));
@@ -174,7 +181,8 @@ public final class HubEngine implements AutoCloseable {
         LOG.info("Loaded {} users, {} tokens, {} servers from the store", users.size(), tokensById.size(), rows.size());
         List<CompletableFuture<Void>> restores = new ArrayList<>();
         ExecutorService restorers = Executors.newFixedThreadPool(RESTORE_PARALLELISM, daemon("hubkit-restore"));
-        try {
+        long began = System.nanoTime();
+        {
             for (Store.ServerRow row : rows) {
                 UserState user = users.get(row.user());
                 if (user == null) {
@@ -196,8 +204,16 @@ public final class HubEngine implements AutoCloseable {
                     restores.add(CompletableFuture.runAsync(() -> restore(user, s), restorers));
                 }
             }
-            CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new)).join();
-        } finally {
+        }
+        CompletableFuture<Void> restored = CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new))
+                .whenComplete((v, e) -> {
+                    restorers.shutdown();
+                    if (!restores.isEmpty()) {
+                        LOG.info("Checked the {} servers that were running in {} ms", restores.size(),
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+                    }
+                });
+        if (restores.isEmpty()) {
             restorers.shutdown();
         }
         long every = settings.pollInterval().toMillis();
@@ -205,6 +221,7 @@ public final class HubEngine implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::flushTokenActivity, 30, 30, TimeUnit.SECONDS);
         // Expired tokens, OAuth codes and sessions: purged once now, then every purgeInterval.
         new ExpiryPurge(store, tokensById, tokensByHash, sessionCache).startOn(scheduler, settings.purgeInterval());
+        return restored;
     }
 
     private long serverTokenId(ServerId id) {

@@ -60,6 +60,7 @@ class StandbyTakeoverTest {
 
                 assertThat(b.hub.whenActive().toCompletableFuture().get(15, TimeUnit.SECONDS)).isSameAs(b.hub);
                 assertThat(b.hub.isActive()).isTrue();
+                b.hub.whenRestored().toCompletableFuture().get(15, TimeUnit.SECONDS);
                 assertThat(get(b, direct.resolve("/hub/api/")).statusCode()).isEqualTo(200);
                 assertThat(get(b, direct.resolve("/hub/health")).statusCode()).isEqualTo(200);
                 assertThat(b.server("alice")).containsEntry("ready", true);

@@ -226,7 +226,7 @@ final class EngineFixture implements AutoCloseable {
         prepare.accept(spawner);
         store = new Store(Database.h2(dir));
         engine = new HubEngine(settings, store, spawner, ANYONE, proxy, VolumePolicy.none(), List.of(listener));
-        engine.start();
+        engine.start().join();
     }
 
     static Settings settings() {

@@ -132,7 +132,7 @@ abstract class ExpiryPurgeScenario {
 
         engine = engine(Settings.DEFAULT_PURGE_INTERVAL);
         try (LogCapture logs = new LogCapture()) {
-            engine.start();
+            engine.start().join();
             assertThat(logs.containing("Purged expired state"))
                     .containsExactly("INFO Purged expired state: 1 API tokens, 1 OAuth access tokens, 1 OAuth codes, 1 sessions");
         }
@@ -150,7 +150,7 @@ abstract class ExpiryPurgeScenario {
     @Test
     void aRunningHubPurgesOnItsSchedule() throws Exception {
         engine = engine(Duration.ofMillis(100));
-        engine.start();
+        engine.start().join();
         Instant soon = now().plusMillis(300);
         String expiringApi = engine.createToken("alice", null, List.of("inherit"), "short", Duration.ofMillis(300), "api",
                 null, null, null);
