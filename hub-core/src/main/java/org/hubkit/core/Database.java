@@ -43,18 +43,12 @@ public record Database(String jdbcUrl, String username, String password) {
     }
 
     /**
-     * An embedded H2 database that writes each commit to its file before the commit returns
-     * ({@code WRITE_DELAY=0}; H2's default keeps commits in memory for up to a second), so a hub
-     * killed with {@code kill -9} still knows every server it started. The operating system may
-     * still hold the last writes when the machine itself loses power; PostgreSQL is the database
-     * for that.
-     *
      * @param directory a directory for the database file ({@code hubkit.mv.db})
      * @return an embedded H2 database in that directory
      */
     public static Database h2(Path directory) {
         return new Database("jdbc:h2:file:" + directory.toAbsolutePath().resolve("hubkit")
-                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", null, null);
+                + ";DB_CLOSE_ON_EXIT=FALSE", null, null);
     }
 
     /**
