@@ -180,6 +180,7 @@ public final class ScaleBenchmark {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ScaleHubMain.class.getName(),
                 "--data", data.toString(), "--port", Integer.toString(hubPort), "--proxy-port", Integer.toString(proxyPort),
                 "--backend", "http://127.0.0.1:" + backend.getAddress().getPort(), "--token", token,
+                "--poll-delay-ms", Integer.toString(options.pollDelayMillis),
                 "--max-seconds", Long.toString(options.maxMinutes * 60L), "--exit-on-stdin-eof"));
         long nanos = System.nanoTime();
         long wall = System.currentTimeMillis();
@@ -519,8 +520,8 @@ public final class ScaleBenchmark {
         StringBuilder b = new StringBuilder();
         long emptyMedian = median(empty.stream().mapToLong(Start::apiMillis).toArray());
         b.append(String.format(Locale.ROOT, "Restart at scale: %,d users (%,d with an API token), %,d running servers, H2 (%.1f MiB), "
-                        + "%d cores, hub JVM options %s%n", options.users, Math.min(options.tokens, options.users), options.servers,
-                dbBytes / 1048576.0, Runtime.getRuntime().availableProcessors(),
+                        + "%d cores, spawner poll %d ms, hub JVM options %s%n", options.users, Math.min(options.tokens, options.users),
+                options.servers, dbBytes / 1048576.0, Runtime.getRuntime().availableProcessors(), options.pollDelayMillis,
                 options.hubJavaOpts.isEmpty() ? "(the JVM's defaults)" : String.join(" ", options.hubJavaOpts)));
         b.append(String.format(Locale.ROOT, "%n| figure | %s | goal |%n|---|%s---|%n",
                 String.join(" | ", restarts.stream().map(r -> r.start().label()).toList()), "---|".repeat(restarts.size())));
@@ -657,6 +658,7 @@ public final class ScaleBenchmark {
                 "  --seed-threads N        requests at once while filling the hub (16)",
                 "  --sample-ms MS          pause between probes while the hub starts (20)",
                 "  --settle-ms MS          pause between the hub's last write and kill -9 (2000; H2 writes within 1 s)",
+                "  --poll-delay-ms MS      each poll of the spawner answers this late, as a container API would (0)",
                 "  --start-timeout S       limit for one start, API and routes (600)",
                 "  --seed-timeout S        limit for each seeding step (1800)",
                 "  --hub-java-opts 'OPTS'  JVM options of the hub (none: the JVM's defaults)",
@@ -674,6 +676,7 @@ public final class ScaleBenchmark {
         int seedThreads = 16;
         int sampleMillis = 20;
         int settleMillis = 2000;
+        int pollDelayMillis = 0;
         int startTimeout = 600;
         int seedTimeout = 1800;
         int maxMinutes = 60;
@@ -695,6 +698,7 @@ public final class ScaleBenchmark {
                     case "--seed-threads" -> o.seedThreads = positive(a, value(args, ++i, a));
                     case "--sample-ms" -> o.sampleMillis = positive(a, value(args, ++i, a));
                     case "--settle-ms" -> o.settleMillis = atLeastZero(a, value(args, ++i, a));
+                    case "--poll-delay-ms" -> o.pollDelayMillis = atLeastZero(a, value(args, ++i, a));
                     case "--start-timeout" -> o.startTimeout = positive(a, value(args, ++i, a));
                     case "--seed-timeout" -> o.seedTimeout = positive(a, value(args, ++i, a));
                     case "--max-minutes" -> o.maxMinutes = positive(a, value(args, ++i, a));

@@ -32,7 +32,7 @@ import org.hubkit.proxy.netty.NettyProxy;
  *
  * <pre>
  * java -cp hubkit-benchmarks.jar org.hubkit.benchmarks.ScaleHubMain --data DIR --port P --proxy-port P2 \
- *     --backend http://127.0.0.1:B --token T [--max-seconds 3600] [--exit-on-stdin-eof]
+ *     --backend http://127.0.0.1:B --token T [--poll-delay-ms 0] [--max-seconds 3600] [--exit-on-stdin-eof]
  * </pre>
  *
  * Once {@code Hub.start()} has returned it prints {@code HUBKIT-BENCH READY start_ms=<ms> jvm_ms=<ms>}:
@@ -43,12 +43,18 @@ public final class ScaleHubMain {
     private ScaleHubMain() {
     }
 
-    /** A spawner for the benchmark: one shared backend for every server, always alive. */
+    /**
+     * A spawner for the benchmark: one shared backend for every server, always alive. With a poll
+     * delay each poll answers that much later (without holding a thread), as a container API
+     * would.
+     */
     static final class SharedBackendSpawner implements Spawner {
         private final URI backend;
+        private final long pollDelayMillis;
 
-        SharedBackendSpawner(URI backend) {
+        SharedBackendSpawner(URI backend, long pollDelayMillis) {
             this.backend = backend;
+            this.pollDelayMillis = pollDelayMillis;
         }
 
         @Override
@@ -59,7 +65,11 @@ public final class ScaleHubMain {
 
         @Override
         public CompletionStage<PollResult> poll(ServerId server, SpawnerState state) {
-            return CompletableFuture.completedFuture(PollResult.alive());
+            if (pollDelayMillis <= 0) {
+                return CompletableFuture.completedFuture(PollResult.alive());
+            }
+            return CompletableFuture.supplyAsync(PollResult::alive,
+                    CompletableFuture.delayedExecutor(pollDelayMillis, TimeUnit.MILLISECONDS));
         }
 
         @Override
@@ -86,6 +96,7 @@ public final class ScaleHubMain {
         String token = null;
         long maxSeconds = 3600;
         boolean exitOnEof = false;
+        long pollDelayMillis = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
@@ -95,6 +106,7 @@ public final class ScaleHubMain {
                 case "--token" -> token = args[++i];
                 case "--max-seconds" -> maxSeconds = Long.parseLong(args[++i]);
                 case "--exit-on-stdin-eof" -> exitOnEof = true;
+                case "--poll-delay-ms" -> pollDelayMillis = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -102,7 +114,7 @@ public final class ScaleHubMain {
             throw new IllegalArgumentException("--data, --port, --proxy-port, --backend and --token are required");
         }
         Hub hub = Hub.builder()
-                .spawner(new SharedBackendSpawner(backend))
+                .spawner(new SharedBackendSpawner(backend, pollDelayMillis))
                 .authenticator(new DummyAuthenticator())
                 .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
                 .database(Database.h2(data.resolve("db")))

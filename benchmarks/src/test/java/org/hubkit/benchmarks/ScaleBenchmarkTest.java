@@ -25,13 +25,14 @@ class ScaleBenchmarkTest {
     @Test
     void readsItsOptionsAndRefusesNonsense() {
         Options o = Options.parse(new String[] {"--users", "100", "--servers", "10", "--tokens", "0", "--restarts", "3",
-                "--hub-java-opts", " -Xmx512m  -XX:+UseSerialGC ", "--settle-ms", "0"});
+                "--hub-java-opts", " -Xmx512m  -XX:+UseSerialGC ", "--settle-ms", "0", "--poll-delay-ms", "20"});
         assertEquals(100, o.users);
         assertEquals(10, o.servers);
         assertEquals(0, o.tokens);
         assertEquals(3, o.restarts);
         assertEquals(List.of("-Xmx512m", "-XX:+UseSerialGC"), o.hubJavaOpts);
         assertEquals(0, o.settleMillis);
+        assertEquals(20, o.pollDelayMillis);
         assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"--users", "10", "--servers", "11"}));
         assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"--users", "0"}));
         assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"--restarts", "-1"}));
