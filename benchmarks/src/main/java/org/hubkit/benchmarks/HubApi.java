@@ -57,7 +57,32 @@ final class HubApi {
 
     /** {@code GET /hub/api/} without a token; answers the hub's version. */
     Answer version() throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(base + "/")).GET().timeout(Duration.ofSeconds(5)), false);
+        return version(Duration.ofSeconds(5));
+    }
+
+    /** {@code GET /hub/api/}, waiting up to {@code timeout} for the answer (a hub still starting answers late). */
+    Answer version(Duration timeout) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + "/")).GET().timeout(timeout), false);
+    }
+
+    /** The media type JupyterHub pages its lists with. */
+    static final String PAGINATION = "application/jupyterhub-pagination+json";
+
+    /**
+     * {@code GET} of a path under the API root with its query, e.g. {@code /users?limit=200}; with
+     * {@code paged}, {@code Accept: application/jupyterhub-pagination+json}.
+     */
+    Answer get(String pathAndQuery, boolean paged, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().timeout(timeout);
+        if (paged) {
+            b.header("Accept", PAGINATION);
+        }
+        return send(b, true);
+    }
+
+    /** {@code POST} of a JSON body to a path under the API root. */
+    Answer postJson(String path, String json, Duration timeout) throws IOException, InterruptedException {
+        return send(post(path, json, timeout), true);
     }
 
     /** {@code POST /users/{name}}: 201 created, 409 exists. */
@@ -124,7 +149,7 @@ final class HubApi {
         return new Answer(r.statusCode(), json, body);
     }
 
-    private static String enc(String name) {
+    static String enc(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

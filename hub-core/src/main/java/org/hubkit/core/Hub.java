@@ -458,6 +458,8 @@ public final class Hub implements AutoCloseable {
         private Duration standbyPollInterval = Duration.ofSeconds(3);
         private int concurrentSpawnLimit = 100;
         private int activeServerLimit = 0;
+        private int apiPageDefaultLimit = Settings.DEFAULT_API_PAGE_DEFAULT_LIMIT;
+        private int apiPageMaxLimit = Settings.DEFAULT_API_PAGE_MAX_LIMIT;
         private boolean allowNamedServers = false;
         private boolean cleanupServers = true;
         private final List<Service> services = new ArrayList<>();
@@ -605,6 +607,36 @@ public final class Hub implements AutoCloseable {
         }
 
         /**
+         * How many items a page of a list endpoint ({@code GET /hub/api/users}, {@code /groups},
+         * {@code /proxy}) holds when a client asks for pages ({@code Accept:
+         * application/jupyterhub-pagination+json}) and gives no {@code limit}, as JupyterHub's
+         * {@code api_page_default_limit}.
+         *
+         * @param limit at least 1 and at most {@link #apiPageMaxLimit}; default 50
+         * @return this
+         * @since 0.1
+         */
+        public Builder apiPageDefaultLimit(int limit) {
+            this.apiPageDefaultLimit = limit;
+            return this;
+        }
+
+        /**
+         * The most items a page of a list endpoint holds, whatever {@code limit} a client asks for
+         * (a larger one is cut to this), as JupyterHub's {@code api_page_max_limit}. Clients that do
+         * not ask for pages get a page of this size: they see the first {@code limit} users, groups
+         * or routes and no sign that there are more.
+         *
+         * @param limit at least 1; default 200
+         * @return this
+         * @since 0.1
+         */
+        public Builder apiPageMaxLimit(int limit) {
+            this.apiPageMaxLimit = limit;
+            return this;
+        }
+
+        /**
          * @param allow whether users may start named servers, besides their default one (default
          *        false, as JupyterHub's {@code allow_named_servers}); when false, starting one
          *        answers 400
@@ -704,6 +736,13 @@ public final class Hub implements AutoCloseable {
             if (activeServerLimit < 0) {
                 problems.add("activeServerLimit: must be >= 0, got " + activeServerLimit);
             }
+            if (apiPageMaxLimit < 1) {
+                problems.add("apiPageMaxLimit: must be >= 1, got " + apiPageMaxLimit);
+            }
+            if (apiPageDefaultLimit < 1 || (apiPageMaxLimit >= 1 && apiPageDefaultLimit > apiPageMaxLimit)) {
+                problems.add("apiPageDefaultLimit: must be between 1 and apiPageMaxLimit (" + apiPageMaxLimit + "), got "
+                        + apiPageDefaultLimit);
+            }
             if (services.stream().map(Service::name).distinct().count() != services.size()) {
                 problems.add("services: names must be unique");
             }
@@ -723,7 +762,7 @@ public final class Hub implements AutoCloseable {
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
                     Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers, crypt,
-                    Settings.DEFAULT_PURGE_INTERVAL);
+                    Settings.DEFAULT_PURGE_INTERVAL, apiPageDefaultLimit, apiPageMaxLimit);
             return new Hub(this, settings, dataDir, db, volumes);
         }
 

@@ -44,7 +44,6 @@ public final class ApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
     public static final String JUPYTERHUB_VERSION = "3.0.0";
-    private static final String PAGINATION = "application/jupyterhub-pagination+json";
     /** The longest token lifetime asked for; JupyterHub stores the expiry as a datetime. */
     static final Duration MAX_EXPIRES_IN = Duration.ofDays(3653);
     /** JupyterHub's {@code api_tokens.note} column. */
@@ -154,27 +153,12 @@ public final class ApiServlet extends HttpServlet {
             case "groups" -> {
                 requireMethod(method, "GET");
                 requireScope(c, "list:groups");
-                List<Map<String, Object>> groups = new ArrayList<>();
-                for (String g : new TreeSet<>(engine.allGroups())) {
-                    List<String> members = engine.users().stream().filter(u -> u.groups.contains(g)).map(u -> u.name).sorted().toList();
-                    groups.add(Map.of("kind", "group", "name", g, "users", members));
-                }
-                Web.json(resp, 200, groups);
+                listGroups(req, resp);
             }
             case "proxy" -> {
                 requireScope(c, "proxy");
-                if (method.equals("GET")) {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    for (Route r : engine.proxy.routes().toCompletableFuture().join().values()) {
-                        Map<String, Object> m = new LinkedHashMap<>(r.data());
-                        m.put("routespec", r.routespec().equals("/") ? "/" : r.routespec() + "/");
-                        m.put("target", r.target().toString());
-                        out.put((String) m.get("routespec"), m);
-                    }
-                    Web.json(resp, 200, out);
-                } else {
-                    requireMethod(method, "GET");
-                }
+                requireMethod(method, "GET");
+                listRoutes(req, resp);
             }
             case "shutdown" -> {
                 requireMethod(method, "POST");
@@ -349,8 +333,6 @@ public final class ApiServlet extends HttpServlet {
         if (!listAll && c.scopes().stream().noneMatch(s -> s.startsWith("list:users!"))) {
             throw new ApiError(403, "Action is not authorized with current scopes; requires any of [list:users]");
         }
-        String accept = req.getHeader("Accept");
-        boolean paginated = accept != null && accept.contains(PAGINATION);
         String state = req.getParameter("state");
         if (state != null && !Set.of("active", "ready", "inactive").contains(state)) {
             throw new ApiError(400, "Unrecognized state filter: '" + state + "'; must be active, ready or inactive");
@@ -358,12 +340,7 @@ public final class ApiServlet extends HttpServlet {
         String nameFilter = req.getParameter("name_filter");
         boolean includeStopped = "1".equals(req.getParameter("include_stopped_servers"))
                 || "true".equalsIgnoreCase(req.getParameter("include_stopped_servers"));
-        int offset = intParam(req, "offset", 0);
-        // As JupyterHub: clients that do not ask for pagination get the largest page by default.
-        int limit = Math.min(intParam(req, "limit", paginated ? 50 : 200), 200);
-        if (offset < 0 || limit < 1) {
-            throw new ApiError(400, "offset must be >= 0 and limit >= 1");
-        }
+        Pagination page = Pagination.of(req, engine.settings);
         List<UserState> matching = engine.users().stream()
                 .filter(u -> listAll || c.hasForUser("list:users", u.name, engine))
                 // JupyterHub 3.0: name ILIKE '%filter%'
@@ -371,34 +348,72 @@ public final class ApiServlet extends HttpServlet {
                         .contains(nameFilter.toLowerCase(java.util.Locale.ROOT)))
                 .filter(u -> state == null || matchesState(u, state))
                 .sorted(Comparator.comparing(u -> u.name)).toList();
-        List<Map<String, Object>> page = new ArrayList<>();
-        // In long: offset + limit overflows an int for an offset near Integer.MAX_VALUE.
-        long end = Math.min(matching.size(), (long) offset + limit);
-        for (int i = offset; i < end; i++) {
-            page.add(Models.user(engine, matching.get(i), c, includeStopped));
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (UserState u : page.slice(matching)) {
+            items.add(Models.user(engine, u, c, includeStopped));
         }
-        if (paginated) {
-            Map<String, Object> pagination = new LinkedHashMap<>();
-            pagination.put("offset", offset);
-            pagination.put("limit", limit);
-            pagination.put("total", matching.size());
-            if ((long) offset + limit < matching.size()) {
-                int nextOffset = offset + limit;
-                String q = "offset=" + nextOffset + "&limit=" + limit + (state == null ? "" : "&state=" + state)
-                        + (nameFilter == null ? "" : "&name_filter=" + URLEncoder.encode(nameFilter, StandardCharsets.UTF_8));
-                String base = engine.settings.publicUrl().toString().replaceAll("/+$", "");
-                pagination.put("next", Map.of("offset", nextOffset, "limit", limit, "url", base + "/hub/api/users?" + q));
-            } else {
-                pagination.put("next", null);
+        warnIfTruncated(page, items.size(), matching.size(), "users");
+        // As JupyterHub, application/json whether paged or not.
+        Web.json(resp, 200, page.body(req, items, matching.size()));
+    }
+
+    /**
+     * {@code GET /groups}: every group, by name, with its members; JupyterHub's model without
+     * roles. Members are collected in one pass over the users, not one per group.
+     */
+    private void listGroups(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Pagination page = Pagination.of(req, engine.settings);
+        Map<String, List<String>> members = new java.util.TreeMap<>();
+        for (UserState u : engine.users()) {
+            for (String g : u.groups) {
+                members.computeIfAbsent(g, k -> new ArrayList<>()).add(u.name);
             }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("items", page);
-            body.put("_pagination", pagination);
-            resp.setHeader("Content-Type", PAGINATION);
-            Web.json(resp, 200, body);
-            resp.setContentType(PAGINATION);
-        } else {
-            Web.json(resp, 200, page);
+        }
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (var g : page.slice(new ArrayList<>(members.entrySet()))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "group");
+            m.put("name", g.getKey());
+            m.put("users", g.getValue().stream().sorted().toList());
+            items.add(m);
+        }
+        warnIfTruncated(page, items.size(), members.size(), "groups");
+        Web.json(resp, 200, page.body(req, items, members.size()));
+    }
+
+    /**
+     * {@code GET /proxy}: the proxy's routing table as an object keyed by route spec, paged as
+     * JupyterHub pages it (in route spec order; a client that does not ask for pages gets the first
+     * {@code apiPageMaxLimit} routes).
+     */
+    private void listRoutes(HttpServletRequest req, HttpServletResponse resp) throws IOException, InterruptedException {
+        Pagination page = Pagination.of(req, engine.settings);
+        Map<String, Route> routes;
+        try {
+            routes = engine.proxy.routes().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            throw new HubException("Reading the proxy's routes failed: " + HubEngine.rootMessage(e), e);
+        }
+        Map<String, Map<String, Object>> all = new java.util.TreeMap<>();
+        for (Route r : routes.values()) {
+            Map<String, Object> m = new LinkedHashMap<>(r.data());
+            String spec = r.routespec().equals("/") ? "/" : r.routespec() + "/";
+            m.put("routespec", spec);
+            m.put("target", r.target().toString());
+            all.put(spec, m);
+        }
+        Map<String, Object> items = new LinkedHashMap<>();
+        for (var e : page.slice(new ArrayList<>(all.entrySet()))) {
+            items.put(e.getKey(), e.getValue());
+        }
+        Web.json(resp, 200, page.body(req, items, all.size()));
+    }
+
+    /** JupyterHub's warning for a client that does not page and gets less than everything. */
+    private static void warnIfTruncated(Pagination page, int shown, int total, String what) {
+        if (!page.paged() && page.offset() == 0 && shown < total) {
+            LOG.warn("Truncated {} list in a request that does not ask for pages: {} of {} (Accept: {} pages through all)",
+                    what, shown, total, Pagination.MEDIA_TYPE);
         }
     }
 
@@ -409,18 +424,6 @@ public final class ApiServlet extends HttpServlet {
             case "ready" -> u.servers.values().stream().anyMatch(ServerState::ready);
             default -> !active;
         };
-    }
-
-    private static int intParam(HttpServletRequest req, String name, int dflt) {
-        String v = req.getParameter(name);
-        if (v == null || v.isEmpty()) {
-            return dflt;
-        }
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, name + " must be an integer, got '" + v + "'");
-        }
     }
 
     private void userResource(HttpServletRequest req, HttpServletResponse resp, String method, String name, Caller c)

@@ -168,10 +168,17 @@ public final class HubEngine implements AutoCloseable {
             users.put(row.name(), new UserState(row.name(), row.admin(), row.created(), row.lastActivity(), row.groups(),
                     Json.readMap(row.authState())));
         }
+        // Each server's API token, found once here: looking it up per server would scan every token
+        // for every server (5,000 servers x 60,000 tokens).
+        Map<ServerKey, Long> serverTokens = new HashMap<>();
         for (Store.TokenRow row : store.loadTokens()) {
             TokenState t = new TokenState(row);
             tokensByHash.put(row.hash(), t);
             tokensById.put(row.id(), t);
+            if ("server".equals(row.kind()) && row.user() != null && row.serverName() != null) {
+                // Should there be several (a spawn cut short by a crash), the newest is the running server's.
+                serverTokens.merge(new ServerKey(row.user(), row.serverName()), row.id(), Math::max);
+            }
         }
         for (Store.ClientRow c : store.loadClients()) {
             clients.put(c.id(), c);
@@ -197,7 +204,7 @@ public final class HubEngine implements AutoCloseable {
                     s.lastActivity = row.lastActivity();
                     s.transition(false, row.running() ? ServerState.Pending.CHECK : null);
                     s.check = row.running() ? new CompletableFuture<>() : null;
-                    s.apiTokenId = serverTokenId(s.id);
+                    s.apiTokenId = serverTokens.getOrDefault(new ServerKey(row.user(), row.name()), -1L);
                 }
                 user.servers.put(row.name(), s);
                 if (row.running()) {
@@ -224,13 +231,8 @@ public final class HubEngine implements AutoCloseable {
         return restored;
     }
 
-    private long serverTokenId(ServerId id) {
-        for (TokenState t : tokensById.values()) {
-            if ("server".equals(t.row.kind()) && id.user().equals(t.row.user()) && id.serverName().equals(t.row.serverName())) {
-                return t.row.id();
-            }
-        }
-        return -1;
+    /** A server's owner and name as the store holds them, unvalidated (a map key at start-up). */
+    private record ServerKey(String user, String server) {
     }
 
     private void registerServices() {

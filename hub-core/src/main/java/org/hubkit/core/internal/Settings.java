@@ -12,14 +12,31 @@ import org.hubkit.core.Service;
  * @param cryptKeeper seals auth state in the store; {@link CryptKeeper#none()} keeps it in memory only
  * @param purgeInterval how often expired tokens, OAuth codes and sessions are purged (internal;
  *        tests shorten it)
+ * @param apiPageDefaultLimit a list endpoint's page size for clients that ask for pages
+ * @param apiPageMaxLimit the largest page of a list endpoint, and the page size for clients that do not ask for pages
  */
 public record Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
                        Duration httpTimeout, Duration pollInterval, Duration slowSpawnTimeout, int concurrentSpawnLimit,
                        int activeServerLimit, Duration cookieMaxAge, List<Service> services, Map<String, String> environment,
                        boolean allowNamedServers, boolean cookieSecure, boolean cleanupServers, CryptKeeper cryptKeeper,
-                       Duration purgeInterval) {
+                       Duration purgeInterval, int apiPageDefaultLimit, int apiPageMaxLimit) {
     /** The default {@link #purgeInterval()}. */
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(10);
+    /** JupyterHub's default {@code api_page_default_limit}. */
+    public static final int DEFAULT_API_PAGE_DEFAULT_LIMIT = 50;
+    /** JupyterHub's default {@code api_page_max_limit}. */
+    public static final int DEFAULT_API_PAGE_MAX_LIMIT = 200;
+
+    /** Settings with JupyterHub's default page limits. */
+    public Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
+                    Duration httpTimeout, Duration pollInterval, Duration slowSpawnTimeout, int concurrentSpawnLimit,
+                    int activeServerLimit, Duration cookieMaxAge, List<Service> services, Map<String, String> environment,
+                    boolean allowNamedServers, boolean cookieSecure, boolean cleanupServers, CryptKeeper cryptKeeper,
+                    Duration purgeInterval) {
+        this(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
+                concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
+                cleanupServers, cryptKeeper, purgeInterval, DEFAULT_API_PAGE_DEFAULT_LIMIT, DEFAULT_API_PAGE_MAX_LIMIT);
+    }
 
     /** Settings without an encryption key, purging every {@link #DEFAULT_PURGE_INTERVAL}. */
     public Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl, Duration startTimeout,
@@ -35,13 +52,13 @@ public record Settings(URI publicUrl, String bindIp, int port, URI hubConnectUrl
     public Settings withHubConnectUrl(URI url) {
         return new Settings(publicUrl, bindIp, port, url, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
                 concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
-                cleanupServers, cryptKeeper, purgeInterval);
+                cleanupServers, cryptKeeper, purgeInterval, apiPageDefaultLimit, apiPageMaxLimit);
     }
 
     /** @return a copy purging every {@code interval} */
     public Settings withPurgeInterval(Duration interval) {
         return new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval, slowSpawnTimeout,
                 concurrentSpawnLimit, activeServerLimit, cookieMaxAge, services, environment, allowNamedServers, cookieSecure,
-                cleanupServers, cryptKeeper, interval);
+                cleanupServers, cryptKeeper, interval, apiPageDefaultLimit, apiPageMaxLimit);
     }
 }

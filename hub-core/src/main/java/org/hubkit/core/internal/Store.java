@@ -214,8 +214,16 @@ public final class Store implements AutoCloseable {
                             authState, groups.getOrDefault(name, Set.of())));
                 }
             }
-            for (var e : resealed.entrySet()) {
-                update(c, "UPDATE hub_users SET auth_state = NULL, encrypted_auth_state = ? WHERE name = ?", e.getValue(), e.getKey());
+            // One batch, not a statement per user: after a key rotation every user's value is sealed again.
+            if (!resealed.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE hub_users SET auth_state = NULL, encrypted_auth_state = ? WHERE name = ?")) {
+                    for (var e : resealed.entrySet()) {
+                        bind(ps, e.getValue(), e.getKey());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
             }
             if (rotated > 0) {
                 LOG.info("Re-encrypted the auth state of {} users with the first key", rotated);
