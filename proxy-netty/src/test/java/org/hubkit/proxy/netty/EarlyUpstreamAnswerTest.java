@@ -3,7 +3,6 @@ package org.hubkit.proxy.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,13 +30,7 @@ class EarlyUpstreamAnswerTest {
     @BeforeEach
     void start() throws IOException {
         healthy = Backend.start("healthy");
-        early = new RawBackend((s, i) -> {
-            InputStream in = s.getInputStream();
-            String head = RawBackend.readHead(in);
-            if (head == null) {
-                return;
-            }
-            String path = head.substring(head.indexOf(' ') + 1, head.indexOf(" http/"));
+        early = RawBackend.byPath((path, head, s) -> {
             switch (path) {
                 // Jetty's answer to a body over its limit: Connection: close, then it closes
                 case "/early/too-large" -> RawBackend.write(s, "HTTP/1.1 413 Payload Too Large\r\n"

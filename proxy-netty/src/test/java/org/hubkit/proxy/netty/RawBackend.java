@@ -27,6 +27,27 @@ final class RawBackend implements AutoCloseable {
         void run(Socket socket, int index) throws Exception;
     }
 
+    /** What the backend does with one request, by its path (lower case), after reading its head. */
+    interface ByPath {
+        /**
+         * @param path the request's path, lower case
+         * @param head the request head, headers lower case
+         * @param socket the connection, its body (if any) not yet read
+         */
+        void answer(String path, String head, Socket socket) throws Exception;
+    }
+
+    /** A backend that reads each connection's first request head and lets {@code routes} answer by path. */
+    static RawBackend byPath(ByPath routes) throws IOException {
+        return new RawBackend((s, i) -> {
+            String head = readHead(s.getInputStream());
+            if (head == null) {
+                return;
+            }
+            routes.answer(head.substring(head.indexOf(' ') + 1, head.indexOf(" http/")), head, s);
+        });
+    }
+
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger accepted = new AtomicInteger();

@@ -35,13 +35,8 @@ class UpstreamEarlyCloseTest {
     @BeforeEach
     void start() throws IOException {
         healthy = Backend.start("healthy");
-        rude = new RawBackend((s, i) -> {
+        rude = RawBackend.byPath((path, head, s) -> {
             InputStream in = s.getInputStream();
-            String head = RawBackend.readHead(in);
-            if (head == null) {
-                return;
-            }
-            String path = head.substring(head.indexOf(' ') + 1, head.indexOf(" http/"));
             switch (path) {
                 case "/rude/silent" -> {
                     // closes without a word
