@@ -5,28 +5,19 @@ package org.hubkit.api;
  *
  * @since 0.1
  */
-public class InvalidServerNameException extends HubException {
+public class InvalidServerNameException extends InvalidNameException {
     private static final long serialVersionUID = 1L;
-    private final String serverName;
-    private final String reason;
 
     /**
      * @param serverName the refused name (safe to show: it is the user's own input)
      * @param reason why it was refused
      */
     public InvalidServerNameException(String serverName, String reason) {
-        super("Invalid server name '" + serverName + "': " + reason);
-        this.serverName = serverName;
-        this.reason = reason;
+        super("server name", serverName, reason);
     }
 
     /** @return the refused name */
     public String serverName() {
-        return serverName;
-    }
-
-    /** @return why the name was refused, without the name */
-    public String reason() {
-        return reason;
+        return name();
     }
 }
