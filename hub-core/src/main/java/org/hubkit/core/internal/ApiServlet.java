@@ -58,10 +58,9 @@ public final class ApiServlet extends HttpServlet {
         try {
             route(req, resp, method, Web.pathSegments(req, "/hub/api"));
         } catch (ApiError e) {
-            if (e.retryAfterSeconds() != null) {
-                resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-            }
-            Web.error(resp, e.status(), e.getMessage());
+            answer(resp, e);
+        } catch (RequestRefusedException e) {
+            answer(resp, ApiError.of(e));
         } catch (InvalidUsernameException | InvalidServerNameException e) {
             Web.error(resp, 400, e.getMessage());
         } catch (JsonProcessingException e) {
@@ -84,6 +83,13 @@ public final class ApiServlet extends HttpServlet {
                 internalError(resp);
             }
         }
+    }
+
+    private static void answer(HttpServletResponse resp, ApiError e) throws IOException {
+        if (e.retryAfterSeconds() != null) {
+            resp.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        }
+        Web.error(resp, e.status(), e.getMessage());
     }
 
     /** JupyterHub's answer to an unexpected error: a 500 that says nothing about its cause. */

@@ -192,7 +192,7 @@ public final class HubEngine implements AutoCloseable {
         for (ServerState s : List.copyOf(u.servers.values())) {
             synchronized (s) {
                 if (s.lingering != null) {
-                    throw new ApiError(400, "User " + u.name + "'s server " + s.id + " is still being cleaned up; try again later");
+                    throw new BusyException("User " + u.name + "'s server " + s.id + " is still being cleaned up; try again later");
                 }
             }
         }
@@ -202,7 +202,7 @@ public final class HubEngine implements AutoCloseable {
             if (s.active()) {
                 try {
                     stops.add(servers.stop(u, s, false));
-                } catch (ApiError raced) {
+                } catch (RequestRefusedException raced) {
                     LOG.debug("Not stopping {}: {}", s.id, raced.getMessage());
                 }
             }
@@ -212,7 +212,7 @@ public final class HubEngine implements AutoCloseable {
                 .handle((v, e) -> {
                     if (e != null || u.servers.values().stream().anyMatch(ServerState::active)) {
                         u.deleting = false;
-                        throw new ApiError(500, "Could not stop " + u.name + "'s servers"
+                        throw new HubException("Could not stop " + u.name + "'s servers"
                                 + (e == null ? "" : ": " + rootMessage(e)));
                     }
                     users.delete(u, () -> {

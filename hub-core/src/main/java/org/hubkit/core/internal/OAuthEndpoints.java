@@ -78,7 +78,8 @@ final class OAuthEndpoints {
             }
             try {
                 Web.json(resp, 200, engine.exchangeCode(clientId, secret, req.getParameter("code"), req.getParameter("redirect_uri")));
-            } catch (ApiError e) {
+            } catch (RequestRefusedException refused) {
+                ApiError e = ApiError.of(refused);
                 LOG.info("OAuth token request from client {} refused: {}", LogSafe.value(clientId), LogSafe.value(e.getMessage()));
                 Web.json(resp, e.status(), Map.of("error", e.getMessage().split(":")[0]));
             }

@@ -69,14 +69,14 @@ final class OAuthProvider {
     /** Issues a single-use code after checking the user may access the client's server. */
     public String authorize(UserState user, Store.SessionRow session, Store.ClientRow client, String redirectUri) {
         if (!client.redirectUri().equals(redirectUri)) {
-            throw new ApiError(400, "redirect_uri does not match the one registered for " + client.id());
+            throw new InvalidRequestException("redirect_uri does not match the one registered for " + client.id());
         }
         Set<String> held = user.scopes;
         List<String> access = client.allowedScopes().stream().filter(s -> Scopes.base(s).equals("access:servers")).toList();
         if (!access.isEmpty() && access.stream().noneMatch(s -> Scopes.covers(held, s, users::groupsOf))) {
             LOG.info("User {} refused access to {} (no {})", LogSafe.value(user.name), LogSafe.value(client.id()),
                     LogSafe.value(access, 300));
-            throw new ApiError(403, "You do not have permission to access " + client.id());
+            throw new NotPermittedException("You do not have permission to access " + client.id());
         }
         Set<String> granted = new java.util.TreeSet<>();
         for (String s : client.allowedScopes()) {
@@ -93,20 +93,20 @@ final class OAuthProvider {
         return code;
     }
 
-    /** Exchanges a code for an access token; every failure is a 400 {@code invalid_grant}-style error. */
+    /** Exchanges a code for an access token; every failure is a refusal named as OAuth names it ({@code invalid_grant}...). */
     public Map<String, Object> exchangeCode(String clientId, String clientSecret, String code, String redirectUri) {
         Store.ClientRow client = client(clientId);
         if (client == null || clientSecret == null
                 || !Secrets.constantTimeEquals(client.secretHash(), Secrets.hash(clientSecret))) {
-            throw new ApiError(401, "invalid_client");
+            throw new ClientAuthenticationException("invalid_client");
         }
         if (code == null) {
-            throw new ApiError(400, "invalid_request: code is required");
+            throw new InvalidRequestException("invalid_request: code is required");
         }
-        Store.CodeRow row = store.consumeCode(Secrets.hash(code)).orElseThrow(() -> new ApiError(400, "invalid_grant"));
+        Store.CodeRow row = store.consumeCode(Secrets.hash(code)).orElseThrow(() -> new InvalidRequestException("invalid_grant"));
         if (!row.clientId().equals(clientId) || !row.redirectUri().equals(redirectUri)
                 || !now().isBefore(row.expiresAt()) || !users.exists(row.user())) {
-            throw new ApiError(400, "invalid_grant");
+            throw new InvalidRequestException("invalid_grant");
         }
         Duration ttl = settings.cookieMaxAge();
         String token = tokens.createToken(row.user(), null, row.scopes(), "OAuth token for " + clientId, ttl, "oauth", null,

@@ -310,7 +310,7 @@ final class ServerLifecycle {
      */
     public CompletableFuture<Void> spawn(UserState user, String serverName, Map<String, Object> options) {
         if (!serverName.isEmpty() && !settings.allowNamedServers()) {
-            throw new ApiError(400, "Named servers are not enabled");
+            throw new InvalidRequestException("Named servers are not enabled");
         }
         // JSON objects may hold nulls (JupyterHub accepts them), which Map.copyOf refuses.
         Map<String, Object> userOptions = options == null || options.isEmpty() ? Map.of()
@@ -324,31 +324,31 @@ final class ServerLifecycle {
                     continue; // removed as stopped between the lookup and the lock: look again
                 }
                 if (s.pending != null) {
-                    throw new ApiError(400, s.id + " is already pending " + s.pending.name().toLowerCase());
+                    throw new BusyException(s.id + " is already pending " + s.pending.name().toLowerCase());
                 }
                 if (s.ready) {
-                    throw new ApiError(400, s.id + " is already running");
+                    throw new InvalidRequestException(s.id + " is already running");
                 }
                 if (s.lingering != null) {
-                    throw new ApiError(400, s.id + "'s last spawn has not returned from the spawner yet; try again later");
+                    throw new BusyException(s.id + "'s last spawn has not returned from the spawner yet; try again later");
                 }
                 if (s.removing != null) {
-                    throw new ApiError(400, s.id + " is being removed");
+                    throw new BusyException(s.id + " is being removed");
                 }
                 if (!s.reserveSpawn(settings.activeServerLimit())) {
                     LOG.info("Active server limit {} reached; refusing to start {}", settings.activeServerLimit(), s.id);
-                    throw new ApiError(429, "Active user limit exceeded. Try again in a few minutes.", 30);
+                    throw new LimitReachedException("Active user limit exceeded. Try again in a few minutes.", 30);
                 }
                 if (!reserveSpawnSlot(settings.concurrentSpawnLimit())) {
                     s.transition(false, null);
                     LOG.info("Concurrent spawn limit {} reached; refusing to start {}", settings.concurrentSpawnLimit(), s.id);
-                    throw new ApiError(429, "Too many users trying to log in right now. Try again in a minute.", 30);
+                    throw new LimitReachedException("Too many users trying to log in right now. Try again in a minute.", 30);
                 }
                 if (user.deleting) {
                     // Checked after the reservation, under the same lock deleteUser reads it with: never both miss.
                     s.transition(false, null);
                     spawnsInFlight.decrementAndGet();
-                    throw new ApiError(400, "User " + user.name + " is being deleted");
+                    throw new BusyException("User " + user.name + " is being deleted");
                 }
                 s.newGeneration();
                 s.attempt = attempt;
@@ -715,19 +715,19 @@ final class ServerLifecycle {
                 return s.check.thenCompose(v -> {
                     try {
                         return stop(user, s, remove);
-                    } catch (ApiError notRunning) {
+                    } catch (RequestRefusedException notRunning) {
                         return CompletableFuture.<Void>completedFuture(null);
                     }
                 });
             }
             if (!s.ready && s.pending == null) {
                 if (s.lingering != null) {
-                    throw new ApiError(400, s.id + "'s last spawn has not returned from the spawner yet; try again later");
+                    throw new BusyException(s.id + "'s last spawn has not returned from the spawner yet; try again later");
                 }
                 if (remove) {
                     return removeIfStopped(user, s);
                 }
-                throw new ApiError(400, s.id + " is not running");
+                throw new InvalidRequestException(s.id + " is not running");
             }
             s.transition(s.ready, ServerState.Pending.STOP);
             state = s.spawnerState;
@@ -869,7 +869,7 @@ final class ServerLifecycle {
                 if (s.active()) {
                     try {
                         stops.add(stop(u, s, false));
-                    } catch (ApiError raced) {
+                    } catch (RequestRefusedException raced) {
                         LOG.debug("Not stopping {}: {}", s.id, raced.getMessage());
                     }
                 }

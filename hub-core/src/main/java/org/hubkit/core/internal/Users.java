@@ -74,7 +74,7 @@ final class Users {
         Usernames.validate(name);
         synchronized (users) {
             if (users.containsKey(name)) {
-                throw new ApiError(409, "User " + name + " already exists");
+                throw new AlreadyExistsException("User " + name + " already exists");
             }
             Instant now = now();
             store.insertUser(name, admin, now);
@@ -100,10 +100,10 @@ final class Users {
         Usernames.validate(newName);
         synchronized (users) {
             if (users.containsKey(newName)) {
-                throw new ApiError(400, "User " + newName + " already exists");
+                throw new InvalidRequestException("User " + newName + " already exists");
             }
             if (u.servers.values().stream().anyMatch(ServerState::active)) {
-                throw new ApiError(400, "Stop " + u.name + "'s servers before renaming");
+                throw new BusyException("Stop " + u.name + "'s servers before renaming");
             }
             store.renameUser(u.name, newName);
             users.remove(u.name);
@@ -164,7 +164,7 @@ final class Users {
         if (u == null) {
             try {
                 u = createUser(name, admin);
-            } catch (ApiError raced) {
+            } catch (AlreadyExistsException raced) {
                 u = users.get(name);
             }
         }
@@ -207,7 +207,7 @@ final class Users {
         if (serverName != null) {
             ServerState s = u.servers.get(serverName);
             if (s == null) {
-                throw new ApiError(400, "No such server '" + serverName + "' for user " + u.name);
+                throw new InvalidRequestException("No such server '" + serverName + "' for user " + u.name);
             }
             boolean changed;
             synchronized (s) {
