@@ -18,6 +18,28 @@ public final class ApiError extends HubException {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
+    /**
+     * The answer to a request the engine refused: the one place that gives each refusal its
+     * HTTP status (JupyterHub's), with its message unchanged.
+     */
+    public static ApiError of(RequestRefusedException e) {
+        int status;
+        Integer retryAfter = null;
+        if (e instanceof AlreadyExistsException) {
+            status = 409;
+        } else if (e instanceof LimitReachedException limit) {
+            status = 429;
+            retryAfter = limit.retryAfterSeconds();
+        } else if (e instanceof NotPermittedException) {
+            status = 403;
+        } else if (e instanceof ClientAuthenticationException) {
+            status = 401;
+        } else {
+            status = 400; // InvalidRequestException, BusyException: JupyterHub answers both 400
+        }
+        return new ApiError(status, e.getMessage(), retryAfter);
+    }
+
     public int status() {
         return status;
     }

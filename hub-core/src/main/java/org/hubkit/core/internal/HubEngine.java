@@ -1,92 +1,53 @@
 package org.hubkit.core.internal;
 
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hubkit.api.AccessRules;
-import org.hubkit.api.AuthResult;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.Credentials;
 import org.hubkit.api.HubException;
 import org.hubkit.api.HubListener;
-import org.hubkit.api.InvalidUsernameException;
-import org.hubkit.api.Mount;
-import org.hubkit.api.PollResult;
-import org.hubkit.api.ProgressEvent;
 import org.hubkit.api.Proxy;
-import org.hubkit.api.Route;
 import org.hubkit.api.ServerId;
-import org.hubkit.api.SpawnContext;
-import org.hubkit.api.SpawnRequest;
-import org.hubkit.api.SpawnResult;
 import org.hubkit.api.Spawner;
-import org.hubkit.api.SpawnerState;
-import org.hubkit.api.UserInfo;
-import org.hubkit.api.Usernames;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hub's state and lifecycle: users, tokens, sessions, OAuth clients and codes, and the spawn,
- * poll, stop and restore of servers. State lives in memory for speed and is written through to
- * the {@link Store} before it changes in memory.
+ * The hub's state and lifecycle, composed of parts that each own one piece of state and state
+ * their own locking rule: {@link Users} (the users map and the login pipeline), {@link Tokens}
+ * (tokens, scopes, services), {@link Sessions} (login sessions), {@link OAuthProvider} (clients and
+ * codes) and {@link ServerLifecycle} (spawn, stop, restore, poll). State lives in memory for speed
+ * and is written through to the {@link Store} before it changes in memory.
  *
- * <p><b>Locking discipline</b> (one rule, so no lock-order deadlock can form):
- * <ul>
- *   <li>Each {@link ServerState}'s monitor guards that server's fields and is a leaf: while holding
- *       it, code takes no other server's monitor, calls no spawner, proxy or store method and
- *       waits for nothing. The monitor of {@code users} (creating, renaming, deleting users) is
- *       taken before a server's, never after.</li>
- *   <li>Hub-wide counts are atomics, never sums over servers under a lock: the active-server count
- *       is kept by {@link ServerState#transition} on every change, the concurrent-spawn count by
- *       {@link #spawn} and the end of each spawn. Limits are checked and reserved with
- *       compare-and-set, so two spawns can never both take the last place.</li>
- *   <li>Slow work (spawner calls, readiness checks, store writes, proxy updates) runs on worker
- *       threads without any monitor held; its results are applied afterwards under the server's
- *       monitor, re-checking that the server is still in the state the work began from.</li>
- *   <li>One lifecycle operation per server at a time. A spawn (pending spawn, then pending stop while
- *       it cleans up), a stop or a poll that found the server dead (pending stop, with its
- *       {@code stopping} future), and a restore check ({@code check} future) each hold the server
- *       from their first transition to their last; another request waits for that future or is
- *       refused. Each operation does its store, proxy and token cleanup before the transition that
- *       releases the server, so nothing of it can touch the next spawn's route, client or row.</li>
- *   <li>A spawn attempt's own monitor (for its {@code saveState} writes) may be taken before a
- *       server's, never after.</li>
- * </ul>
+ * <p><b>Locking:</b> this class holds no state of its own beyond configuration and the shared
+ * executors, and takes no monitor. The one lock order across parts: the users map's monitor (see
+ * {@link Users}) before a server's (see {@link ServerLifecycle}), never after.
+ * {@link #deleteUser} lives here because it spans parts: it stops the user's servers through the
+ * lifecycle, then deletes the user and forgets what they own under the users map's monitor.
  */
 public final class HubEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HubEngine.class);
-    public static final Duration OAUTH_CODE_TTL = Duration.ofMinutes(5);
+    public static final Duration OAUTH_CODE_TTL = OAuthProvider.CODE_TTL;
 
     public final Settings settings;
     final Store store;
@@ -95,21 +56,14 @@ public final class HubEngine implements AutoCloseable {
     final Proxy proxy;
     final VolumePolicy volumes;
     final AccessRules rules;
-    final Map<String, UserState> users = new ConcurrentHashMap<>();
-    final Map<String, TokenState> tokensByHash = new ConcurrentHashMap<>();
-    final Map<Long, TokenState> tokensById = new ConcurrentHashMap<>();
-    final Map<String, Store.ClientRow> clients = new ConcurrentHashMap<>();
-    final Map<String, Service> services = new LinkedHashMap<>();
-    final Map<String, Store.SessionRow> sessionCache = new ConcurrentHashMap<>();
-    private final Map<Long, Instant> dirtyTokenActivity = new ConcurrentHashMap<>();
-    private final AtomicInteger spawnsInFlight = new AtomicInteger();
-    private final AtomicInteger activeServers = new AtomicInteger();
-    private static final int RESTORE_PARALLELISM = 16;
+    final Users users;
+    final Tokens tokens;
+    final Sessions sessions;
+    final OAuthProvider oauth;
+    final ServerLifecycle servers;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
-    private final HttpClient http;
     final String cookieSecret;
-    private volatile boolean closed;
     /** The hub's listeners, told of logins, spawns, stops, deaths and API requests. */
     public final HubEvents events;
     private volatile boolean cleanupOnClose;
@@ -134,8 +88,12 @@ public final class HubEngine implements AutoCloseable {
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemon("hubkit-scheduler"));
         timers.setRemoveOnCancelPolicy(true); // closed progress streams' deadlines do not linger in the queue
         this.scheduler = timers;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(2)).executor(workers).build();
+        this.users = new Users(store, authenticator, rules, events, workers);
+        this.tokens = new Tokens(store, users);
+        this.sessions = new Sessions(settings, store, users, tokens);
+        this.oauth = new OAuthProvider(settings, store, users, tokens);
+        this.servers = new ServerLifecycle(settings, store, spawner, proxy, volumes, events, users, tokens, oauth, workers,
+                scheduler);
         this.cookieSecret = store.secret("cookie_secret", Secrets::newToken);
         this.cleanupOnClose = settings.cleanupServers();
         if (!rules.allowsAnyone()) {
@@ -144,7 +102,7 @@ public final class HubEngine implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory daemon(String name) {
+    static ThreadFactory daemon(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
@@ -157,208 +115,27 @@ public final class HubEngine implements AutoCloseable {
 
     /**
      * Loads state, registers services, starts the poll loop, and begins restoring the servers the
-     * store says are running, at most {@value #RESTORE_PARALLELISM} at a time, without waiting for
-     * them: the API can answer at once, servers not yet checked show as pending.
+     * store says are running, without waiting for them: the API can answer at once, servers not
+     * yet checked show as pending.
      *
      * @return completes when every server has been checked (restored, marked stopped, or left
      *         pending because its spawner could not tell)
      */
     public CompletableFuture<Void> start() {
-        for (Store.UserRow row : store.loadUsers()) {
-            users.put(row.name(), new UserState(row.name(), row.admin(), row.created(), row.lastActivity(), row.groups(),
-                    Json.readMap(row.authState())));
-        }
-        // Each server's API token, found once here: looking it up per server would scan every token
-        // for every server (5,000 servers x 60,000 tokens).
-        Map<ServerKey, Long> serverTokens = new HashMap<>();
-        for (Store.TokenRow row : store.loadTokens()) {
-            TokenState t = new TokenState(row);
-            tokensByHash.put(row.hash(), t);
-            tokensById.put(row.id(), t);
-            if ("server".equals(row.kind()) && row.user() != null && row.serverName() != null) {
-                // Should there be several (a spawn cut short by a crash), the newest is the running server's.
-                serverTokens.merge(new ServerKey(row.user(), row.serverName()), row.id(), Math::max);
-            }
-        }
-        for (Store.ClientRow c : store.loadClients()) {
-            clients.put(c.id(), c);
-        }
-        registerServices();
+        users.load();
+        Map<Tokens.ServerKey, Long> serverTokens = tokens.load();
+        oauth.load();
+        tokens.registerServices(settings.services());
         List<Store.ServerRow> rows = store.loadServers();
-        LOG.info("Loaded {} users, {} tokens, {} servers from the store", users.size(), tokensById.size(), rows.size());
-        List<CompletableFuture<Void>> restores = new ArrayList<>();
-        ExecutorService restorers = Executors.newFixedThreadPool(RESTORE_PARALLELISM, daemon("hubkit-restore"));
-        long began = System.nanoTime();
-        {
-            for (Store.ServerRow row : rows) {
-                UserState user = users.get(row.user());
-                if (user == null) {
-                    continue;
-                }
-                ServerState s = new ServerState(new ServerId(row.user(), row.name()), activeServers);
-                synchronized (s) {
-                    s.url = row.url() == null ? null : URI.create(row.url());
-                    s.spawnerState = new SpawnerState(row.spawnerState());
-                    s.userOptions = row.userOptions();
-                    s.started = row.started();
-                    s.lastActivity = row.lastActivity();
-                    s.transition(false, row.running() ? ServerState.Pending.CHECK : null);
-                    s.check = row.running() ? new CompletableFuture<>() : null;
-                    s.apiTokenId = serverTokens.getOrDefault(new ServerKey(row.user(), row.name()), -1L);
-                }
-                user.servers.put(row.name(), s);
-                if (row.running()) {
-                    restores.add(CompletableFuture.runAsync(() -> restore(user, s), restorers));
-                }
-            }
-        }
-        CompletableFuture<Void> restored = CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new))
-                .whenComplete((v, e) -> {
-                    restorers.shutdown();
-                    if (!restores.isEmpty()) {
-                        LOG.info("Checked the {} servers that were running in {} ms", restores.size(),
-                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
-                    }
-                });
-        if (restores.isEmpty()) {
-            restorers.shutdown();
-        }
-        long every = settings.pollInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::flushTokenActivity, 30, 30, TimeUnit.SECONDS);
+        LOG.info("Loaded {} users, {} tokens, {} servers from the store", users.users.size(), tokens.tokensById.size(),
+                rows.size());
+        CompletableFuture<Void> restored = servers.start(rows, serverTokens);
+        scheduler.scheduleWithFixedDelay(tokens::flushTokenActivity, 30, 30, TimeUnit.SECONDS);
         // Expired tokens, OAuth codes and sessions: purged once now, then every purgeInterval.
-        new ExpiryPurge(store, tokensById, tokensByHash, sessionCache).startOn(scheduler, settings.purgeInterval());
+        new ExpiryPurge(store, tokens.tokensById, tokens.tokensByHash, sessions.sessionCache).startOn(scheduler,
+                settings.purgeInterval());
         return restored;
     }
-
-    /** A server's owner and name as the store holds them, unvalidated (a map key at start-up). */
-    private record ServerKey(String user, String server) {
-    }
-
-    private void registerServices() {
-        for (Service service : settings.services()) {
-            services.put(service.name(), service);
-            String hash = Secrets.hash(service.apiToken());
-            TokenState existing = tokensByHash.get(hash);
-            if (existing != null && service.name().equals(existing.row.service())) {
-                continue;
-            }
-            if (existing != null) {
-                throw new HubException("The API token of service '" + service.name() + "' is already in use by another owner");
-            }
-            for (TokenState t : List.copyOf(tokensById.values())) {
-                if (service.name().equals(t.row.service())) {
-                    deleteToken(t);
-                }
-            }
-            insertToken(new Store.TokenRow(0, hash, null, service.name(), List.of("inherit"), "from configuration",
-                    "service", null, null, null, now(), null, null));
-            LOG.info("Registered service '{}'{}", service.name(), service.admin() ? " with the admin role" : "");
-        }
-    }
-
-    /**
-     * Hub restart (and later polls while undecided): find a server the store says is running.
-     * A definite "not running" marks it stopped; a poll that fails leaves it pending and it is
-     * checked again at the next poll, unless it answers HTTP, which shows it is running. Runs
-     * while {@code s.check} is set: the check holds the server's lifecycle, a stop waits for it.
-     */
-    private void restore(UserState user, ServerState s) {
-        try {
-            restoreOnce(user, s);
-        } catch (RuntimeException e) {
-            LOG.warn("Checking {} failed: {}; trying again at the next poll", s.id, LogSafe.value(rootMessage(e), 300));
-        } finally {
-            CompletableFuture<Void> check;
-            synchronized (s) {
-                check = s.check;
-                s.check = null;
-            }
-            if (check != null) {
-                check.complete(null);
-            }
-        }
-    }
-
-    private void restoreOnce(UserState user, ServerState s) {
-        URI url;
-        SpawnerState state;
-        synchronized (s) {
-            url = s.url;
-            state = s.spawnerState;
-        }
-        if (url == null) {
-            LOG.warn("Server {} was still spawning when the hub stopped; stopping it", s.id);
-            try {
-                spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                markStopped(user, s, "interrupted spawn", false);
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                LOG.warn("Stopping the interrupted spawn of {} failed: {}; trying again at the next poll", s.id,
-                        LogSafe.value(rootMessage(e), 300));
-            }
-            return;
-        }
-        PollResult poll = null;
-        String failure = null;
-        try {
-            poll = spawner.poll(s.id, state).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (Exception e) {
-            failure = rootMessage(e);
-        }
-        if (poll != null && !poll.running()) {
-            markStopped(user, s, "found stopped at hub start (" + LogSafe.value(poll.detail(), 300) + ")", false);
-            return;
-        }
-        if (poll == null) {
-            try {
-                waitForHttp(url, prefix(s.id), Duration.ofSeconds(2), null);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.warn("Cannot tell whether server {} runs (poll failed: {}); it stays pending and is checked again "
-                        + "at the next poll", s.id, LogSafe.value(failure, 300));
-                return;
-            }
-            LOG.info("Polling {} failed ({}) but it answers HTTP: restoring it", s.id, LogSafe.value(failure, 300));
-        }
-        try {
-            proxy.addRoute(route(s.id, url)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.warn("Could not add the route of {}: {}; trying again at the next poll", s.id, LogSafe.value(rootMessage(e), 300));
-            return;
-        }
-        synchronized (s) {
-            s.transition(true, null);
-        }
-        LOG.info("Restored server {} at {} after hub start", s.id, url);
-    }
-
-    private void restoreLater(UserState user, ServerState s, long delayMillis) {
-        try {
-            scheduler.schedule(() -> workers.execute(() -> restore(user, s)), delayMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            CompletableFuture<Void> check;
-            synchronized (s) {
-                check = s.check;
-                s.check = null;
-            }
-            if (check != null) {
-                check.complete(null);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ users
 
     /** @return whether closing the hub stops every server (cleanupServers, or the shutdown request's choice) */
     public boolean cleanupOnClose() {
@@ -375,71 +152,34 @@ public final class HubEngine implements AutoCloseable {
         return scheduler;
     }
 
+    // ------------------------------------------------------------------ users
+
     public UserState user(String name) {
-        return users.get(name);
+        return users.user(name);
     }
 
     public Collection<UserState> users() {
-        return users.values();
+        return users.users();
     }
 
     public Map<String, Service> services() {
-        return services;
+        return tokens.services;
     }
 
     public UserState createUser(String name, boolean admin) {
-        Usernames.validate(name);
-        synchronized (users) {
-            if (users.containsKey(name)) {
-                throw new ApiError(409, "User " + name + " already exists");
-            }
-            Instant now = now();
-            store.insertUser(name, admin, now);
-            UserState u = new UserState(name, admin, now, null, Set.of(), Map.of());
-            users.put(name, u);
-            LOG.info("Created user {}{}", LogSafe.value(name), admin ? " (admin)" : "");
-            return u;
-        }
+        return users.createUser(name, admin);
     }
 
     public void setAdmin(UserState u, boolean admin) {
-        store.updateUser(u.name, admin, Json.write(u.authState));
-        u.admin = admin;
-        u.refreshScopes();
+        users.setAdmin(u, admin);
     }
 
     public void setGroups(UserState u, Set<String> groups) {
-        store.setGroups(u.name, groups);
-        u.groups = Set.copyOf(groups);
+        users.setGroups(u, groups);
     }
 
     public UserState renameUser(UserState u, String newName) {
-        Usernames.validate(newName);
-        synchronized (users) {
-            if (users.containsKey(newName)) {
-                throw new ApiError(400, "User " + newName + " already exists");
-            }
-            if (u.servers.values().stream().anyMatch(ServerState::active)) {
-                throw new ApiError(400, "Stop " + u.name + "'s servers before renaming");
-            }
-            store.renameUser(u.name, newName);
-            users.remove(u.name);
-            UserState renamed = new UserState(newName, u.admin, u.created, u.lastActivity, u.groups, u.authState);
-            users.put(newName, renamed);
-            reloadTokens();
-            LOG.info("Renamed user {} to {}", LogSafe.value(u.name), LogSafe.value(newName));
-            return renamed;
-        }
-    }
-
-    private void reloadTokens() {
-        tokensByHash.clear();
-        tokensById.clear();
-        for (Store.TokenRow row : store.loadTokens()) {
-            TokenState t = new TokenState(row);
-            tokensByHash.put(row.hash(), t);
-            tokensById.put(row.id(), t);
-        }
+        return users.renameUser(u, newName, tokens::reload);
     }
 
     /**
@@ -452,7 +192,7 @@ public final class HubEngine implements AutoCloseable {
         for (ServerState s : List.copyOf(u.servers.values())) {
             synchronized (s) {
                 if (s.lingering != null) {
-                    throw new ApiError(400, "User " + u.name + "'s server " + s.id + " is still being cleaned up; try again later");
+                    throw new BusyException("User " + u.name + "'s server " + s.id + " is still being cleaned up; try again later");
                 }
             }
         }
@@ -461,8 +201,8 @@ public final class HubEngine implements AutoCloseable {
         for (ServerState s : List.copyOf(u.servers.values())) {
             if (s.active()) {
                 try {
-                    stops.add(stop(u, s, false));
-                } catch (ApiError raced) {
+                    stops.add(servers.stop(u, s, false));
+                } catch (RequestRefusedException raced) {
                     LOG.debug("Not stopping {}: {}", s.id, raced.getMessage());
                 }
             }
@@ -472,306 +212,103 @@ public final class HubEngine implements AutoCloseable {
                 .handle((v, e) -> {
                     if (e != null || u.servers.values().stream().anyMatch(ServerState::active)) {
                         u.deleting = false;
-                        throw new ApiError(500, "Could not stop " + u.name + "'s servers"
+                        throw new HubException("Could not stop " + u.name + "'s servers"
                                 + (e == null ? "" : ": " + rootMessage(e)));
                     }
-                    synchronized (users) {
-                        store.deleteUser(u.name);
-                        users.remove(u.name);
-                        tokensById.values().removeIf(t -> u.name.equals(t.row.user()));
-                        tokensByHash.values().removeIf(t -> u.name.equals(t.row.user()));
-                        clients.values().removeIf(c -> u.name.equals(c.user()));
-                        sessionCache.values().removeIf(s -> u.name.equals(s.user()));
-                    }
+                    users.delete(u, () -> {
+                        tokens.forgetUser(u.name);
+                        oauth.forgetUser(u.name);
+                        sessions.forgetUser(u.name);
+                    });
                     LOG.info("Deleted user {}", LogSafe.value(u.name));
                     return null;
                 });
     }
 
-    /** The JupyterHub login pipeline: authenticate, normalise, validate, blocked/allowed/admin. */
     public CompletableFuture<Optional<UserState>> login(Credentials credentials) {
-        return authenticator.authenticate(credentials).toCompletableFuture().thenApply(result -> {
-            if (result == null || !result.accepted() || result.name() == null) {
-                LOG.info("Login refused for '{}'", LogSafe.value(credentials.username()));
-                events.loginRefused(credentials.username());
-                return Optional.empty();
-            }
-            Optional<UserState> admitted = admit(result);
-            if (admitted.isPresent()) {
-                events.loggedIn(admitted.get().name);
-            } else {
-                events.loginRefused(credentials.username());
-            }
-            return admitted;
-        });
+        return users.login(credentials);
     }
 
-    private Optional<UserState> admit(AuthResult result) {
-        String name = authenticator.normalizeUsername(result.name());
-        try {
-            Usernames.validate(name);
-        } catch (InvalidUsernameException e) {
-            // Not e.getMessage(): it holds the name as typed, control characters included.
-            LOG.info("Login refused for '{}': invalid name, {}", LogSafe.value(name), e.reason());
-            return Optional.empty();
-        }
-        UserState existing = users.get(name);
-        if (!rules.permits(name, existing != null)) {
-            LOG.info("Login refused for '{}': not allowed", LogSafe.value(name));
-            return Optional.empty();
-        }
-        boolean admin = rules.adminUsers().contains(name) || result.admin().orElse(existing != null && existing.admin);
-        UserState u = existing;
-        if (u == null) {
-            try {
-                u = createUser(name, admin);
-            } catch (ApiError raced) {
-                u = users.get(name);
-            }
-        }
-        if (u.admin != admin && (result.admin().isPresent() || admin)) {
-            setAdmin(u, admin);
-        }
-        if (result.groups() != null && !result.groups().equals(u.groups)) {
-            setGroups(u, result.groups());
-        }
-        if (!result.authState().isEmpty()) {
-            store.updateUser(u.name, u.admin, Json.write(result.authState()));
-            u.authState = result.authState();
-        }
-        LOG.info("User {} logged in", LogSafe.value(name));
-        return Optional.of(u);
+    public void touchUser(UserState u, Instant now) {
+        users.touchUser(u, now);
+    }
+
+    public void recordActivity(UserState u, String serverName, Instant when) {
+        users.recordActivity(u, serverName, when);
+    }
+
+    public Set<String> groupsOf(String user) {
+        return users.groupsOf(user);
+    }
+
+    public Set<String> allGroups() {
+        return users.allGroups();
     }
 
     // ------------------------------------------------------------------ tokens and scopes
 
     public String createToken(String user, String service, List<String> scopes, String note, Duration expiresIn, String kind,
                               String serverName, String oauthClient, String sessionId) {
-        String token = Secrets.newToken();
-        Instant now = now();
-        insertToken(new Store.TokenRow(0, Secrets.hash(token), user, service, scopes, note, kind, serverName, oauthClient,
-                sessionId, now, null, expiresIn == null ? null : now.plus(expiresIn)));
-        return token;
-    }
-
-    private TokenState insertToken(Store.TokenRow row) {
-        Store.TokenRow saved = store.insertToken(row);
-        TokenState t = new TokenState(saved);
-        tokensByHash.put(saved.hash(), t);
-        tokensById.put(saved.id(), t);
-        return t;
+        return tokens.createToken(user, service, scopes, note, expiresIn, kind, serverName, oauthClient, sessionId);
     }
 
     public TokenState tokenByHashOf(String token) {
-        return token == null || token.isEmpty() ? null : tokensByHash.get(Secrets.hash(token));
+        return tokens.tokenByHashOf(token);
     }
 
-    /** @return the token if it exists, is not expired and its owner exists; records its use */
     public TokenState resolveToken(String token) {
-        TokenState t = tokenByHashOf(token);
-        if (t == null) {
-            return null;
-        }
-        Instant now = now();
-        if (t.expired(now) || (t.row.user() != null && !users.containsKey(t.row.user()))
-                || (t.row.service() != null && !services.containsKey(t.row.service()))) {
-            return null;
-        }
-        Instant last = t.lastActivity;
-        if (last == null || Duration.between(last, now).toSeconds() >= 10) {
-            t.lastActivity = now;
-            dirtyTokenActivity.put(t.row.id(), now);
-        }
-        if (t.row.user() != null && !"server".equals(t.row.kind())) {
-            touchUser(users.get(t.row.user()), now);
-        }
-        return t;
-    }
-
-    /**
-     * A user acting through the hub (a token or a login cookie) is active, as in JupyterHub;
-     * written at most once a minute per user. Server tokens report activity explicitly instead.
-     */
-    public void touchUser(UserState u, Instant now) {
-        if (u == null) {
-            return;
-        }
-        Instant last = u.lastActivity;
-        if (last == null || Duration.between(last, now).toSeconds() >= 60) {
-            u.lastActivity = now;
-            workers.execute(() -> safely(() -> store.updateUserActivity(u.name, now)));
-        }
+        return tokens.resolveToken(token);
     }
 
     public TokenState tokenById(long id) {
-        return tokensById.get(id);
+        return tokens.tokenById(id);
     }
 
     public List<TokenState> tokensOf(String user) {
-        return tokensById.values().stream().filter(t -> user.equals(t.row.user())).sorted(
-                java.util.Comparator.comparingLong(t -> t.row.id())).toList();
+        return tokens.tokensOf(user);
     }
 
     public void deleteToken(TokenState t) {
-        store.deleteToken(t.row.id());
-        tokensById.remove(t.row.id());
-        tokensByHash.remove(t.row.hash());
+        tokens.deleteToken(t);
     }
 
-    private void flushTokenActivity() {
-        Map<Long, Instant> batch = new HashMap<>();
-        for (Long id : List.copyOf(dirtyTokenActivity.keySet())) {
-            Instant t = dirtyTokenActivity.remove(id);
-            if (t != null && tokensById.containsKey(id)) {
-                batch.put(id, t);
-            }
-        }
-        try {
-            store.updateTokenActivity(batch);
-        } catch (HubException e) {
-            LOG.warn("Could not record token activity: {}", e.getMessage());
-        }
-    }
-
-    /** The scopes of a user or service, expanded. */
     public Set<String> ownerScopes(String user, String service) {
-        if (user != null) {
-            UserState u = users.get(user);
-            return u == null ? Set.of() : u.scopes;
-        }
-        Service s = services.get(service);
-        return s != null && s.admin() ? ADMIN_SCOPES : Set.of();
+        return tokens.ownerScopes(user, service);
     }
 
-    private static final Set<String> ADMIN_SCOPES = Set.copyOf(Scopes.expand(Scopes.ADMIN_ROLE, null));
-
-    /** A token's effective scopes: its own scopes, never more than its owner's. */
     public Set<String> scopes(TokenState t) {
-        Set<String> owner = ownerScopes(t.row.user(), t.row.service());
-        if (t.ownerScopesSeen == owner && t.scopesCache != null) {
-            return t.scopesCache;
-        }
-        Set<String> result;
-        if (t.row.scopes().contains("inherit")) {
-            result = owner;
-        } else {
-            result = Scopes.intersect(Scopes.expand(t.row.scopes(), t.row.user()), owner, this::groupsOf);
-        }
-        t.scopesCache = result;
-        t.ownerScopesSeen = owner;
-        return result;
-    }
-
-    public Set<String> groupsOf(String user) {
-        UserState u = users.get(user);
-        return u == null ? Set.of() : u.groups;
+        return tokens.scopes(t);
     }
 
     // ------------------------------------------------------------------ sessions
 
-    /** @return the new session's id (the cookie carries it, signed) */
     public String createSession(UserState u) {
-        String id = Secrets.newToken();
-        Instant now = now();
-        Store.SessionRow row = new Store.SessionRow(id.substring(0, 32), u.name, now.plus(settings.cookieMaxAge()));
-        String hash = Secrets.hash(id);
-        store.insertSession(hash, row, now);
-        sessionCache.put(hash, row);
-        return id;
+        return sessions.createSession(u);
     }
 
     public Optional<Store.SessionRow> session(String id) {
-        String hash = Secrets.hash(id);
-        Store.SessionRow row = sessionCache.get(hash);
-        if (row == null) {
-            row = store.findSession(hash).orElse(null);
-            if (row != null) {
-                sessionCache.put(hash, row);
-            }
-        }
-        if (row == null || !now().isBefore(row.expiresAt()) || !users.containsKey(row.user())) {
-            return Optional.empty();
-        }
-        return Optional.of(row);
+        return sessions.session(id);
     }
 
-    /** Ends a session and revokes the OAuth tokens issued in it, so logout reaches single-user servers too. */
     public void endSession(String id) {
-        String hash = Secrets.hash(id);
-        Optional<Store.SessionRow> row = session(id);
-        store.deleteSession(hash);
-        sessionCache.remove(hash);
-        row.ifPresent(r -> {
-            for (TokenState t : List.copyOf(tokensById.values())) {
-                if (r.sessionId().equals(t.row.sessionId())) {
-                    deleteToken(t);
-                }
-            }
-            LOG.info("User {} logged out", LogSafe.value(r.user()));
-        });
+        sessions.endSession(id);
     }
 
     // ------------------------------------------------------------------ OAuth provider
 
     public Store.ClientRow client(String id) {
-        return id == null ? null : clients.get(id);
+        return oauth.client(id);
     }
 
-    /** Issues a single-use code after checking the user may access the client's server. */
     public String authorize(UserState user, Store.SessionRow session, Store.ClientRow client, String redirectUri) {
-        if (!client.redirectUri().equals(redirectUri)) {
-            throw new ApiError(400, "redirect_uri does not match the one registered for " + client.id());
-        }
-        Set<String> held = user.scopes;
-        List<String> access = client.allowedScopes().stream().filter(s -> Scopes.base(s).equals("access:servers")).toList();
-        if (!access.isEmpty() && access.stream().noneMatch(s -> Scopes.covers(held, s, this::groupsOf))) {
-            LOG.info("User {} refused access to {} (no {})", LogSafe.value(user.name), LogSafe.value(client.id()),
-                    LogSafe.value(access, 300));
-            throw new ApiError(403, "You do not have permission to access " + client.id());
-        }
-        Set<String> granted = new java.util.TreeSet<>();
-        for (String s : client.allowedScopes()) {
-            if (Scopes.covers(held, s, this::groupsOf)) {
-                granted.add(s);
-            }
-        }
-        granted.add("read:users:name!user=" + user.name);
-        granted.add("read:users:groups!user=" + user.name);
-        String code = Secrets.newToken();
-        store.insertCode(Secrets.hash(code), new Store.CodeRow(client.id(), user.name, redirectUri, List.copyOf(granted),
-                session.sessionId(), now().plus(OAUTH_CODE_TTL)));
-        LOG.info("Issued OAuth code for user {} to client {}", LogSafe.value(user.name), LogSafe.value(client.id()));
-        return code;
+        return oauth.authorize(user, session, client, redirectUri);
     }
 
-    /** Exchanges a code for an access token; every failure is a 400 {@code invalid_grant}-style error. */
     public Map<String, Object> exchangeCode(String clientId, String clientSecret, String code, String redirectUri) {
-        Store.ClientRow client = client(clientId);
-        if (client == null || clientSecret == null
-                || !Secrets.constantTimeEquals(client.secretHash(), Secrets.hash(clientSecret))) {
-            throw new ApiError(401, "invalid_client");
-        }
-        if (code == null) {
-            throw new ApiError(400, "invalid_request: code is required");
-        }
-        Store.CodeRow row = store.consumeCode(Secrets.hash(code)).orElseThrow(() -> new ApiError(400, "invalid_grant"));
-        if (!row.clientId().equals(clientId) || !row.redirectUri().equals(redirectUri)
-                || !now().isBefore(row.expiresAt()) || !users.containsKey(row.user())) {
-            throw new ApiError(400, "invalid_grant");
-        }
-        Duration ttl = settings.cookieMaxAge();
-        String token = createToken(row.user(), null, row.scopes(), "OAuth token for " + clientId, ttl, "oauth", null,
-                clientId, row.sessionId());
-        LOG.info("Issued OAuth access token for user {} to client {}", LogSafe.value(row.user()), LogSafe.value(clientId));
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("access_token", token);
-        answer.put("token_type", "Bearer");
-        answer.put("expires_in", ttl.toSeconds());
-        answer.put("scope", String.join(" ", row.scopes()));
-        return answer;
+        return oauth.exchangeCode(clientId, clientSecret, code, redirectUri);
     }
 
-    // ------------------------------------------------------------------ spawning
+    // ------------------------------------------------------------------ servers
 
     public static String prefix(ServerId id) {
         return "/user/" + urlPath(id.user()) + "/" + (id.isDefault() ? "" : urlPath(id.serverName()) + "/");
@@ -781,756 +318,43 @@ public final class HubEngine implements AutoCloseable {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static Route route(ServerId id, URI url) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("user", id.user());
-        data.put("server_name", id.serverName());
-        return Route.of(prefix(id), url, data);
-    }
-
     public static String clientId(ServerId id) {
         return "jupyterhub-user-" + urlPath(id.user()) + (id.isDefault() ? "" : "-" + urlPath(id.serverName()));
     }
 
     public ServerState serverFor(UserState u, String serverName) {
-        return u.servers.computeIfAbsent(serverName, n -> new ServerState(new ServerId(u.name, n), activeServers));
+        return servers.serverFor(u, serverName);
     }
 
-    /** @return servers running or pending, hub-wide (kept by {@link ServerState#transition}) */
     public long activeServers() {
-        return activeServers.get();
+        return servers.activeServers();
     }
 
-    /** @return spawns in progress, cleanup of cancelled ones included */
     public int spawnsInFlight() {
-        return spawnsInFlight.get();
+        return servers.spawnsInFlight();
     }
 
-    /** Takes a place under the concurrent spawn limit ({@code limit <= 0}: no limit). */
-    private boolean reserveSpawnSlot(int limit) {
-        while (true) {
-            int n = spawnsInFlight.get();
-            if (limit > 0 && n >= limit) {
-                return false;
-            }
-            if (spawnsInFlight.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
-    }
-
-    /**
-     * Starts a spawn. The returned future completes when the server is ready, or exceptionally
-     * when the spawn failed or was cancelled (after the spawner's cleanup); the caller may stop
-     * waiting at any time without affecting the spawn.
-     */
     public CompletableFuture<Void> spawn(UserState user, String serverName, Map<String, Object> options) {
-        if (!serverName.isEmpty() && !settings.allowNamedServers()) {
-            throw new ApiError(400, "Named servers are not enabled");
-        }
-        // JSON objects may hold nulls (JupyterHub accepts them), which Map.copyOf refuses.
-        Map<String, Object> userOptions = options == null || options.isEmpty() ? Map.of()
-                : Collections.unmodifiableMap(new LinkedHashMap<>(options));
-        SpawnAttempt attempt = new SpawnAttempt();
-        ServerState s;
-        while (true) {
-            s = serverFor(user, serverName);
-            synchronized (s) {
-                if (user.servers.get(serverName) != s) {
-                    continue; // removed as stopped between the lookup and the lock: look again
-                }
-                if (s.pending != null) {
-                    throw new ApiError(400, s.id + " is already pending " + s.pending.name().toLowerCase());
-                }
-                if (s.ready) {
-                    throw new ApiError(400, s.id + " is already running");
-                }
-                if (s.lingering != null) {
-                    throw new ApiError(400, s.id + "'s last spawn has not returned from the spawner yet; try again later");
-                }
-                if (s.removing != null) {
-                    throw new ApiError(400, s.id + " is being removed");
-                }
-                if (!s.reserveSpawn(settings.activeServerLimit())) {
-                    LOG.info("Active server limit {} reached; refusing to start {}", settings.activeServerLimit(), s.id);
-                    throw new ApiError(429, "Active user limit exceeded. Try again in a few minutes.", 30);
-                }
-                if (!reserveSpawnSlot(settings.concurrentSpawnLimit())) {
-                    s.transition(false, null);
-                    LOG.info("Concurrent spawn limit {} reached; refusing to start {}", settings.concurrentSpawnLimit(), s.id);
-                    throw new ApiError(429, "Too many users trying to log in right now. Try again in a minute.", 30);
-                }
-                if (user.deleting) {
-                    // Checked after the reservation, under the same lock deleteUser reads it with: never both miss.
-                    s.transition(false, null);
-                    spawnsInFlight.decrementAndGet();
-                    throw new ApiError(400, "User " + user.name + " is being deleted");
-                }
-                s.newGeneration();
-                s.attempt = attempt;
-                s.stopping = null;
-                s.userOptions = userOptions;
-                s.started = now();
-                s.lastActivity = s.started;
-            }
-            break;
-        }
-        s.addEvent(ProgressEvent.step(0, "Server requested"));
-        LOG.info("Spawning server {} with {}", s.id, spawner.name());
-        events.spawnStarted(s.id);
-        ServerState server = s;
-        try {
-            workers.execute(() -> runSpawn(user, server, attempt));
-        } catch (RejectedExecutionException e) {
-            releaseSlot(attempt);
-            reset(user, server, new ProgressEvent(100, "Spawn failed: the hub is shutting down", false, true, null), false);
-            attempt.finished.completeExceptionally(new HubException("The hub is shutting down"));
-        }
-        return attempt.finished;
+        return servers.spawn(user, serverName, options);
     }
 
-    /** Gives a spawn's place under the concurrent spawn limit back, once. */
-    private void releaseSlot(SpawnAttempt attempt) {
-        if (attempt.slotReleased.compareAndSet(false, true)) {
-            spawnsInFlight.decrementAndGet();
-        }
+    public CompletableFuture<Void> stop(UserState user, ServerState s, boolean remove) {
+        return servers.stop(user, s, remove);
     }
 
-    /** A spawn that was cancelled: its start timeout passed or someone asked to stop it. */
-    private static final class SpawnCancelledException extends HubException {
-        private static final long serialVersionUID = 1L;
-
-        SpawnCancelledException(String reason) {
-            super(reason);
-        }
+    public void stopAll() {
+        servers.stopAll();
     }
 
-    /**
-     * The whole of one spawn, on a worker thread, holding the server's lifecycle (pending spawn,
-     * then pending stop while cleaning up). On failure or cancellation the spawner's {@code start}
-     * stage is first allowed to complete, then {@code stop} is called, then the server is reset;
-     * only then is its spawn slot given back and may the user start it again. A start that has
-     * not returned after a further start timeout gives its slot back and the server shows as
-     * stopped, but it cannot start again before the spawner returns and is told to stop: the
-     * spawner never sees two starts, or a start and a stop, at once.
-     */
-    private void runSpawn(UserState user, ServerState s, SpawnAttempt attempt) {
-        ServerId id = s.id;
-        SpawnerState[] saved = {SpawnerState.EMPTY};
-        CompletableFuture<SpawnResult> start = null;
-        boolean routed = false;
-        try {
-            List<String> accessScopes = List.of("access:servers!server=" + id.qualifiedName(), "access:servers!user=" + id.user());
-            String token = createToken(id.user(), null, List.of("users:activity!user=" + id.user(),
-                            "access:servers!server=" + id.qualifiedName()), "Server at " + prefix(id), null, "server",
-                    id.serverName(), null, null);
-            String clientId = clientId(id);
-            // The client may grant access to this one server only (JupyterHub's oauth_client_allowed_scopes).
-            Store.ClientRow client = new Store.ClientRow(clientId, Secrets.hash(token), prefix(id) + "oauth_callback", id.user(),
-                    id.serverName(), List.of("access:servers!server=" + id.qualifiedName()));
-            store.saveClient(client);
-            clients.put(clientId, client);
-            long tokenId = tokenByHashOf(token).row.id();
-            long previous;
-            synchronized (s) {
-                previous = takeServerToken(s);
-                s.apiTokenId = tokenId;
-            }
-            deleteServerToken(previous);
-            UserInfo info = new UserInfo(user.name, user.admin, user.groups, user.authState);
-            List<Mount> mounts = volumes.mounts(id, info);
-            Map<String, String> env = environment(id, token, clientId, accessScopes);
-            store.saveServer(s.row(true));
-            Map<String, Object> userOptions;
-            SpawnerState previousState;
-            synchronized (s) {
-                userOptions = s.userOptions;
-                previousState = s.spawnerState; // kept from the last stop until the server is deleted
-            }
-            SpawnRequest request = new SpawnRequest(id, info, env, userOptions, mounts, settings.startTimeout(), previousState);
-            SpawnContext context = new SpawnContext() {
-                @Override
-                public void progress(int percent, String message) {
-                    if (!attempt.isCancelled()) {
-                        s.addEvent(ProgressEvent.step(percent, message));
-                    }
-                }
-
-                @Override
-                public void saveState(SpawnerState state) {
-                    saved[0] = state;
-                    // The attempt's own lock (taken before the server's, never after) orders this write
-                    // before the end of the spawn: a late call can never mark a stopped server running.
-                    synchronized (attempt) {
-                        if (attempt.stateClosed) {
-                            return;
-                        }
-                        synchronized (s) {
-                            if (s.attempt != attempt) {
-                                return;
-                            }
-                            s.spawnerState = state;
-                        }
-                        store.saveServer(s.row(true));
-                    }
-                }
-
-                @Override
-                public boolean isCancelled() {
-                    return attempt.isCancelled();
-                }
-            };
-            s.addEvent(ProgressEvent.step(10, "Starting server with " + spawner.name()));
-            start = spawner.start(request, context).toCompletableFuture();
-            SpawnResult result = awaitStart(start, attempt);
-            saved[0] = result.state();
-            synchronized (attempt) {
-                attempt.stateClosed = true;
-            }
-            synchronized (s) {
-                s.url = result.url();
-                s.spawnerState = result.state();
-            }
-            store.saveServer(s.row(true));
-            LOG.info("Server {} launched at {}; waiting for it to answer", id, result.url());
-            s.addEvent(ProgressEvent.step(80, "Server launched, waiting for it to answer"));
-            waitForHttp(result.url(), prefix(id), settings.httpTimeout(), attempt);
-            routed = true;
-            proxy.addRoute(route(id, result.url())).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            ProgressEvent ready = new ProgressEvent(100, "Server ready at " + prefix(id), true, false, prefix(id));
-            List<java.util.function.Consumer<ProgressEvent>> readyListeners;
-            LOG.info("Route {} -> {} added", prefix(id), result.url());
-            synchronized (s) {
-                if (attempt.isCancelled()) {
-                    throw new SpawnCancelledException(attempt.reason());
-                }
-                s.transition(true, null);
-                s.attempt = null;
-                readyListeners = s.appendEvent(ready);
-            }
-            ServerState.tell(readyListeners, ready);
-            LOG.info("Server {} is ready", id);
-            releaseSlot(attempt);
-            events.spawnSucceeded(id, attempt.elapsed()); // before the future: whoever waits on it sees the event first
-            attempt.finished.complete(null);
-        } catch (Throwable e) {
-            // Throwable: an Error from a spawner must not leave the server pending and its slot taken.
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            String why = e instanceof SpawnCancelledException ? e.getMessage() : rootMessage(e);
-            attempt.cancel(why);
-            synchronized (attempt) {
-                attempt.stateClosed = true;
-            }
-            boolean cancelled = e instanceof SpawnCancelledException;
-            if (closed) {
-                // The hub is stopping: what the spawn left is for the next hub's restore to find and stop
-                // (its store row says running, without a URL).
-                LOG.warn("Spawn of {} interrupted by the hub's shutdown; the next start of the hub cleans it up", id);
-                releaseSlot(attempt);
-                attempt.finished.completeExceptionally(new HubException("The hub is shutting down", e));
-                return;
-            }
-            LOG.warn("Spawn of {} {}: {}", id, cancelled ? "cancelled" : "failed", LogSafe.value(why, 300));
-            synchronized (s) {
-                s.transition(false, ServerState.Pending.STOP);
-            }
-            s.addEvent(ProgressEvent.step(90, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why + "; cleaning up"));
-            if (routed) {
-                safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-            }
-            ProgressEvent last = new ProgressEvent(100, (cancelled ? "Spawn cancelled: " : "Spawn failed: ") + why, false, true, null);
-            if (awaitReturn(s, start, saved)) {
-                stopQuietly(s.id, saved[0]);
-                reset(user, s, last, false);
-            } else {
-                CompletableFuture<SpawnResult> late = start;
-                LOG.warn("The spawner's start of {} has not returned {} s after the spawn ended; the server cannot start again "
-                        + "until it returns and is stopped", s.id, settings.startTimeout().toSeconds());
-                synchronized (s) {
-                    s.lingering = attempt;
-                }
-                reset(user, s, last, false);
-                late.whenComplete((r, err) -> workers.execute(() -> {
-                    stopQuietly(s.id, r != null ? r.state() : saved[0]);
-                    synchronized (s) {
-                        if (s.lingering == attempt) {
-                            s.lingering = null;
-                        }
-                    }
-                    LOG.info("The late start of {} returned and was stopped", s.id);
-                }));
-            }
-            releaseSlot(attempt);
-            events.spawnFailed(id, attempt.elapsed(), why);
-            attempt.finished.completeExceptionally(new HubException("Spawn failed: " + why, e));
-        }
+    public void pollAll() {
+        servers.pollAll();
     }
 
-    /** Waits for the spawner's start stage, the start timeout, or a cancellation, whichever comes first. */
-    private SpawnResult awaitStart(CompletableFuture<SpawnResult> start, SpawnAttempt attempt) throws Exception {
-        Duration timeout = settings.startTimeout();
-        try {
-            CompletableFuture.anyOf(start, attempt.onCancel()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            attempt.cancel("Spawner did not start the server within " + timeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            // start failed: reported below
-        }
-        if (attempt.isCancelled()) {
-            throw new SpawnCancelledException(attempt.reason());
-        }
-        try {
-            return start.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
-    }
-
-    /**
-     * Lets a cancelled or failed start return (up to another start timeout), keeping the state it
-     * returns for the stop.
-     *
-     * @return false if it has not returned by then
-     */
-    private boolean awaitReturn(ServerState s, CompletableFuture<SpawnResult> start, SpawnerState[] saved) {
-        if (start == null) {
-            return true;
-        }
-        try {
-            SpawnResult late = start.get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (late != null) {
-                saved[0] = late.state();
-            }
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !start.isDone() ? false : true;
-        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-            return true; // it failed: there may still be something to stop
-        }
-    }
-
-    private void stopQuietly(ServerId id, SpawnerState state) {
-        try {
-            spawner.stop(id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception stopError) {
-            LOG.warn("Cleaning up after the spawn of {} failed: {}", id, LogSafe.value(rootMessage(stopError), 300));
-        }
-    }
-
-    /** Forgets the server's API token; the caller holds its monitor and deletes the returned id's token after releasing it. */
-    private static long takeServerToken(ServerState s) {
-        assert Thread.holdsLock(s);
-        long id = s.apiTokenId;
-        s.apiTokenId = -1;
-        return id;
-    }
-
-    private void deleteServerToken(long tokenId) {
-        if (tokenId >= 0) {
-            TokenState old = tokensById.get(tokenId);
-            if (old != null) {
-                safely(() -> deleteToken(old));
-            }
-        }
-    }
-
-    /** A stopped server keeps its record, with its spawner state, until the server or its user is deleted. */
-    private void persistStopped(ServerState s) {
-        store.saveServer(s.row(false));
-    }
-
-    private static void safely(Runnable r) {
+    static void safely(Runnable r) {
         try {
             r.run();
         } catch (RuntimeException e) {
             LOG.warn("Cleanup step failed: {}", LogSafe.value(e.getMessage(), 300));
-        }
-    }
-
-    Map<String, String> environment(ServerId id, String token, String clientId, List<String> accessScopes) {
-        Map<String, String> env = new LinkedHashMap<>(settings.environment());
-        String api = settings.hubConnectUrl().toString().replaceAll("/+$", "") + "/hub/api";
-        String prefix = prefix(id);
-        env.put("JUPYTERHUB_API_TOKEN", token);
-        env.put("JPY_API_TOKEN", token);
-        env.put("JUPYTERHUB_CLIENT_ID", clientId);
-        env.put("JUPYTERHUB_HOST", "");
-        env.put("JUPYTERHUB_OAUTH_CALLBACK_URL", prefix + "oauth_callback");
-        env.put("JUPYTERHUB_OAUTH_SCOPES", Json.write(accessScopes));
-        env.put("JUPYTERHUB_OAUTH_ACCESS_SCOPES", Json.write(accessScopes));
-        env.put("JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES", Json.write(List.of()));
-        env.put("JUPYTERHUB_USER", id.user());
-        env.put("JUPYTERHUB_SERVER_NAME", id.serverName());
-        env.put("JUPYTERHUB_API_URL", api);
-        env.put("JUPYTERHUB_ACTIVITY_URL", api + "/users/" + urlPath(id.user()) + "/activity");
-        env.put("JUPYTERHUB_BASE_URL", "/");
-        env.put("JUPYTERHUB_SERVICE_PREFIX", prefix);
-        env.put("JUPYTERHUB_PUBLIC_URL", "");
-        env.put("JUPYTERHUB_PUBLIC_HUB_URL", "");
-        env.put("JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED", "0");
-        return env;
-    }
-
-    /** JupyterHub's readiness check: any answer below 500 at {@code {prefix}api}, redirects not followed. */
-    void waitForHttp(URI base, String prefix, Duration timeout, SpawnAttempt attempt) throws InterruptedException {
-        URI probe = URI.create(base.toString().replaceAll("/+$", "") + prefix + "api");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long sleep = 50;
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (attempt != null && attempt.isCancelled()) {
-                throw new SpawnCancelledException(attempt.reason());
-            }
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(probe).timeout(Duration.ofSeconds(5)).GET().build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() < 500) {
-                    return;
-                }
-                last = "HTTP " + r.statusCode();
-            } catch (IOException e) {
-                last = e.getClass().getSimpleName();
-            }
-            if (attempt == null) {
-                Thread.sleep(sleep);
-            } else {
-                try {
-                    attempt.onCancel().get(sleep, TimeUnit.MILLISECONDS);
-                } catch (TimeoutException | ExecutionException e) {
-                    // slept
-                }
-            }
-            sleep = Math.min(sleep * 2, 250);
-        }
-        throw new HubException("Server at " + base + prefix + " did not answer within " + timeout.toSeconds() + " s (" + last + ")");
-    }
-
-    /**
-     * Stops a server; {@code remove} deletes a named server's record too. A pending spawn is
-     * cancelled (as JupyterHub's DELETE does): the returned future completes once the spawner's
-     * start has returned and the server is cleaned up. Stopping a server that is already stopping
-     * returns that stop's future; one being checked after a hub restart is stopped once the check
-     * is done. Only one lifecycle operation (spawn, stop, check) runs per server at a time.
-     */
-    public CompletableFuture<Void> stop(UserState user, ServerState s, boolean remove) {
-        SpawnerState state;
-        CompletableFuture<Void> done;
-        synchronized (s) {
-            if (s.attempt != null && (s.pending == ServerState.Pending.SPAWN || s.pending == ServerState.Pending.STOP)) {
-                SpawnAttempt attempt = s.attempt;
-                if (!attempt.isCancelled()) {
-                    LOG.info("Cancelling the pending spawn of {} on request", s.id);
-                }
-                attempt.cancel("cancelled on request");
-                return thenRemove(user, s, remove, attempt.finished.handle((v, e) -> null));
-            }
-            if (s.pending == ServerState.Pending.STOP && s.stopping != null) {
-                return thenRemove(user, s, remove, s.stopping.handle((v, e) -> null));
-            }
-            if (s.check != null) {
-                // A restore check holds the server: decide once it is done.
-                return s.check.thenCompose(v -> {
-                    try {
-                        return stop(user, s, remove);
-                    } catch (ApiError notRunning) {
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                });
-            }
-            if (!s.ready && s.pending == null) {
-                if (s.lingering != null) {
-                    throw new ApiError(400, s.id + "'s last spawn has not returned from the spawner yet; try again later");
-                }
-                if (remove) {
-                    return removeIfStopped(user, s);
-                }
-                throw new ApiError(400, s.id + " is not running");
-            }
-            s.transition(s.ready, ServerState.Pending.STOP);
-            state = s.spawnerState;
-            done = new CompletableFuture<>();
-            s.stopping = done;
-        }
-        LOG.info("Stopping server {}", s.id);
-        try {
-            workers.execute(() -> {
-                try {
-                    safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-                    spawner.stop(s.id, state).toCompletableFuture().get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                    markStopped(user, s, "stopped on request", remove);
-                    done.complete(null);
-                } catch (Throwable e) {
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                    }
-                    stopFailed(s, e);
-                    done.completeExceptionally(new HubException("Stopping " + s.id + " failed: " + rootMessage(e), e));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            synchronized (s) {
-                s.transition(s.ready, null);
-                s.stopping = null;
-            }
-            done.completeExceptionally(new HubException("The hub is shutting down"));
-        }
-        return done;
-    }
-
-    /** A stop that failed: as far as the hub knows the server still runs, so it gets its route back. */
-    private void stopFailed(ServerState s, Throwable e) {
-        LOG.warn("Stopping {} failed: {}; it stays running", s.id, LogSafe.value(rootMessage(e), 300));
-        URI url;
-        synchronized (s) {
-            url = s.url;
-        }
-        if (url != null) {
-            safely(() -> proxy.addRoute(route(s.id, url)).toCompletableFuture().join());
-        }
-        synchronized (s) {
-            s.transition(s.ready, null);
-            s.stopping = null;
-        }
-    }
-
-    private CompletableFuture<Void> thenRemove(UserState user, ServerState s, boolean remove, CompletableFuture<Void> ended) {
-        return remove ? ended.thenCompose(v -> removeIfStopped(user, s)) : ended;
-    }
-
-    /**
-     * Deletes a stopped named server's record, holding its lifecycle meanwhile (shown as stopping)
-     * so that no spawn can begin on it while the record goes; a server started again in between
-     * is left alone.
-     */
-    private CompletableFuture<Void> removeIfStopped(UserState user, ServerState s) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        synchronized (s) {
-            if (s.removing != null) {
-                return s.removing;
-            }
-            if (s.active() || s.lingering != null || s.check != null || user.servers.get(s.id.serverName()) != s) {
-                return CompletableFuture.completedFuture(null);
-            }
-            s.removing = done; // not active (it counts under no limit), but no spawn may begin
-        }
-        try {
-            workers.execute(() -> {
-                try {
-                    safely(() -> store.deleteServer(s.id.user(), s.id.serverName()));
-                } finally {
-                    synchronized (s) {
-                        user.servers.remove(s.id.serverName(), s);
-                        s.removing = null;
-                    }
-                    done.complete(null);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            synchronized (s) {
-                s.removing = null;
-            }
-            done.complete(null);
-        }
-        return done;
-    }
-
-    /**
-     * Forgets a server's process: state, API token, OAuth client, store row; {@code last} is its
-     * final progress event. The caller holds the server's lifecycle (it is pending): everything is
-     * cleaned up first and the lifecycle released last, so nothing of this server's can undo the
-     * next spawn's work.
-     *
-     * @param remove delete a named server's record and drop it from the map
-     */
-    private void reset(UserState user, ServerState s, ProgressEvent last, boolean remove) {
-        long oldToken;
-        synchronized (s) {
-            s.url = null; // the spawner state stays: the next start gets it as its previous state
-            oldToken = takeServerToken(s);
-        }
-        deleteServerToken(oldToken);
-        clients.remove(clientId(s.id));
-        safely(() -> store.deleteClient(clientId(s.id)));
-        if (remove) {
-            safely(() -> store.deleteServer(s.id.user(), s.id.serverName()));
-        } else {
-            safely(() -> persistStopped(s));
-        }
-        List<java.util.function.Consumer<ProgressEvent>> tell = List.of();
-        synchronized (s) {
-            if (last != null) {
-                tell = s.appendEvent(last); // before the transition: the next spawn starts a new list
-            }
-            s.transition(false, null);
-            s.attempt = null;
-            s.stopping = null;
-            if (remove) {
-                user.servers.remove(s.id.serverName(), s);
-            }
-        }
-        ServerState.tell(tell, last);
-    }
-
-    /** Marks a server stopped everywhere: route, token, OAuth client, store. The caller holds its lifecycle. */
-    void markStopped(UserState user, ServerState s, String why, boolean remove) {
-        safely(() -> proxy.deleteRoute(prefix(s.id)).toCompletableFuture().join());
-        reset(user, s, null, remove);
-        LOG.info("Server {} stopped ({})", s.id, why);
-        events.serverStopped(s.id, why);
-    }
-
-    /** Stops every running or pending server and waits for them (shutdown with {@code servers: true}, cleanupServers). */
-    public void stopAll() {
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        for (UserState u : users.values()) {
-            for (ServerState s : List.copyOf(u.servers.values())) {
-                if (s.active()) {
-                    try {
-                        stops.add(stop(u, s, false));
-                    } catch (ApiError raced) {
-                        LOG.debug("Not stopping {}: {}", s.id, raced.getMessage());
-                    }
-                }
-            }
-        }
-        if (!stops.isEmpty()) {
-            LOG.info("Stopping {} servers", stops.size());
-        }
-        try {
-            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
-                    .get(settings.startTimeout().toMillis() * 2 + 30_000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warn("Not every server stopped before shutdown: {}", LogSafe.value(rootMessage(e), 300));
-        }
-    }
-
-    /**
-     * One round of the periodic poll: servers found dead lose their route and are marked stopped.
-     * A poll that fails (the spawner cannot tell) changes nothing; servers whose restore could
-     * not decide are checked again.
-     */
-    public void pollAll() {
-        if (closed) {
-            return;
-        }
-        Map<ServerId, SpawnerState> batch = new LinkedHashMap<>();
-        Map<ServerId, ServerState> servers = new HashMap<>();
-        Map<ServerId, UserState> owners = new HashMap<>();
-        for (UserState u : users.values()) {
-            for (ServerState s : u.servers.values()) {
-                synchronized (s) {
-                    if (s.pending == ServerState.Pending.CHECK && s.check == null) {
-                        s.check = new CompletableFuture<>();
-                        restoreLater(u, s, 0);
-                        continue;
-                    }
-                    if (!s.ready || s.pending != null) {
-                        continue;
-                    }
-                    batch.put(s.id, s.spawnerState);
-                }
-                servers.put(s.id, s);
-                owners.put(s.id, u);
-            }
-        }
-        if (batch.isEmpty()) {
-            return;
-        }
-        Map<ServerId, PollResult> results;
-        try {
-            // One call per round: a spawner that can list all its servers at once answers for all.
-            results = spawner.pollAll(batch).toCompletableFuture().get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (Exception e) {
-            LOG.warn("Polling {} servers failed: {}; they keep running", batch.size(), LogSafe.value(rootMessage(e), 300));
-            return;
-        }
-        for (Map.Entry<ServerId, ServerState> e : servers.entrySet()) {
-            PollResult r = results.get(e.getKey());
-            if (r == null) {
-                LOG.debug("The poll could not tell whether {} runs; it keeps running", e.getKey());
-                continue;
-            }
-            ServerState s = e.getValue();
-            UserState u = owners.get(e.getKey());
-            if (r.running()) {
-                applyPollChanges(s, r);
-                continue;
-            }
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            synchronized (s) {
-                if (!s.ready || s.pending != null) {
-                    continue;
-                }
-                // The death is handled as a stop: a stop request meanwhile waits for it.
-                s.transition(true, ServerState.Pending.STOP);
-                s.stopping = done;
-            }
-            LOG.warn("Server {} is no longer running ({}{})", s.id, LogSafe.value(r.detail(), 300),
-                    r.exitCode().isPresent() ? ", exit code " + r.exitCode().getAsInt() : "");
-            events.serverDied(s.id, r);
-            try {
-                markStopped(u, s, "died", false);
-            } finally {
-                done.complete(null);
-            }
-        }
-    }
-
-    /** A running server whose poll reported a new URL (the route follows) or state (saved). */
-    private void applyPollChanges(ServerState s, PollResult r) {
-        if (r.url().isEmpty() && r.state().isEmpty()) {
-            return;
-        }
-        URI moved = null;
-        synchronized (s) {
-            if (!s.ready || s.pending != null) {
-                return;
-            }
-            if (r.url().isPresent() && !r.url().get().equals(s.url)) {
-                moved = r.url().get();
-                s.url = moved;
-            }
-            r.state().ifPresent(state -> s.spawnerState = state);
-        }
-        if (moved != null) {
-            URI target = moved;
-            LOG.info("Server {} moved to {}; updating its route", s.id, target);
-            safely(() -> proxy.addRoute(route(s.id, target)).toCompletableFuture().join());
-        }
-        safely(() -> store.saveServer(s.row(true)));
-    }
-
-    /** {@code POST /users/{name}/activity}: timestamps only move forward. */
-    public void recordActivity(UserState u, String serverName, Instant when) {
-        if (serverName != null) {
-            ServerState s = u.servers.get(serverName);
-            if (s == null) {
-                throw new ApiError(400, "No such server '" + serverName + "' for user " + u.name);
-            }
-            boolean changed;
-            synchronized (s) {
-                changed = s.lastActivity == null || when.isAfter(s.lastActivity);
-                if (changed) {
-                    s.lastActivity = when;
-                }
-            }
-            if (changed && s.active()) {
-                store.updateServerActivity(u.name, serverName, when);
-            }
-        }
-        if (u.lastActivity == null || when.isAfter(u.lastActivity)) {
-            u.lastActivity = when;
-            store.updateUserActivity(u.name, when);
         }
     }
 
@@ -1549,17 +373,11 @@ public final class HubEngine implements AutoCloseable {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    public Set<String> allGroups() {
-        Set<String> g = new HashSet<>();
-        users.values().forEach(u -> g.addAll(u.groups));
-        return g;
-    }
-
     @Override
     public void close() {
-        closed = true;
+        servers.close();
         scheduler.shutdownNow();
-        flushTokenActivity();
+        tokens.flushTokenActivity();
         // Not shutdownNow: an interrupted spawn would clean up half-way and forget a server that still
         // comes up. A spawn still running sees the hub closed and leaves its record for the next start.
         workers.shutdown();

@@ -74,7 +74,9 @@ public final class PagesServlet extends HttpServlet {
                 default -> page(resp, 404, "Not found", "<p>There is no page here.</p>");
             }
         } catch (ApiError e) {
-            page(resp, e.status(), "Error " + e.status(), "<p>" + Web.html(e.getMessage()) + "</p>");
+            refusalPage(resp, e);
+        } catch (RequestRefusedException e) {
+            refusalPage(resp, ApiError.of(e));
         } catch (InvalidUsernameException | InvalidServerNameException e) {
             page(resp, 400, "Error 400", "<p>" + Web.html(e.getMessage()) + "</p>");
         } catch (InterruptedException e) {
@@ -491,6 +493,10 @@ public final class PagesServlet extends HttpServlet {
     private static void redirect(HttpServletResponse resp, String location) {
         resp.setStatus(302);
         resp.setHeader("Location", location);
+    }
+
+    private static void refusalPage(HttpServletResponse resp, ApiError e) throws IOException {
+        page(resp, e.status(), "Error " + e.status(), "<p>" + Web.html(e.getMessage()) + "</p>");
     }
 
     static void page(HttpServletResponse resp, int status, String title, String body) throws IOException {

@@ -82,7 +82,8 @@ class EngineConcurrencyTest {
                                     maxActiveSeen.accumulateAndGet((int) f.engine.activeServers(), Math::max);
                                 }
                             }
-                        } catch (ApiError e) {
+                        } catch (RequestRefusedException refused) {
+                            ApiError e = ApiError.of(refused);
                             if (e.status() == 429) {
                                 refusedForLimits.incrementAndGet();
                             } else {

@@ -49,8 +49,8 @@ class EngineRacesTest {
                 CompletableFuture<Void> spawn;
                 try {
                     spawn = f.engine.spawn(u, name, Map.of());
-                } catch (ApiError busy) {
-                    assertThat(busy.status()).isEqualTo(400); // the removal holds the server a moment
+                } catch (RequestRefusedException busy) {
+                    assertThat(ApiError.of(busy).status()).isEqualTo(400); // the removal holds the server a moment
                     spawn = CompletableFuture.completedFuture(null);
                 }
                 remove.get(10, TimeUnit.SECONDS);
@@ -114,7 +114,7 @@ class EngineRacesTest {
             CompletableFuture<Void> stopGate = new CompletableFuture<>();
             f.spawner.stopHook = (id, st) -> stopGate.thenRun(() -> f.spawner.alive.remove(id));
             CompletableFuture<Void> delete = f.engine.deleteUser(u);
-            assertThatThrownBy(() -> f.engine.spawn(u, "second", Map.of())).isInstanceOf(ApiError.class)
+            assertThatThrownBy(() -> f.engine.spawn(u, "second", Map.of())).isInstanceOf(RequestRefusedException.class)
                     .hasMessageContaining("being deleted");
             stopGate.complete(null);
             delete.get(10, TimeUnit.SECONDS);
@@ -192,7 +192,7 @@ class EngineRacesTest {
             ServerState s = u.server("");
             assertThat(s.pending()).as("not shown as pending").isNull();
             assertThat(f.engine.spawnsInFlight()).as("its slot is given back").isZero();
-            assertThatThrownBy(() -> f.engine.spawn(u, "", Map.of())).isInstanceOf(ApiError.class)
+            assertThatThrownBy(() -> f.engine.spawn(u, "", Map.of())).isInstanceOf(RequestRefusedException.class)
                     .hasMessageContaining("not returned");
             assertThat(f.spawner.calls).noneMatch(c -> c.startsWith("stop"));
             assertThat(f.spawner.startsInProgress.get()).isEqualTo(1);
@@ -211,7 +211,7 @@ class EngineRacesTest {
                 try {
                     f.engine.spawn(u, "", Map.of()).get(10, TimeUnit.SECONDS);
                     break;
-                } catch (ApiError stillLingering) {
+                } catch (RequestRefusedException stillLingering) {
                     Thread.sleep(10);
                 }
             }

@@ -138,9 +138,9 @@ abstract class ExpiryPurgeScenario {
         }
 
         assertThat(storedTokenIds()).containsExactlyInAnyOrder(liveApi, forever, liveOauth);
-        assertThat(engine.tokensById.keySet()).containsExactlyInAnyOrder(liveApi, forever, liveOauth)
+        assertThat(engine.tokens.tokensById.keySet()).containsExactlyInAnyOrder(liveApi, forever, liveOauth)
                 .doesNotContain(expiredApi, expiredOauth);
-        assertThat(engine.tokensByHash.values()).extracting(t -> t.row().id()).containsExactlyInAnyOrder(liveApi, forever, liveOauth);
+        assertThat(engine.tokens.tokensByHash.values()).extracting(t -> t.row().id()).containsExactlyInAnyOrder(liveApi, forever, liveOauth);
         assertThat(column("SELECT code_hash FROM hub_oauth_codes")).containsExactly(liveCode).doesNotContain(expiredCode);
         assertThat(column("SELECT id_hash FROM hub_sessions")).containsExactly(Secrets.hash(liveSession))
                 .doesNotContain(Secrets.hash(expiredSession));
@@ -169,18 +169,18 @@ abstract class ExpiryPurgeScenario {
         long keptForeverId = engine.tokenByHashOf(keptForever).row().id();
 
         Instant deadline = Instant.now().plusSeconds(10);
-        while (Instant.now().isBefore(deadline) && (engine.tokensById.containsKey(expiringApiId)
-                || engine.tokensById.containsKey(expiringOauthId) || engine.sessionCache.containsKey(Secrets.hash(expiringSession))
+        while (Instant.now().isBefore(deadline) && (engine.tokens.tokensById.containsKey(expiringApiId)
+                || engine.tokens.tokensById.containsKey(expiringOauthId) || engine.sessions.sessionCache.containsKey(Secrets.hash(expiringSession))
                 || column("SELECT code_hash FROM hub_oauth_codes").contains(expiringCode))) {
             Thread.sleep(50);
         }
 
         assertThat(storedTokenIds()).containsExactlyInAnyOrder(keptApiId, keptForeverId);
-        assertThat(engine.tokensById.keySet()).containsExactlyInAnyOrder(keptApiId, keptForeverId);
-        assertThat(engine.tokensByHash.keySet()).containsExactlyInAnyOrder(Secrets.hash(keptApi), Secrets.hash(keptForever));
+        assertThat(engine.tokens.tokensById.keySet()).containsExactlyInAnyOrder(keptApiId, keptForeverId);
+        assertThat(engine.tokens.tokensByHash.keySet()).containsExactlyInAnyOrder(Secrets.hash(keptApi), Secrets.hash(keptForever));
         assertThat(column("SELECT code_hash FROM hub_oauth_codes")).containsExactly(keptCode);
         assertThat(column("SELECT id_hash FROM hub_sessions")).containsExactly(Secrets.hash(keptSession));
-        assertThat(engine.sessionCache.keySet()).containsExactly(Secrets.hash(keptSession));
+        assertThat(engine.sessions.sessionCache.keySet()).containsExactly(Secrets.hash(keptSession));
         assertThat(engine.resolveToken(keptApi)).isNotNull();
     }
 

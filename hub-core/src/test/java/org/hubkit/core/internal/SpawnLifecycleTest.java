@@ -112,8 +112,8 @@ class SpawnLifecycleTest {
                 Thread.sleep(5);
             }
             assertThat(s.pending()).as("cleaning up: shown as stopping, not startable").isEqualTo(ServerState.Pending.STOP);
-            assertThatThrownBy(() -> f.engine.spawn(u, "", Map.of())).isInstanceOf(ApiError.class)
-                    .satisfies(e -> assertThat(((ApiError) e).status()).isEqualTo(400));
+            assertThatThrownBy(() -> f.engine.spawn(u, "", Map.of())).isInstanceOf(RequestRefusedException.class)
+                    .satisfies(e -> assertThat(ApiError.of((RequestRefusedException) e).status()).isEqualTo(400));
             assertThat(f.spawner.calls).as("no stop while start runs").doesNotContain("stop alice/");
             mayReturn.countDown();
             assertThatThrownBy(() -> spawn.get(10, TimeUnit.SECONDS)).hasMessageContaining("within");
