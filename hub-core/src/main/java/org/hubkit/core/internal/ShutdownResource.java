@@ -34,8 +34,28 @@ final class ShutdownResource {
         engine.cleanupOnClose(stopServers);
         LOG.info("Shutdown requested by {}{}", LogSafe.value(c.name()), stopServers ? ", stopping all servers" : "");
         resp.setStatus(202);
-        resp.flushBuffer();
-        Thread t = new Thread(shutdown, "hubkit-shutdown");
-        t.start();
+        resp.setContentLength(0);
+        // The hub stops only once the 202 has gone out whole: stopping first cut it off mid-answer.
+        jakarta.servlet.AsyncContext ctx = req.startAsync();
+        ctx.addListener(new jakarta.servlet.AsyncListener() {
+            @Override
+            public void onComplete(jakarta.servlet.AsyncEvent event) {
+                new Thread(shutdown, "hubkit-shutdown").start();
+            }
+
+            @Override
+            public void onTimeout(jakarta.servlet.AsyncEvent event) {
+            }
+
+            @Override
+            public void onError(jakarta.servlet.AsyncEvent event) {
+                new Thread(shutdown, "hubkit-shutdown").start();
+            }
+
+            @Override
+            public void onStartAsync(jakarta.servlet.AsyncEvent event) {
+            }
+        });
+        ctx.complete();
     }
 }
