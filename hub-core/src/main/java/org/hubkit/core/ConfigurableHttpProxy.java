@@ -26,7 +26,6 @@ import org.hubkit.api.ConfigException;
 import org.hubkit.api.HubException;
 import org.hubkit.api.Proxy;
 import org.hubkit.api.Route;
-import org.hubkit.core.internal.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +47,16 @@ import org.slf4j.LoggerFactory;
  * @since 0.1
  */
 public final class ConfigurableHttpProxy implements Proxy {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(ConfigurableHttpProxy.class);
     private static final TypeReference<Map<String, Map<String, Object>>> TABLE = new TypeReference<>() { };
     private static final List<String> OWN_KEYS = List.of("target", "last_activity", "jupyterhub");
@@ -181,7 +190,7 @@ public final class ConfigurableHttpProxy implements Proxy {
         Map<String, Object> body = new LinkedHashMap<>(route.data());
         body.put("target", route.target().toString());
         body.put("jupyterhub", true);
-        expect(request("POST", path(route.routespec()), Json.write(body)), 201, "adding route " + route.routespec());
+        expect(request("POST", path(route.routespec()), json(body)), 201, "adding route " + route.routespec());
     }
 
     @Override
@@ -205,7 +214,7 @@ public final class ConfigurableHttpProxy implements Proxy {
             expect(r, 200, "reading routes");
             Map<String, Map<String, Object>> table;
             try {
-                table = Json.MAPPER.readValue(r.body(), TABLE);
+                table = JSON.readValue(r.body(), TABLE);
             } catch (IOException e) {
                 throw new HubException("The proxy answered routes that are not JSON: " + e.getMessage(), e);
             }

@@ -9,10 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.hubkit.api.HubException;
-import org.hubkit.core.internal.ActiveHubLock;
-import org.hubkit.core.internal.H2ActiveHubLock;
-import org.hubkit.core.internal.PostgresActiveHubLock;
-import org.hubkit.core.internal.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +62,8 @@ public record Database(String jdbcUrl, String username, String password) {
      * The directory and base name of an embedded H2 file database ({@code jdbc:h2:file:/dir/hubkit}
      * or {@code jdbc:h2:/dir/hubkit}), empty for PostgreSQL, in-memory and server-mode URLs.
      */
-    Optional<Path> h2File() {
+    /** @return the file an embedded H2 database lives in (without its {@code .mv.db} suffix), if this is one */
+    public Optional<Path> h2File() {
         if (!jdbcUrl.startsWith("jdbc:h2:")) {
             return Optional.empty();
         }
@@ -86,56 +83,6 @@ public record Database(String jdbcUrl, String username, String password) {
         } catch (InvalidPathException e) {
             return Optional.empty();
         }
-    }
-
-    /**
-     * Makes an embedded H2 database's directory and files the hub's own, as the class comment
-     * says; does nothing for other databases. The hub calls it before it opens the store.
-     *
-     * @throws HubException if the directory cannot be created (a mode that cannot be set is only warned about)
-     */
-    void prepareFiles() {
-        Optional<Path> file = h2File();
-        if (file.isEmpty() || file.get().getParent() == null) {
-            return;
-        }
-        Path dir = file.get().getParent();
-        String base = file.get().getFileName().toString();
-        boolean created;
-        try {
-            created = PrivateFiles.createDirectories(dir, PrivateFiles.SEARCH_ONLY_DIRECTORY);
-        } catch (IOException e) {
-            throw new HubException("Cannot create the database directory " + dir + ": " + e, e);
-        }
-        try {
-            if (!created) {
-                int before = PrivateFiles.restrict(dir, PrivateFiles.GROUP_OTHERS_READ_WRITE);
-                if (before >= 0 && (before & PrivateFiles.GROUP_OTHERS_READ_WRITE) != 0) {
-                    LOG.info("The database directory {} was mode {}; now {}: others may not list or change it", dir,
-                            PrivateFiles.octal(before), PrivateFiles.octal(before & ~PrivateFiles.GROUP_OTHERS_READ_WRITE));
-                }
-            }
-            for (String suffix : List.of(".mv.db", ".trace.db")) {
-                PrivateFiles.privateFile(dir.resolve(base + suffix));
-            }
-            try (Stream<Path> entries = Files.list(dir)) {
-                for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(base + ".")
-                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
-                    PrivateFiles.restrict(p, 0177);
-                }
-            }
-        } catch (IOException e) {
-            // Not the hub's to change (another owner): H2 decides whether it can open it.
-            LOG.warn("Cannot make the database directory {} and its files private to the hub (0711, files 0600): {}", dir,
-                    e.toString());
-        }
-    }
-
-    /** @return the lock that keeps one hub per database active, the others standing by (see {@link Hub#start()}) */
-    ActiveHubLock activeHubLock() {
-        return jdbcUrl.startsWith("jdbc:postgresql:")
-                ? new PostgresActiveHubLock(jdbcUrl, username, password, redactedUrl())
-                : new H2ActiveHubLock(jdbcUrl, username, password, redactedUrl(), h2File().orElse(null));
     }
 
     /** @return the URL without password parameters, for logs */

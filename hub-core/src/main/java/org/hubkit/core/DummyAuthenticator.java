@@ -45,7 +45,7 @@ public final class DummyAuthenticator implements Authenticator {
         if (c.username().isBlank()) {
             return CompletableFuture.completedFuture(AuthResult.refused());
         }
-        if (password != null && !org.hubkit.core.internal.Secrets.constantTimeEquals(password, c.password())) {
+        if (password != null && !Secrets.constantTimeEquals(password, c.password())) {
             return CompletableFuture.completedFuture(AuthResult.refused());
         }
         return CompletableFuture.completedFuture(AuthResult.accepted(c.username()));

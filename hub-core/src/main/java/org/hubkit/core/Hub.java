@@ -35,11 +35,13 @@ import org.hubkit.core.internal.ApiRequestEvents;
 import org.hubkit.core.internal.ApiServlet;
 import org.hubkit.core.internal.BodyReader;
 import org.hubkit.core.internal.CryptKeeper;
+import org.hubkit.core.internal.DatabaseSetup;
 import org.hubkit.core.internal.ErrorPages;
 import org.hubkit.core.internal.HubEngine;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
 import org.hubkit.core.internal.StandbyGate;
+import org.hubkit.core.internal.Versions;
 import org.hubkit.core.internal.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,7 +99,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Hub implements AutoCloseable {
     /** The Hubkit version. */
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = Versions.HUBKIT;
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
     /** The largest API request body the hub reads (JupyterHub's API bodies are small JSON objects). */
     private static final int MAX_BODY_BYTES = 1 << 20;
@@ -180,13 +182,13 @@ public final class Hub implements AutoCloseable {
                 settings = settings.withHubConnectUrl(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host)
                         + ":" + connector.getLocalPort()));
             }
-            database.prepareFiles(); // H2's directory and files private to the hub before anything is written
+            DatabaseSetup.prepareFiles(database); // H2's directory and files private to the hub before anything is written
             // One active hub per database: the others answer 503 from the gate and wait for the lock.
             gate = new StandbyGate(standbyPollInterval);
             server.setHandler(gate);
             server.setErrorHandler(new ErrorPages.ServerErrors());
             server.setStopAtShutdown(false);
-            election = new ActiveHubElection(database.activeHubLock(), standbyPollInterval, settings.hubConnectUrl());
+            election = new ActiveHubElection(DatabaseSetup.activeHubLock(database), standbyPollInterval, settings.hubConnectUrl());
             if (election.tryAcquire()) {
                 activate();
                 server.start();

@@ -9,7 +9,7 @@ import org.hubkit.api.AuthResult;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.ConfigException;
 import org.hubkit.api.Credentials;
-import org.hubkit.core.internal.Secrets;
+import org.hubkit.core.Secrets;
 
 /**
  * Everyone who is allowed logs in with one shared password, as JupyterHub's

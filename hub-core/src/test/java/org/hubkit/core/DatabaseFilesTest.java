@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import org.hubkit.core.internal.DatabaseSetup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,7 @@ class DatabaseFilesTest {
     void aNewDatabaseDirectoryCanBePassedButNotListedAndItsFilesAreOwnerOnly() throws Exception {
         Path data = dir.resolve("hubkit-data");
         Database db = Database.h2(data);
-        db.prepareFiles();
+        DatabaseSetup.prepareFiles(db);
         assertThat(mode(data)).isEqualTo("rwx--x--x");
         assertThat(mode(data.resolve("hubkit.mv.db"))).isEqualTo("rw-------");
         assertThat(mode(data.resolve("hubkit.trace.db"))).isEqualTo("rw-------");
@@ -39,21 +40,21 @@ class DatabaseFilesTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         Path other = Files.writeString(open.resolve("notes.txt"), "x");
         Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rw-r--r--"));
-        Database.h2(open).prepareFiles();
+        DatabaseSetup.prepareFiles(Database.h2(open));
         assertThat(mode(open)).isEqualTo("rwx--x--x");
         assertThat(mode(file)).isEqualTo("rw-------");
         assertThat(mode(other)).as("not the database's").isEqualTo("rw-r--r--");
 
         Path closed = Files.createDirectory(dir.resolve("closed"));
         Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
-        Database.h2(closed).prepareFiles();
+        DatabaseSetup.prepareFiles(Database.h2(closed));
         assertThat(mode(closed)).as("an operator's 0700 stays").isEqualTo("rwx------");
     }
 
     @Test
     void otherDatabasesAreLeftAlone() {
-        Database.of("jdbc:h2:mem:x").prepareFiles();
-        Database.of("jdbc:postgresql://127.0.0.1:5432/hubkit").prepareFiles();
+        DatabaseSetup.prepareFiles(Database.of("jdbc:h2:mem:x"));
+        DatabaseSetup.prepareFiles(Database.of("jdbc:postgresql://127.0.0.1:5432/hubkit"));
         assertThat(Database.of("jdbc:h2:tcp://localhost/x").h2File()).isEmpty();
         assertThat(Database.of("jdbc:h2:" + dir.resolve("x") + ";MODE=PostgreSQL").h2File()).contains(dir.resolve("x"));
     }

@@ -1,5 +1,7 @@
 package org.hubkit.core.internal;
 
+import org.hubkit.core.Secrets;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

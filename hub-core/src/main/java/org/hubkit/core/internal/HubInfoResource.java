@@ -37,7 +37,7 @@ final class HubInfoResource {
         requireScope(c, "read:hub");
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("version", ApiServlet.JUPYTERHUB_VERSION);
-        info.put("hubkit_version", org.hubkit.core.Hub.VERSION);
+        info.put("hubkit_version", Versions.HUBKIT);
         info.put("spawner", Map.of("class", engine.spawner.name()));
         info.put("authenticator", Map.of("class", engine.authenticator.name()));
         Web.json(resp, 200, info);

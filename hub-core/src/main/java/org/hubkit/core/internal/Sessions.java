@@ -1,5 +1,6 @@
 package org.hubkit.core.internal;
 
+import org.hubkit.core.Secrets;
 import static org.hubkit.core.internal.HubEngine.now;
 
 import java.time.Instant;

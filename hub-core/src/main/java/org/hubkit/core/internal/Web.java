@@ -1,5 +1,6 @@
 package org.hubkit.core.internal;
 
+import org.hubkit.core.Secrets;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

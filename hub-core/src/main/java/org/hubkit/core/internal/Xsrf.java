@@ -1,5 +1,6 @@
 package org.hubkit.core.internal;
 
+import org.hubkit.core.Secrets;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;

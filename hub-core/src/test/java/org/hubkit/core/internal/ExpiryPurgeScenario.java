@@ -1,5 +1,6 @@
 package org.hubkit.core.internal;
 
+import org.hubkit.core.Secrets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;

@@ -7,7 +7,7 @@ import org.hubkit.api.ConfigNode;
 import org.hubkit.api.Proxy;
 import org.hubkit.api.ProxyFactory;
 import org.hubkit.core.ConfigurableHttpProxy;
-import org.hubkit.core.internal.Secrets;
+import org.hubkit.core.Secrets;
 
 /**
  * {@code proxy.type: chp}: {@link ConfigurableHttpProxy}, configurable-http-proxy (or

@@ -1,4 +1,4 @@
-package org.hubkit.core.internal;
+package org.hubkit.core;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -6,7 +6,14 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
-/** Random tokens and their hashes. Tokens are only ever stored as {@link #hash}. */
+/**
+ * Secrets for hub code and for modules: random tokens, their hashes (the hub stores tokens only
+ * as {@link #hash}), and a comparison that takes the same time wherever two values differ, for
+ * checking a password or a token without telling an attacker how much of it was right.
+ * Thread-safe.
+ *
+ * @since 0.2
+ */
 public final class Secrets {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
