@@ -211,6 +211,7 @@ public final class ReferenceServer {
                     .activeServerLimit(h.activeServerLimit())
                     .pollInterval(h.pollInterval())
                     .cleanupServers(h.cleanupServers())
+                    .allowNamedServers(h.allowNamedServers())
                     .startTimeout((Duration) config.spawner().value("startTimeout"))
                     .httpTimeout((Duration) config.spawner().value("httpTimeout"));
             services.forEach(b::addService);

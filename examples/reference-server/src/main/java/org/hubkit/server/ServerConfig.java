@@ -286,17 +286,19 @@ public final class ServerConfig {
      * @param activeServerLimit running servers before the API answers 429, 0 for no limit
      * @param pollInterval how often running servers are polled
      * @param cleanupServers whether stopping the hub stops every server (default false here)
+     * @param allowNamedServers whether users may start named servers besides their default one (default false, as JupyterHub)
      * @since 0.1
      */
     public record HubSection(String ip, int port, Path dataDir, String db, URI publicUrl, URI connectUrl,
-                             int concurrentSpawnLimit, int activeServerLimit, Duration pollInterval, boolean cleanupServers) {
+                             int concurrentSpawnLimit, int activeServerLimit, Duration pollInterval, boolean cleanupServers,
+                             boolean allowNamedServers) {
         @Override
         public String toString() {
             return "HubSection[ip=" + ip + ", port=" + port + ", dataDir=" + dataDir + ", db="
                     + (db == null ? null : db.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", publicUrl=" + publicUrl
                     + ", connectUrl=" + connectUrl + ", concurrentSpawnLimit=" + concurrentSpawnLimit
                     + ", activeServerLimit=" + activeServerLimit + ", pollInterval=" + pollInterval
-                    + ", cleanupServers=" + cleanupServers + "]";
+                    + ", cleanupServers=" + cleanupServers + ", allowNamedServers=" + allowNamedServers + "]";
         }
     }
 

@@ -122,7 +122,7 @@ class ServerConfigTest {
                 """);
         assertThat(c.hub()).isEqualTo(new ServerConfig.HubSection("0.0.0.0", 9081, Path.of("/var/lib/hubkit"),
                 "jdbc:postgresql://db.internal:5432/hubkit?user=hub", URI.create("https://hub.example.org"),
-                URI.create("http://10.0.0.5:9081"), 5, 7, Duration.ofMillis(2500), false));
+                URI.create("http://10.0.0.5:9081"), 5, 7, Duration.ofMillis(2500), false, false));
         assertThat(c.proxy().values()).isEqualTo(Map.of("ip", "10.0.0.5", "port", 9000, "type", "netty"));
         assertThat(c.auth().values()).isEqualTo(Map.of("type", "shared-password", "password", "eight-or-more",
                 "adminPassword", "an-admin-password-of-32-characters!", "adminUsers", List.of("alice"),
