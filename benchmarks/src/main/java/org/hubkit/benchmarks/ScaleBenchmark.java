@@ -257,7 +257,7 @@ public final class ScaleBenchmark {
                 routesMillis = t;
                 break;
             }
-            Thread.sleep(options.sampleMillis);
+            Thread.sleep(Math.max(options.sampleMillis, 100)); // each probe lists every route: not too often
         }
         Matcher ready = logLine(hub, READY, deadline);
         if (ready == null) {
@@ -300,12 +300,13 @@ public final class ScaleBenchmark {
         milestones.put("state loaded", Pattern.compile("Loaded \\d+ users, \\d+ tokens, \\d+ servers from the store"));
         milestones.put("first server restored", Pattern.compile("Restored server "));
         milestones.put("HTTP server started", Pattern.compile("Hub API listening"));
+        milestones.put("every server checked", Pattern.compile("Checked the \\d+ servers"));
         Map<String, Long> out = new LinkedHashMap<>();
         Long lastRestore = null;
         long restored = 0;
         LocalDate day = LocalDate.now();
         for (String line : hub.grepLog(Pattern.compile("Database .* at schema version|Loaded \\d+ users|Restored server |"
-                + "Hub API listening"))) {
+                + "Hub API listening|Checked the \\d+ servers"))) {
             Matcher t = LOG_TIME.matcher(line);
             if (!t.find()) {
                 continue;

@@ -95,7 +95,7 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
                 return null;
             }
             engine.touchUser(u, HubEngine.now());
-            return new Caller(u, null, null, s, u.scopes);
+            return new Caller(u, null, null, s, u.scopes());
         }).orElse(null);
     }
 

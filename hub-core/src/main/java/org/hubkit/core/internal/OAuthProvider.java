@@ -72,7 +72,7 @@ final class OAuthProvider {
         if (!client.redirectUri().equals(redirectUri)) {
             throw new InvalidRequestException("redirect_uri does not match the one registered for " + client.id());
         }
-        Set<String> held = user.scopes;
+        Set<String> held = user.scopes();
         List<String> access = client.allowedScopes().stream().filter(s -> Scopes.base(s).equals("access:servers")).toList();
         if (!access.isEmpty() && access.stream().noneMatch(s -> Scopes.covers(held, s, users::groupsOf))) {
             LOG.info("User {} refused access to {} (no {})", LogSafe.value(user.name), LogSafe.value(client.id()),

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -386,15 +387,23 @@ public final class Store implements AutoCloseable {
 
     // ---- tokens ----
 
+    /**
+     * Every API and OAuth token. Tokens with the same scopes share one immutable list: most hold
+     * {@code ["inherit"]}, and parsing that JSON once per token was most of the time this took.
+     */
     public List<TokenRow> loadTokens() {
         return tx("loading tokens", c -> {
             List<TokenRow> rows = new ArrayList<>();
+            Map<String, List<String>> scopeLists = new HashMap<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT id, token_hash, user_name, service_name, scopes, note, kind, server_name, oauth_client, session_id, "
                             + "created, last_activity, expires_at FROM hub_api_tokens")) {
                 while (rs.next()) {
+                    String scopesJson = rs.getString(5);
+                    List<String> scopes = scopesJson == null ? List.of()
+                            : scopeLists.computeIfAbsent(scopesJson, j -> Collections.unmodifiableList(Json.readStringList(j)));
                     rows.add(new TokenRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            Json.readStringList(rs.getString(5)), rs.getString(6), rs.getString(7), rs.getString(8),
+                            scopes, rs.getString(6), rs.getString(7), rs.getString(8),
                             rs.getString(9), rs.getString(10), instant(rs, "created"), instant(rs, "last_activity"),
                             instant(rs, "expires_at")));
                 }

@@ -175,7 +175,7 @@ final class Tokens {
     public Set<String> ownerScopes(String user, String service) {
         if (user != null) {
             UserState u = users.user(user);
-            return u == null ? Set.of() : u.scopes;
+            return u == null ? Set.of() : u.scopes();
         }
         Service s = services.get(service);
         return s != null && s.admin() ? ADMIN_SCOPES : Set.of();

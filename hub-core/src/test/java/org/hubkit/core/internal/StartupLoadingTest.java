@@ -40,6 +40,29 @@ class StartupLoadingTest {
     }
 
     @Test
+    void tokensWithTheSameScopesShareOneUnmodifiableList() {
+        Store store = new Store(org.hubkit.core.Database.h2(dir.resolve("tokens")));
+        try {
+            store.insertUser("alice", false, Instant.now());
+            for (String t : List.of("one", "two")) {
+                store.insertToken(new Store.TokenRow(0, Secrets.hash(t), "alice", null, List.of("inherit"), t, "api", null, null,
+                        null, Instant.now(), null, null));
+            }
+            store.insertToken(new Store.TokenRow(0, Secrets.hash("three"), "alice", null, List.of("read:users!user=alice"), "3",
+                    "api", null, null, null, Instant.now(), null, null));
+            List<Store.TokenRow> rows = store.loadTokens().stream()
+                    .sorted(java.util.Comparator.comparingLong(Store.TokenRow::id)).toList();
+            assertThat(rows).hasSize(3);
+            assertThat(rows.get(0).scopes()).containsExactly("inherit").isSameAs(rows.get(1).scopes());
+            assertThat(rows.get(2).scopes()).containsExactly("read:users!user=alice");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> rows.get(0).scopes().add("admin:users"))
+                    .isInstanceOf(UnsupportedOperationException.class);
+        } finally {
+            store.close();
+        }
+    }
+
+    @Test
     void eachRestoredServerGetsItsOwnTokenBackAndTheNewestWhenThereAreSeveral() throws Exception {
         Map<String, Long> before = new HashMap<>();
         try (EngineFixture first = new EngineFixture(dir, s -> s)) {
