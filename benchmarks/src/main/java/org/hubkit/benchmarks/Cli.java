@@ -74,6 +74,28 @@ final class Cli {
         return args[i];
     }
 
+    /** An option's value as a whole number of at least 1, or a message naming the option. */
+    static int positive(String option, String v) {
+        int n = atLeastZero(option, v);
+        if (n < 1) {
+            throw new IllegalArgumentException(option + " needs a positive whole number, not " + v);
+        }
+        return n;
+    }
+
+    /** An option's value as a whole number of at least 0, or a message naming the option. */
+    static int atLeastZero(String option, String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " needs a whole number >= 0, not " + v);
+    }
+
     /** Whether {@code cmd} names an executable file. */
     static boolean executable(String cmd) {
         return cmd != null && Files.isExecutable(Path.of(cmd));

@@ -248,14 +248,14 @@ public final class HubBenchmark {
                     case "--only-jupyterhub" -> o.onlyJupyterHub = true;
                     case "--only-hubkit" -> o.onlyHubkit = true;
                     case "--keep" -> o.keep = true;
-                    case "--users" -> o.users = positive(a, value(args, ++i, a));
-                    case "--duration" -> o.duration = positive(a, value(args, ++i, a));
-                    case "--warmup" -> o.warmup = positive(a, value(args, ++i, a));
-                    case "--threads" -> o.threads = positive(a, value(args, ++i, a));
-                    case "--connections" -> o.connections = positive(a, value(args, ++i, a));
-                    case "--spawn-timeout" -> o.spawnTimeout = positive(a, value(args, ++i, a));
-                    case "--poll-ms" -> o.pollMillis = positive(a, value(args, ++i, a));
-                    case "--max-minutes" -> o.maxMinutes = positive(a, value(args, ++i, a));
+                    case "--users" -> o.users = Cli.positive(a, value(args, ++i, a));
+                    case "--duration" -> o.duration = Cli.positive(a, value(args, ++i, a));
+                    case "--warmup" -> o.warmup = Cli.positive(a, value(args, ++i, a));
+                    case "--threads" -> o.threads = Cli.positive(a, value(args, ++i, a));
+                    case "--connections" -> o.connections = Cli.positive(a, value(args, ++i, a));
+                    case "--spawn-timeout" -> o.spawnTimeout = Cli.positive(a, value(args, ++i, a));
+                    case "--poll-ms" -> o.pollMillis = Cli.positive(a, value(args, ++i, a));
+                    case "--max-minutes" -> o.maxMinutes = Cli.positive(a, value(args, ++i, a));
                     case "--repo" -> o.repo = Path.of(value(args, ++i, a));
                     case "--hubkit-jar" -> o.hubkitJar = Path.of(value(args, ++i, a));
                     case "--singleuser" -> o.singleuser = value(args, ++i, a);
@@ -315,18 +315,6 @@ public final class HubBenchmark {
                 }
             }
             return missing.isEmpty() ? null : String.join("\n", missing);
-        }
-
-        private static int positive(String option, String v) {
-            try {
-                int n = Integer.parseInt(v);
-                if (n > 0) {
-                    return n;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            throw new IllegalArgumentException(option + " needs a positive whole number, not " + v);
         }
 
         private static String firstOf(String... candidates) {

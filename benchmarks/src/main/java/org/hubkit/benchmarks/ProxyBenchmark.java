@@ -924,27 +924,27 @@ public final class ProxyBenchmark {
                         }
                         o.targets = s;
                     }
-                    case "--duration" -> o.duration = positive(a, value(args, ++i, a));
-                    case "--warmup" -> o.warmup = positive(a, value(args, ++i, a));
-                    case "--threads" -> o.threads = positive(a, value(args, ++i, a));
-                    case "--connections" -> o.connections = positive(a, value(args, ++i, a));
-                    case "--ws-seconds" -> o.wsSeconds = positive(a, value(args, ++i, a));
-                    case "--ws-warmup" -> o.wsWarmup = nonNegative(a, value(args, ++i, a));
-                    case "--ws-connections" -> o.wsConnections = positive(a, value(args, ++i, a));
-                    case "--ws-size" -> o.wsSize = positive(a, value(args, ++i, a));
+                    case "--duration" -> o.duration = Cli.positive(a, value(args, ++i, a));
+                    case "--warmup" -> o.warmup = Cli.positive(a, value(args, ++i, a));
+                    case "--threads" -> o.threads = Cli.positive(a, value(args, ++i, a));
+                    case "--connections" -> o.connections = Cli.positive(a, value(args, ++i, a));
+                    case "--ws-seconds" -> o.wsSeconds = Cli.positive(a, value(args, ++i, a));
+                    case "--ws-warmup" -> o.wsWarmup = Cli.atLeastZero(a, value(args, ++i, a));
+                    case "--ws-connections" -> o.wsConnections = Cli.positive(a, value(args, ++i, a));
+                    case "--ws-size" -> o.wsSize = Cli.positive(a, value(args, ++i, a));
                     case "--ws-client" -> o.wsClient = WsClient.of(value(args, ++i, a));
-                    case "--ws-inflight" -> o.wsInflight = positive(a, value(args, ++i, a));
-                    case "--ws-client-threads" -> o.wsClientThreads = positive(a, value(args, ++i, a));
-                    case "--echo-threads" -> o.echoThreads = positive(a, value(args, ++i, a));
-                    case "--rounds" -> o.rounds = positive(a, value(args, ++i, a));
-                    case "--soak" -> o.soakMinutes = positive(a, value(args, ++i, a));
-                    case "--soak-connections" -> o.soakConnections = positive(a, value(args, ++i, a));
-                    case "--soak-interval-ms" -> o.soakIntervalMillis = positive(a, value(args, ++i, a));
-                    case "--soak-sample" -> o.soakSampleSeconds = positive(a, value(args, ++i, a));
-                    case "--io-threads" -> o.ioThreads = nonNegative(a, value(args, ++i, a));
+                    case "--ws-inflight" -> o.wsInflight = Cli.positive(a, value(args, ++i, a));
+                    case "--ws-client-threads" -> o.wsClientThreads = Cli.positive(a, value(args, ++i, a));
+                    case "--echo-threads" -> o.echoThreads = Cli.positive(a, value(args, ++i, a));
+                    case "--rounds" -> o.rounds = Cli.positive(a, value(args, ++i, a));
+                    case "--soak" -> o.soakMinutes = Cli.positive(a, value(args, ++i, a));
+                    case "--soak-connections" -> o.soakConnections = Cli.positive(a, value(args, ++i, a));
+                    case "--soak-interval-ms" -> o.soakIntervalMillis = Cli.positive(a, value(args, ++i, a));
+                    case "--soak-sample" -> o.soakSampleSeconds = Cli.positive(a, value(args, ++i, a));
+                    case "--io-threads" -> o.ioThreads = Cli.atLeastZero(a, value(args, ++i, a));
                     case "--proxy-java-opts" -> o.proxyJavaOpts = value(args, ++i, a);
-                    case "--nginx-workers" -> o.nginxWorkers = positive(a, value(args, ++i, a));
-                    case "--max-minutes" -> o.maxMinutes = positive(a, value(args, ++i, a));
+                    case "--nginx-workers" -> o.nginxWorkers = Cli.positive(a, value(args, ++i, a));
+                    case "--max-minutes" -> o.maxMinutes = Cli.positive(a, value(args, ++i, a));
                     case "--chp" -> o.chp = value(args, ++i, a);
                     case "--nginx" -> o.nginx = value(args, ++i, a);
                     case "--wrk" -> o.wrk = value(args, ++i, a);
@@ -987,26 +987,6 @@ public final class ProxyBenchmark {
                 missing.add("configurable-http-proxy not found: " + chp + install);
             }
             return missing.isEmpty() ? null : String.join("\n", missing);
-        }
-
-        private static int positive(String option, String v) {
-            int n = nonNegative(option, v);
-            if (n == 0) {
-                throw new IllegalArgumentException(option + " needs a positive whole number, not " + v);
-            }
-            return n;
-        }
-
-        private static int nonNegative(String option, String v) {
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= 0) {
-                    return n;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            throw new IllegalArgumentException(option + " needs a whole number >= 0, not " + v);
         }
     }
 }

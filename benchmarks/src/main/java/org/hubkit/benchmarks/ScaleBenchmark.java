@@ -690,19 +690,19 @@ public final class ScaleBenchmark {
                 switch (a) {
                     case "-h", "--help" -> o.help = true;
                     case "--keep" -> o.keep = true;
-                    case "--users" -> o.users = positive(a, value(args, ++i, a));
-                    case "--tokens" -> o.tokens = atLeastZero(a, value(args, ++i, a));
-                    case "--servers" -> o.servers = atLeastZero(a, value(args, ++i, a));
-                    case "--empty-runs" -> o.emptyRuns = positive(a, value(args, ++i, a));
-                    case "--restarts" -> o.restarts = positive(a, value(args, ++i, a));
-                    case "--deep-requests" -> o.deepRequests = positive(a, value(args, ++i, a));
-                    case "--seed-threads" -> o.seedThreads = positive(a, value(args, ++i, a));
-                    case "--sample-ms" -> o.sampleMillis = positive(a, value(args, ++i, a));
-                    case "--settle-ms" -> o.settleMillis = atLeastZero(a, value(args, ++i, a));
-                    case "--poll-delay-ms" -> o.pollDelayMillis = atLeastZero(a, value(args, ++i, a));
-                    case "--start-timeout" -> o.startTimeout = positive(a, value(args, ++i, a));
-                    case "--seed-timeout" -> o.seedTimeout = positive(a, value(args, ++i, a));
-                    case "--max-minutes" -> o.maxMinutes = positive(a, value(args, ++i, a));
+                    case "--users" -> o.users = Cli.positive(a, value(args, ++i, a));
+                    case "--tokens" -> o.tokens = Cli.atLeastZero(a, value(args, ++i, a));
+                    case "--servers" -> o.servers = Cli.atLeastZero(a, value(args, ++i, a));
+                    case "--empty-runs" -> o.emptyRuns = Cli.positive(a, value(args, ++i, a));
+                    case "--restarts" -> o.restarts = Cli.positive(a, value(args, ++i, a));
+                    case "--deep-requests" -> o.deepRequests = Cli.positive(a, value(args, ++i, a));
+                    case "--seed-threads" -> o.seedThreads = Cli.positive(a, value(args, ++i, a));
+                    case "--sample-ms" -> o.sampleMillis = Cli.positive(a, value(args, ++i, a));
+                    case "--settle-ms" -> o.settleMillis = Cli.atLeastZero(a, value(args, ++i, a));
+                    case "--poll-delay-ms" -> o.pollDelayMillis = Cli.atLeastZero(a, value(args, ++i, a));
+                    case "--start-timeout" -> o.startTimeout = Cli.positive(a, value(args, ++i, a));
+                    case "--seed-timeout" -> o.seedTimeout = Cli.positive(a, value(args, ++i, a));
+                    case "--max-minutes" -> o.maxMinutes = Cli.positive(a, value(args, ++i, a));
                     case "--hub-java-opts" -> {
                         String v = value(args, ++i, a).strip();
                         o.hubJavaOpts = v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
@@ -714,26 +714,6 @@ public final class ScaleBenchmark {
                 throw new IllegalArgumentException("--servers must not be more than --users");
             }
             return o;
-        }
-
-        private static int positive(String option, String v) {
-            int n = atLeastZero(option, v);
-            if (n < 1) {
-                throw new IllegalArgumentException(option + " needs a positive whole number, not " + v);
-            }
-            return n;
-        }
-
-        private static int atLeastZero(String option, String v) {
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= 0) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // below
-            }
-            throw new IllegalArgumentException(option + " needs a whole number >= 0, not " + v);
         }
     }
 }
