@@ -97,12 +97,10 @@ final class ProgressStream implements WriteListener, Consumer<ProgressEvent> {
                 for (ProgressEvent e : sofar) {
                     stream.accept(e);
                 }
-                {
-                    if (!stream.closed) {
-                        stream.keepalive = scheduler.scheduleWithFixedDelay(() -> stream.offer(KEEPALIVE, false), 8, 8,
-                                TimeUnit.SECONDS);
-                        stream.deadline = scheduler.schedule(stream::end, maxMillis, TimeUnit.MILLISECONDS);
-                    }
+                if (!stream.closed) {
+                    stream.keepalive = scheduler.scheduleWithFixedDelay(() -> stream.offer(KEEPALIVE, false), 8, 8,
+                            TimeUnit.SECONDS);
+                    stream.deadline = scheduler.schedule(stream::end, maxMillis, TimeUnit.MILLISECONDS);
                 }
             }
         }

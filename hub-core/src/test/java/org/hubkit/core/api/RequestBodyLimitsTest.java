@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import org.hubkit.core.RawSockets;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,20 +35,6 @@ class RequestBodyLimitsTest extends HubApiTestBase {
         s.connect(new InetSocketAddress("127.0.0.1", hub.hub.port()), 5_000);
         s.setSoTimeout(10_000);
         return s;
-    }
-
-    /** The response head (status line and headers, lower-cased), read without sending more of the body. */
-    private static String head(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        while (b.indexOf("\r\n\r\n") < 0) {
-            int c = in.read();
-            if (c < 0) {
-                break;
-            }
-            b.append((char) c);
-        }
-        return b.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static long heapAfterGc() throws InterruptedException {
@@ -96,7 +83,7 @@ class RequestBodyLimitsTest extends HubApiTestBase {
             try (Socket s = open()) {
                 s.getOutputStream().write(("POST /hub/api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                         + "Content-Length: 1000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                String h = head(s);
+                String h = RawSockets.head(s);
                 assertThat(h).startsWith("http/1.1 503").contains("\r\nretry-after: ").contains("\r\nconnection: close\r\n");
             }
         } finally {
@@ -126,7 +113,7 @@ class RequestBodyLimitsTest extends HubApiTestBase {
                 // 500 KB announced, none sent: the answer must not wait for it.
                 s.getOutputStream().write((request + "\r\nHost: 127.0.0.1\r\nContent-Length: 500000\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
-                String h = head(s);
+                String h = RawSockets.head(s);
                 assertThat(h).as(request).startsWith("http/1.1 ").contains("\r\nconnection: close\r\n");
                 assertThat(h).as(request).doesNotStartWith("http/1.1 408").doesNotStartWith("http/1.1 5");
             }

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import org.hubkit.core.RawSockets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -117,20 +118,6 @@ class BodyReaderTest {
         return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length + "\r\n\r\n";
     }
 
-    /** The response head, lower-cased. */
-    private static String head(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        while (b.indexOf("\r\n\r\n") < 0) {
-            int c = in.read();
-            if (c < 0) {
-                break;
-            }
-            b.append((char) c);
-        }
-        return b.toString().toLowerCase(Locale.ROOT);
-    }
-
     /** Waits (bounded) for the budget to read {@code expected}: a request's end is seen a moment after its answer. */
     private static void awaitBuffered(LongSupplier buffered, long expected) throws InterruptedException {
         for (int i = 0; i < 200 && buffered.getAsLong() != expected; i++) {
@@ -143,7 +130,7 @@ class BodyReaderTest {
     void aBodyIsHeldUntilItsRequestEndsAndThenGivenBackOnce() throws Exception {
         try (Socket s = open()) {
             send(s, post("/hub/api/echo", 1000) + "x".repeat(1000));
-            assertThat(head(s)).startsWith("http/1.1 200");
+            assertThat(RawSockets.head(s)).startsWith("http/1.1 200");
         }
         awaitBuffered(reader::bufferedBytes, 0);
 
@@ -152,7 +139,7 @@ class BodyReaderTest {
             assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(reader.bufferedBytes()).as("held while the servlet's asynchronous work runs").isEqualTo(1000);
             holdRelease.countDown();
-            assertThat(head(s)).startsWith("http/1.1 200");
+            assertThat(RawSockets.head(s)).startsWith("http/1.1 200");
         }
         awaitBuffered(reader::bufferedBytes, 0);
     }
@@ -161,7 +148,7 @@ class BodyReaderTest {
     void aBodyIsGivenBackWhenItTimesOutItsClientGoesOrItsServletFails() throws Exception {
         try (Socket s = open()) {
             send(s, post("/hub/api/slow", 1000) + "x".repeat(10));
-            assertThat(head(s)).startsWith("http/1.1 408").contains("\r\nconnection: close\r\n");
+            assertThat(RawSockets.head(s)).startsWith("http/1.1 408").contains("\r\nconnection: close\r\n");
         }
         awaitBuffered(reader::bufferedBytes, 0);
 
@@ -173,7 +160,7 @@ class BodyReaderTest {
 
         try (Socket s = open()) {
             send(s, post("/hub/api/throw", 1000) + "x".repeat(1000));
-            assertThat(head(s)).startsWith("http/1.1 500");
+            assertThat(RawSockets.head(s)).startsWith("http/1.1 500");
         }
         awaitBuffered(reader::bufferedBytes, 0);
     }
@@ -196,7 +183,7 @@ class BodyReaderTest {
             } catch (IOException refused) {
                 // answered and closed
             }
-            assertThat(head(s)).startsWith("http/1.1 413").contains("\r\nconnection: close\r\n");
+            assertThat(RawSockets.head(s)).startsWith("http/1.1 413").contains("\r\nconnection: close\r\n");
         }
         awaitBuffered(reader::bufferedBytes, 0);
     }
@@ -208,7 +195,7 @@ class BodyReaderTest {
             awaitBuffered(reader::bufferedBytes, 60 * 1024);
             try (Socket second = open()) {
                 send(second, post("/hub/api/big", 60 * 1024));
-                assertThat(head(second)).startsWith("http/1.1 503").contains("\r\nretry-after: 5\r\n")
+                assertThat(RawSockets.head(second)).startsWith("http/1.1 503").contains("\r\nretry-after: 5\r\n")
                         .contains("\r\nconnection: close\r\n");
             }
             // a chunked body takes what is left as it grows, then is refused too
@@ -222,7 +209,7 @@ class BodyReaderTest {
                 } catch (IOException refused) {
                     // answered and closed
                 }
-                assertThat(head(chunked)).startsWith("http/1.1 503").contains("\r\nretry-after: 5\r\n");
+                assertThat(RawSockets.head(chunked)).startsWith("http/1.1 503").contains("\r\nretry-after: 5\r\n");
             }
             assertThat(reader.bufferedBytes()).isLessThanOrEqualTo(CAP);
             awaitBuffered(reader::bufferedBytes, 60 * 1024);
@@ -234,7 +221,7 @@ class BodyReaderTest {
     void aBodyOnARequestThatTakesNoneReservesNothingAndIsNotRead() throws Exception {
         try (Socket s = open()) {
             send(s, "GET /hub/api/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000\r\n\r\n");
-            assertThat(head(s)).startsWith("http/1.1 200").contains("\r\nconnection: close\r\n");
+            assertThat(RawSockets.head(s)).startsWith("http/1.1 200").contains("\r\nconnection: close\r\n");
             assertThat(reader.bufferedBytes()).isZero();
         }
     }
