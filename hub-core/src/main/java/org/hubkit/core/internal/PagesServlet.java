@@ -249,7 +249,8 @@ public final class PagesServlet extends HttpServlet {
         UserState u = c.user();
         ServerState s = u.server("");
         boolean ready = s != null && s.ready();
-        boolean pending = s != null && s.pending() != null;
+        ServerState.Pending state = s == null ? null : s.pending(); // read once: it may change meanwhile
+        boolean pending = state != null;
         String name = Web.html(u.name);
         String apiPath = "/hub/api/users/" + Web.html(HubEngine.urlPath(u.name)) + "/server";
         StringBuilder b = new StringBuilder();
@@ -260,7 +261,11 @@ public final class PagesServlet extends HttpServlet {
                     .append(Web.html(HubEngine.prefix(s.id))).append("\">My Server</a> ")
                     .append("<button id=\"stop\" data-api=\"").append(apiPath).append("\">Stop My Server</button></p>");
         } else if (pending) {
-            b.append("<p>Your server is ").append(s.pending().name().toLowerCase()).append("ing.</p><p><a class=\"button\" href=\"/hub/spawn-pending/")
+            b.append("<p>Your server is ").append(switch (state) {
+                case SPAWN -> "starting";
+                case STOP -> "stopping";
+                case CHECK -> "being checked after a hub restart";
+            }).append(".</p><p><a class=\"button\" href=\"/hub/spawn-pending/")
                     .append(Web.html(HubEngine.urlPath(u.name))).append("\">Show progress</a></p>");
         } else {
             b.append("<p>Your server is not running.</p><p><a class=\"button\" id=\"start\" href=\"/hub/spawn\">Start My Server</a></p>");

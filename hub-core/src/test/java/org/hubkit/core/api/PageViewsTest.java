@@ -77,6 +77,7 @@ class PageViewsTest extends HubApiTestBase {
         HttpResponse<String> spawn = b.get("/hub/spawn");
         assertThat(spawn.statusCode()).isEqualTo(302);
         assertThat(spawn.headers().firstValue("Location")).hasValue("/hub/spawn-pending/slowcancel");
+        assertThat(b.get("/hub/home").body()).as("home while it starts").contains("Your server is starting.");
         HttpResponse<String> pending = b.get("/hub/spawn-pending/slowcancel");
         assertThat(pending.body()).contains("id=\"cancel\"").contains("method:'DELETE'");
         // What the button's script sends.
