@@ -105,6 +105,38 @@ public interface Spawner extends AutoCloseable {
         }).thenCompose(v -> pollLane(todo, next, results));
     }
 
+    /**
+     * The choices this spawner offers before a start (images, sizes, GPUs), or
+     * {@link SpawnOptionsForm#NONE}. The hub shows the form, filtered by
+     * {@link SpawnOptionsForm#forUser}, on {@code GET /hub/spawn}, and refuses, before calling
+     * {@link #start}, any answer (from the form or the REST API body) that
+     * {@link SpawnOptionsForm#resolve} refuses. With no form, the REST API's options are passed
+     * through unchanged, as in JupyterHub.
+     *
+     * @return the form; the same for every call unless the configuration changed
+     * @since 0.3
+     */
+    default SpawnOptionsForm optionsForm() {
+        return SpawnOptionsForm.NONE;
+    }
+
+    /**
+     * Forgets a server for good: called once it is stopped, when the server is removed through
+     * the REST API ({@code remove: true}) or its user is deleted, as JupyterHub's
+     * {@code delete_forever}. A spawner that keeps stopped servers around (a stopped container kept
+     * for the next start) removes them here, and may remove the user's storage if configured to.
+     * The default does nothing.
+     *
+     * @param server the server
+     * @param state its last saved state
+     * @param userDeleted whether the whole user is being deleted (not only this named server)
+     * @return completes once done; a failure is logged and the deletion goes on
+     * @since 0.3
+     */
+    default CompletionStage<Void> deleteForever(ServerId server, SpawnerState state, boolean userDeleted) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** @return a short name for logs and the {@code /hub/api/info} answer */
     default String name() {
         return getClass().getSimpleName();
