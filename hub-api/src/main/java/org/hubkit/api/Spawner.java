@@ -137,6 +137,20 @@ public interface Spawner extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Addresses of this machine on which the hub must listen too, besides its own bind address,
+     * so that the servers this spawner starts reach its API: a Docker network's gateway, say,
+     * when the hub itself binds only loopback. The hub calls this once when it starts, before it
+     * listens (it may block briefly), binds its API port on each address, and the spawner then
+     * points {@code JUPYTERHUB_API_URL} at the address its servers can reach. The default is none.
+     *
+     * @return IP addresses (no host names), or an empty list
+     * @since 0.3
+     */
+    default List<String> hubListenAddresses() {
+        return List.of();
+    }
+
     /** @return a short name for logs and the {@code /hub/api/info} answer */
     default String name() {
         return getClass().getSimpleName();
