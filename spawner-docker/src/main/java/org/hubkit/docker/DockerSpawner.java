@@ -455,14 +455,47 @@ public final class DockerSpawner implements Spawner {
         if (config.internalNetwork && !Boolean.TRUE.equals(network.getInternal())) {
             throw new SpawnException("Docker network " + config.networkName + " exists but is not an internal network");
         }
-        String gw = network.getIpam() == null || network.getIpam().getConfig() == null ? null
-                : network.getIpam().getConfig().stream().map(Network.Ipam.Config::getGateway).filter(Objects::nonNull)
-                .filter(g -> !g.contains(":")).findFirst().orElse(null);
+        String gw = gatewayOf(network);
         if (gw == null) {
             throw new SpawnException("Docker network " + config.networkName + " has no IPv4 gateway");
         }
         gateway = gw;
         return gw;
+    }
+
+    /**
+     * The IPAM gateway; the default bridge often has none recorded, then the bridge interface's
+     * own address (an engine on this machine), else the subnet's first address, which is what the
+     * engine gives its bridges.
+     */
+    static String gatewayOf(Network network) {
+        List<Network.Ipam.Config> ipam = network.getIpam() == null || network.getIpam().getConfig() == null ? List.of()
+                : network.getIpam().getConfig().stream().filter(c -> c.getSubnet() != null && !c.getSubnet().contains(":")).toList();
+        for (Network.Ipam.Config c : ipam) {
+            if (c.getGateway() != null && !c.getGateway().isEmpty()) {
+                return c.getGateway();
+            }
+        }
+        String bridge = network.getOptions() == null ? null : network.getOptions().get("com.docker.network.bridge.name");
+        try {
+            java.net.NetworkInterface nic = bridge == null ? null : java.net.NetworkInterface.getByName(bridge);
+            if (nic != null) {
+                for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // fall back to the subnet
+        }
+        for (Network.Ipam.Config c : ipam) {
+            String[] parts = c.getSubnet().split("/")[0].split("\\.");
+            if (parts.length == 4) {
+                return parts[0] + "." + parts[1] + "." + parts[2] + "." + (Integer.parseInt(parts[3]) + 1);
+            }
+        }
+        return null;
     }
 
     private void createInternalNetwork() {
