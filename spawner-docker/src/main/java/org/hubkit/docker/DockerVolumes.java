@@ -187,7 +187,7 @@ public final class DockerVolumes implements VolumePolicy {
             for (Entry e : entries) {
                 String field = e.layers != null ? "layeredVolumes" : e.group != null ? "groupVolumes"
                         : e.readOnly ? "readOnlyVolumes" : "volumes";
-                String at = field + "." + e.target;
+                String at = field + "." + (e.layers != null ? e.target : e.source);
                 if (e.target == null || !e.target.startsWith("/") || e.target.indexOf('\0') >= 0
                         || List.of(e.target.split("/")).contains("..")) {
                     problems.add(new ConfigException.Problem(field, "the target '" + e.target

@@ -62,6 +62,29 @@ final class TestEngine {
         return DockerSpawner.gatewayOf(require().inspectNetworkCmd().withNetworkId(network).exec());
     }
 
+    /** What a command run in a container printed, and its exit code. */
+    record Exec(long exitCode, String output) {
+    }
+
+    /** Runs a command in a running container and waits for it. */
+    static Exec exec(String container, String... cmd) throws InterruptedException {
+        DockerClient c = require();
+        String id = c.execCreateCmd(container).withCmd(cmd).withAttachStdout(true).withAttachStderr(true).exec().getId();
+        StringBuilder out = new StringBuilder();
+        c.execStartCmd(id).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+            @Override
+            public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                synchronized (out) {
+                    out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }).awaitCompletion(60, java.util.concurrent.TimeUnit.SECONDS);
+        Long code = c.inspectExecCmd(id).exec().getExitCodeLong();
+        synchronized (out) {
+            return new Exec(code == null ? -1 : code, out.toString());
+        }
+    }
+
     /** Removes every container, volume and network labelled with this hub id. */
     static void removeAll(String hubId) {
         DockerClient c = require();
