@@ -511,6 +511,11 @@ public final class DockerSpawner implements Spawner {
         }
     }
 
+    /** @return the internal network's bridge interface and iptables chain, for tests that clean up after themselves */
+    List<String> firewallNames() {
+        return List.of(bridgeName(config), "HUBKIT-" + shortHash(config.hubId + "\0" + config.networkName));
+    }
+
     private static String bridgeName(Builder b) {
         return "hk-" + shortHash(b.hubId + "\0" + b.networkName).substring(0, 12);
     }
