@@ -324,21 +324,6 @@ public final class PagesServlet extends HttpServlet {
                 LOG.info("Spawn form refused: {}", refused);
                 throw new ApiError(403, "Your form expired or came from another site; please try again.");
             }
-            if (!form.isEmpty()) {
-                Map<String, Object> answers = new LinkedHashMap<>();
-                req.getParameterMap().forEach((k, v) -> {
-                    if (!k.equals("_xsrf") && !k.equals("next")) {
-                        answers.put(k, List.of(v));
-                    }
-                });
-                try {
-                    options = form.resolve(answers);
-                } catch (InvalidOptionsException e) {
-                    LOG.info("Spawn options of {} refused: {}", LogSafe.value(userName), LogSafe.value(e.getMessage(), 300));
-                    spawnForm(req, resp, 400, userName, serverName, form, answers, e.getMessage());
-                    return;
-                }
-            }
         } else {
             String foreign = Xsrf.foreignNavigation(req, engine);
             if (foreign != null) {
@@ -348,9 +333,20 @@ public final class PagesServlet extends HttpServlet {
                 spawnForm(req, resp, 200, userName, serverName, form, Map.of(), null);
                 return;
             }
-            if (!form.isEmpty()) {
+            if (!form.isEmpty() && formAnswers(req).isEmpty()) {
                 // The spawner offers choices: the user makes them first (JupyterHub's options form).
+                // A link from the hub's own pages may carry them in its query instead, as in JupyterHub.
                 spawnForm(req, resp, 200, userName, serverName, form, Map.of(), null);
+                return;
+            }
+        }
+        if (!form.isEmpty()) {
+            Map<String, Object> answers = formAnswers(req);
+            try {
+                options = form.resolve(answers);
+            } catch (InvalidOptionsException e) {
+                LOG.info("Spawn options of {} refused: {}", LogSafe.value(userName), LogSafe.value(e.getMessage(), 300));
+                spawnForm(req, resp, 400, userName, serverName, form, answers, e.getMessage());
                 return;
             }
         }
@@ -365,6 +361,17 @@ public final class PagesServlet extends HttpServlet {
                 redirect(resp, pendingPage);
             }
         });
+    }
+
+    /** The spawn options a form or a query sent: every parameter but the hub's own ({@code _xsrf}, {@code next}). */
+    private static Map<String, Object> formAnswers(HttpServletRequest req) {
+        Map<String, Object> answers = new LinkedHashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (!k.equals("_xsrf") && !k.equals("next")) {
+                answers.put(k, List.of(v));
+            }
+        });
+        return answers;
     }
 
     /**

@@ -161,6 +161,19 @@ class SpawnOptionsTest {
     }
 
     @Test
+    void aLinkFromTheHubsOwnPagesMayCarryTheChoicesInItsQuery() throws Exception {
+        Browser b = new Browser(hub.base).loggedInAs("formquery");
+        HttpResponse<String> forged = spawnPage(b, "/hub/spawn?image=" + TestHub.enc("evil/miner"));
+        assertThat(forged.statusCode()).isEqualTo(400);
+        assertThat(forged.body()).contains("id=\"error\"");
+        assertThat(hub.user("formquery").get("servers")).isEqualTo(Map.of());
+        HttpResponse<String> r = spawnPage(b, "/hub/spawn?size=large");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+        hub.awaitReady("formquery");
+        assertThat(hub.server("formquery").get("user_options")).isEqualTo(Map.of("image", "python", "size", "large"));
+    }
+
+    @Test
     void aForgedFormValueShowsTheFormAgainWithTheReasonAndStartsNothing() throws Exception {
         Browser b = new Browser(hub.base).loggedInAs("formforged");
         String xsrf = xsrf(spawnPage(b, "/hub/spawn"));
