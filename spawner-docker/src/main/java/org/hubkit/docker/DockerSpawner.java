@@ -84,8 +84,8 @@ import org.slf4j.LoggerFactory;
  * so two users never share one, and labelled {@code org.hubkit.hub} (this hub's {@code hubId}),
  * {@code org.hubkit.user} and {@code org.hubkit.server} (escaped). With {@code remove(false)}, the
  * default, a stopped container is kept and started again at the next start when it would be
- * created the same (same image id, same environment); otherwise it is replaced. Its volumes are
- * kept either way.
+ * created the same (same image id, same settings and environment, by the digest in its
+ * {@code org.hubkit.spec} label); otherwise it is replaced. Its volumes are kept either way.
  *
  * <p><b>Reaching the hub.</b> When the hub's API URL names a loopback address, the container
  * gets the gateway of its network instead, and {@link #hubListenAddresses()} returns that gateway
@@ -112,6 +112,8 @@ public final class DockerSpawner implements Spawner {
     public static final String LABEL_USER = "org.hubkit.user";
     /** Label: the escaped server name ({@code ""} for the default server). */
     public static final String LABEL_SERVER = "org.hubkit.server";
+    /** Label: a digest of the settings a container was created with; a kept container is reused only while it matches. */
+    public static final String LABEL_SPEC = "org.hubkit.spec";
 
     static final String STATE_ID = "containerId";
     static final String STATE_NAME = "containerName";
@@ -587,6 +589,18 @@ public final class DockerSpawner implements Spawner {
     // ---- containers -----------------------------------------------------------------------
 
     private String reuseOrCreate(Plan plan, ImageInfo img, Map<String, String> env, SpawnerState previous) {
+        List<String> command = null;
+        if (!config.cmd.isEmpty() || !config.args.isEmpty()) {
+            command = new ArrayList<>(config.cmd.isEmpty() ? img.cmd : config.cmd);
+            command.addAll(config.args);
+        }
+        ObjectNode body = new CreateRequest(plan.image, command, config.workDir)
+                .network(config.networkName, published() ? config.hostIp : null)
+                .limits(plan.limits).mounts(plan.mounts).extra(extraCreate, extraHost)
+                .finish(env, plan.labels);
+        String spec = specHash(body);
+        ((ObjectNode) body.get("Labels")).put(LABEL_SPEC, spec);
+
         InspectContainerResponse existing = previous.get(STATE_ID).map(this::inspectOrNull).orElse(null);
         if (existing == null || !plan.containerName.equals(existing.getName().replaceFirst("^/", ""))) {
             existing = inspectOrNull(plan.containerName);
@@ -599,7 +613,7 @@ public final class DockerSpawner implements Spawner {
             boolean running = existing.getState() != null && Boolean.TRUE.equals(existing.getState().getRunning());
             String why = config.remove ? "remove is set"
                     : !img.id.equals(existing.getImageId()) ? "its image changed"
-                    : !Set.copyOf(List.of(existing.getConfig().getEnv())).containsAll(envList(env)) ? "its environment changed"
+                    : !spec.equals(labels.get(LABEL_SPEC)) ? "its settings or environment changed"
                     : running ? "it is still running" : null;
             if (why == null) {
                 LOG.info("Reusing stopped container {} ({}) for {}", plan.containerName, shortId(existing.getId()), plan.server);
@@ -608,20 +622,18 @@ public final class DockerSpawner implements Spawner {
             LOG.info("Replacing container {} ({}) for {}: {}", plan.containerName, shortId(existing.getId()), plan.server, why);
             removeContainer(existing.getId());
         }
-        List<String> command = null;
-        if (!config.cmd.isEmpty() || !config.args.isEmpty()) {
-            command = new ArrayList<>(config.cmd.isEmpty() ? img.cmd : config.cmd);
-            command.addAll(config.args);
-        }
-        ObjectNode body = new CreateRequest(plan.image, command, config.workDir)
-                .network(config.networkName, published() ? config.hostIp : null)
-                .limits(plan.limits).mounts(plan.mounts).extra(extraCreate, extraHost)
-                .finish(env, plan.labels);
         return createContainer(plan.containerName, body);
     }
 
-    private static List<String> envList(Map<String, String> env) {
-        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    /** A digest of what the container would be created with, the environment in a fixed order (the hub's map has none). */
+    private static String specHash(ObjectNode body) {
+        ObjectNode canonical = body.deepCopy();
+        List<String> env = new ArrayList<>();
+        canonical.get("Env").forEach(e -> env.add(e.asText()));
+        java.util.Collections.sort(env);
+        com.fasterxml.jackson.databind.node.ArrayNode sorted = canonical.putArray("Env");
+        env.forEach(sorted::add);
+        return shortHash(canonical.toString());
     }
 
     private String createContainer(String name, ObjectNode body) {

@@ -172,7 +172,7 @@ class DockerSpawnerIT {
     }
 
     @Test
-    void aStoppedContainerIsStartedAgainUnlessItsImageChangedThenItIsReplaced() throws Exception {
+    void aStoppedContainerIsStartedAgainUnlessItsImageOrSettingsChangedThenItIsReplaced() throws Exception {
         ServerId server = ServerId.defaultServer("again");
         try (DockerSpawner spawner = spawner().build()) {
             SpawnResult first = start(spawner, Spawns.request("again"));
@@ -183,11 +183,18 @@ class DockerSpawnerIT {
             assertThat(id(second)).as("the same container, started again").isEqualTo(id(first));
             spawner.stop(server, second.state()).toCompletableFuture().join();
 
-            try (DockerSpawner upgraded = spawner.toBuilder().image(TestEngine.ALT_IMAGE).build()) {
+            try (DockerSpawner resized = spawner.toBuilder().memLimit("300M").build()) {
+                SpawnResult resizedResult = start(resized, Spawns.request(server, Set.of(), Map.of(), List.of(), second.state(), 8081));
+                assertThat(id(resizedResult)).as("a new container for new settings").isNotEqualTo(id(first));
+                resized.stop(server, resizedResult.state()).toCompletableFuture().join();
+                second = resizedResult;
+            }
+            try (DockerSpawner upgraded = spawner.toBuilder().memLimit("300M").image(TestEngine.ALT_IMAGE).build()) {
                 SpawnResult third = start(upgraded, Spawns.request(server, Set.of(), Map.of(), List.of(), second.state(), 8081));
-                assertThat(id(third)).as("a new container for the new image").isNotEqualTo(id(first));
+                assertThat(id(third)).as("a new container for the new image").isNotEqualTo(id(second));
                 assertThat(docker.inspectContainerCmd(id(third)).exec().getConfig().getImage()).isEqualTo(TestEngine.ALT_IMAGE);
-                assertThat(catchThrowable(() -> docker.inspectContainerCmd(id(first)).exec())).isInstanceOf(NotFoundException.class);
+                String replaced = id(second);
+                assertThat(catchThrowable(() -> docker.inspectContainerCmd(replaced).exec())).isInstanceOf(NotFoundException.class);
             }
         }
     }
