@@ -34,7 +34,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -210,6 +209,8 @@ public final class DockerSpawner implements Spawner {
             plan = plan(request);
         } catch (HubException e) {
             return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new SpawnException("Cannot prepare the container: " + e.getMessage(), e));
         }
         context.progress(2, "Preparing container " + plan.containerName);
         CompletableFuture<String> gw = call(this::networkGateway);
