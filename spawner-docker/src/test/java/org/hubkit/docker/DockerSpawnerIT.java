@@ -150,7 +150,7 @@ class DockerSpawnerIT {
     }
 
     @Test
-    void aNewSpawnerFindsTheContainerByIdAndAContainerRemovedByHandIsStoppedAtTheNextPoll() throws Exception {
+    void aNewSpawnerFindsTheContainerByIdAndAContainerKilledOrRemovedByHandIsStoppedAtTheNextPoll() throws Exception {
         ServerId server = ServerId.defaultServer("restore");
         SpawnResult r;
         try (DockerSpawner before = spawner().build()) {
@@ -164,6 +164,10 @@ class DockerSpawnerIT {
             assertThat(all.get(server).running()).isTrue();
             assertThat(all.get(ServerId.defaultServer("nobody")).running()).isFalse();
 
+            docker.killContainerCmd(id(r)).exec();
+            PollResult killed = poll(after, server, r.state());
+            assertThat(killed.running()).isFalse();
+            assertThat(killed.exitCode()).hasValue(137);
             docker.removeContainerCmd(id(r)).withForce(true).exec();
             assertThat(poll(after, server, r.state()).running()).isFalse();
             assertThat(after.pollAll(Map.of(server, r.state())).toCompletableFuture().join().get(server).running()).isFalse();
