@@ -397,11 +397,18 @@ public final class DockerSpawner implements Spawner {
             if (repoTag[1] != null) {
                 cmd = cmd.withTag(repoTag[1]);
             }
-            cmd.exec(new ResultCallback.Adapter<PullResponseItem>() {
+            java.util.concurrent.atomic.AtomicReference<String> refused = new java.util.concurrent.atomic.AtomicReference<>();
+            ResultCallback.Adapter<PullResponseItem> stream = new ResultCallback.Adapter<>() {
                 @Override
                 public void onNext(PullResponseItem item) {
                     if (item.getErrorDetail() != null || item.getError() != null) {
-                        onError(new SpawnException("Pulling image " + image + " failed: " + item.getError()));
+                        // The engine's own refusal (registry down, no such tag): ours to report, not an error of the stream.
+                        refused.compareAndSet(null, item.getError() != null ? item.getError() : item.getErrorDetail().getMessage());
+                        try {
+                            close();
+                        } catch (IOException ignored) {
+                            // closing a finished stream
+                        }
                         return;
                     }
                     if (progress.update(item) && System.nanoTime() - lastReport[0] > 500_000_000L) {
@@ -409,7 +416,11 @@ public final class DockerSpawner implements Spawner {
                         context.progress(progress.percent(), progress.message());
                     }
                 }
-            }).awaitCompletion();
+            };
+            cmd.exec(stream).awaitCompletion();
+            if (refused.get() != null) {
+                throw new SpawnException("Pulling image " + image + " failed: " + refused.get());
+            }
             context.progress(60, "Pulled image " + image);
             return image;
         } catch (InterruptedException e) {
