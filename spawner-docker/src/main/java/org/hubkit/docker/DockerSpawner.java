@@ -137,8 +137,13 @@ public final class DockerSpawner implements Spawner {
     private final JsonNode extraHost;
     private final DockerHttpClient http;
     private final DockerClient docker;
+    // Mutable state, each piece with its own rule and no lock held across engine calls: the pools are
+    // thread-safe; pullsInFlight is a concurrent map (one pull per image, removed when it ends);
+    // gateway is written once per network lookup (idempotent); the firewall synchronizes itself.
     private final ExecutorService calls;
     private final ExecutorService pulls;
+    /** postStartCmd runs here: an exec that takes minutes must not hold an engine-call thread. */
+    private final ExecutorService execs;
     private final Map<String, CompletableFuture<String>> pullsInFlight = new ConcurrentHashMap<>();
     /** The gateway of the network, once known (it does not change while the network exists). */
     private volatile String gateway;
@@ -158,6 +163,7 @@ public final class DockerSpawner implements Spawner {
         this.docker = DockerClientImpl.getInstance(engine, http);
         this.calls = pool("hubkit-docker-call", b.callConcurrency);
         this.pulls = pool("hubkit-docker-pull", b.pullConcurrency);
+        this.execs = pool("hubkit-docker-exec", 2);
         String tag = shortHash(b.hubId + "\0" + b.networkName);
         this.firewall = b.internalNetwork
                 ? new InternalNetworkFirewall(b.networkName, bridgeName(b), "HUBKIT-" + tag, b.dockerHost.startsWith("unix://"))
@@ -240,7 +246,7 @@ public final class DockerSpawner implements Spawner {
             LOG.info("Started container {} ({}) for {} from {} at {}", plan.containerName, shortId(id), plan.server,
                     plan.image, url);
             if (!config.postStartCmd.isEmpty()) {
-                calls.execute(() -> postStart(id, plan));
+                execs.execute(() -> postStart(id, plan));
             }
             return new SpawnResult(url, state(plan, img, id, url));
         }));
@@ -895,6 +901,7 @@ public final class DockerSpawner implements Spawner {
     public void close() {
         calls.shutdown();
         pulls.shutdownNow();
+        execs.shutdownNow();
         try {
             calls.awaitTermination(10, TimeUnit.SECONDS);
             docker.close();
