@@ -229,7 +229,8 @@ public final class DockerSpawner implements Spawner {
             }
             createVolumes(plan);
             context.progress(65, "Creating container " + plan.containerName);
-            String id = reuseOrCreate(plan, img, env, request.previousState());
+            Launch container = reuseOrCreate(plan, img, env, request.previousState());
+            String id = container.id();
             SpawnerState early = state(plan, img, id, null);
             context.saveState(early);
             checkCancelled(context);
@@ -248,7 +249,9 @@ public final class DockerSpawner implements Spawner {
             if (!config.postStartCmd.isEmpty()) {
                 execs.execute(() -> postStart(id, plan));
             }
-            return new SpawnResult(url, state(plan, img, id, url));
+            SpawnResult result = new SpawnResult(url, state(plan, img, id, url));
+            // A kept container runs with the token it was created with: the hub takes that one back.
+            return container.apiToken() == null ? result : result.withReusedApiToken(container.apiToken());
         }));
     }
 
@@ -606,7 +609,13 @@ public final class DockerSpawner implements Spawner {
 
     // ---- containers -----------------------------------------------------------------------
 
-    private String reuseOrCreate(Plan plan, ImageInfo img, Map<String, String> env, SpawnerState previous) {
+    /** The container a start uses, and the API token it was created with when it is a kept one (else null). */
+    private record Launch(String id, String apiToken) { }
+
+    private static final String TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN=";
+    private static final String OLD_TOKEN_VARIABLE = "JPY_API_TOKEN="; // the same token, under its pre-1.0 name
+
+    private Launch reuseOrCreate(Plan plan, ImageInfo img, Map<String, String> env, SpawnerState previous) {
         List<String> command = null;
         if (!config.cmd.isEmpty() || !config.args.isEmpty()) {
             command = new ArrayList<>(config.cmd.isEmpty() ? img.cmd : config.cmd);
@@ -633,21 +642,32 @@ public final class DockerSpawner implements Spawner {
                     : !img.id.equals(existing.getImageId()) ? "its image changed"
                     : !spec.equals(labels.get(LABEL_SPEC)) ? "its settings or environment changed"
                     : running ? "it is still running" : null;
+            String keptToken = existing.getConfig().getEnv() == null ? null : java.util.Arrays.stream(existing.getConfig().getEnv())
+                    .filter(e -> e.startsWith(TOKEN_VARIABLE)).map(e -> e.substring(TOKEN_VARIABLE.length())).findFirst()
+                    .orElse(null);
+            if (why == null && keptToken == null) {
+                why = "it has no API token";
+            }
             if (why == null) {
                 LOG.info("Reusing stopped container {} ({}) for {}", plan.containerName, shortId(existing.getId()), plan.server);
-                return existing.getId();
+                return new Launch(existing.getId(), keptToken.equals(env.get("JUPYTERHUB_API_TOKEN")) ? null : keptToken);
             }
             LOG.info("Replacing container {} ({}) for {}: {}", plan.containerName, shortId(existing.getId()), plan.server, why);
             removeContainer(existing.getId());
         }
-        return createContainer(plan.containerName, body);
+        return new Launch(createContainer(plan.containerName, body), null);
     }
 
     /** A digest of what the container would be created with, the environment in a fixed order (the hub's map has none). */
     private static String specHash(ObjectNode body) {
         ObjectNode canonical = body.deepCopy();
         List<String> env = new ArrayList<>();
-        canonical.get("Env").forEach(e -> env.add(e.asText()));
+        // The hub gives every start a new API token; a kept container keeps its own (the hub takes it back).
+        canonical.get("Env").forEach(e -> {
+            if (!e.asText().startsWith(TOKEN_VARIABLE) && !e.asText().startsWith(OLD_TOKEN_VARIABLE)) {
+                env.add(e.asText());
+            }
+        });
         java.util.Collections.sort(env);
         com.fasterxml.jackson.databind.node.ArrayNode sorted = canonical.putArray("Env");
         env.forEach(sorted::add);

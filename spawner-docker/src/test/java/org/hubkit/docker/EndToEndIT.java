@@ -62,7 +62,7 @@ class EndToEndIT {
                 .imageChoice(new Choice("standard", "Standard image", "", Set.of()), TestEngine.IMAGE)
                 .imageChoice(new Choice("alt", "Alternative image", "", Set.of("staff")), TestEngine.ALT_IMAGE).build();
         hub = Hub.builder().spawner(spawner)
-                .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD).accessRules(AccessRules.allow(Set.of("alice", "bob")))
+                .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD).accessRules(AccessRules.allow(Set.of("alice", "bob", "carol")))
                         .build())
                 .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
                 .volumePolicy(VolumePolicy.none())
@@ -103,7 +103,7 @@ class EndToEndIT {
         assertThat(TestEngine.require().inspectContainerCmd(container(first)).exec().getConfig().getImage()).isEqualTo(TestEngine.IMAGE);
 
         assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
-        assertThat(execute(alice, newKernel(alice), "open('/home/jovyan/work/note.txt', 'w').write('kept'); print(6*7)"))
+        assertThat(execute(alice, "alice", newKernel(alice, "alice"), "open('/home/jovyan/work/note.txt', 'w').write('kept'); print(6*7)"))
                 .isEqualTo("42\n");
 
         assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
@@ -117,7 +117,7 @@ class EndToEndIT {
         assertThat(TestEngine.require().inspectContainerCmd(container(second)).exec().getConfig().getImage()).isEqualTo(TestEngine.ALT_IMAGE);
 
         assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
-        assertThat(execute(alice, newKernel(alice), "print(open('/home/jovyan/work/note.txt').read())")).isEqualTo("kept\n");
+        assertThat(execute(alice, "alice", newKernel(alice, "alice"), "print(open('/home/jovyan/work/note.txt').read())")).isEqualTo("kept\n");
 
         assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
         waitUntilStopped("alice");
@@ -127,6 +127,39 @@ class EndToEndIT {
                 .as("alice's containers after she is deleted").isEmpty();
         assertThat(TestEngine.require().listVolumesCmd().withFilter("name", List.of(HUB + "-home-alice")).exec().getVolumes())
                 .as("alice's volume after she is deleted").isNullOrEmpty();
+    }
+
+    @Test
+    void herStoppedContainerIsStartedAgainWithItsOwnTokenAndKeepsItsFiles() throws Exception {
+        // remove is false (DockerSpawner's default): the container is kept, and its environment, the
+        // API token of its first start included, cannot change; the hub takes that token back.
+        HubClient admin = new HubClient(hub.publicUrl());
+        assertThat(admin.api("POST", "/users/carol", ADMIN_TOKEN, null).statusCode()).isEqualTo(201);
+        assertThat(admin.api("POST", "/users/carol/server", ADMIN_TOKEN, Map.of()).statusCode()).isIn(201, 202);
+        String first = container(waitUntilReady("carol"));
+        HubClient carol = new HubClient(hub.publicUrl());
+        assertThat(carol.login("carol", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(carol.follow("/user/carol/tree").statusCode()).as("hops %s", carol.hops).isEqualTo(200);
+        // Outside her volume: only a kept container still has it.
+        assertThat(execute(carol, "carol", newKernel(carol, "carol"), "print(open('/home/jovyan/layer.txt', 'w').write('same container'))"))
+                .isEqualTo("14\n");
+
+        assertThat(admin.api("DELETE", "/users/carol/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
+        waitUntilStopped("carol");
+        assertThat(TestEngine.require().inspectContainerCmd(first).exec().getState().getRunning()).isFalse();
+
+        assertThat(admin.api("POST", "/users/carol/server", ADMIN_TOKEN, Map.of()).statusCode()).isIn(201, 202);
+        assertThat(container(waitUntilReady("carol"))).as("the kept container, started again").isEqualTo(first);
+        // A new browser logs in to it: the server's OAuth client secret and API token are the reused token.
+        HubClient again = new HubClient(hub.publicUrl());
+        assertThat(again.login("carol", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(again.follow("/user/carol/tree").statusCode()).as("hops %s", again.hops).isEqualTo(200);
+        assertThat(execute(again, "carol", newKernel(again, "carol"), "print(open('/home/jovyan/layer.txt').read())"))
+                .isEqualTo("same container\n");
+
+        assertThat(admin.api("DELETE", "/users/carol/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
+        waitUntilStopped("carol");
+        assertThat(admin.api("DELETE", "/users/carol", ADMIN_TOKEN, null).statusCode()).isEqualTo(204);
     }
 
     @Test
@@ -154,9 +187,9 @@ class EndToEndIT {
         return m.group(1);
     }
 
-    private static String newKernel(HubClient client) throws Exception {
-        String xsrf = client.cookie("/user/alice/", "_xsrf");
-        HttpResponse<String> kernel = client.send(HttpRequest.newBuilder(client.base.resolve("/user/alice/api/kernels"))
+    private static String newKernel(HubClient client, String user) throws Exception {
+        String xsrf = client.cookie("/user/" + user + "/", "_xsrf");
+        HttpResponse<String> kernel = client.send(HttpRequest.newBuilder(client.base.resolve("/user/" + user + "/api/kernels"))
                 .header("X-XSRFToken", xsrf).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertThat(kernel.statusCode()).as(kernel.body()).isEqualTo(201);
@@ -194,13 +227,13 @@ class EndToEndIT {
     }
 
     /** Runs code in a kernel over its WebSocket through the proxy (as hub-core's EndToEndScenario does) and returns what it printed. */
-    static String execute(HubClient client, String kernelId, String code) throws Exception {
-        URI ws = URI.create("ws://" + client.base.getHost() + ":" + client.base.getPort() + "/user/alice/api/kernels/"
+    static String execute(HubClient client, String user, String kernelId, String code) throws Exception {
+        URI ws = URI.create("ws://" + client.base.getHost() + ":" + client.base.getPort() + "/user/" + user + "/api/kernels/"
                 + kernelId + "/channels");
         CompletableFuture<String> printed = new CompletableFuture<>();
         String msgId = UUID.randomUUID().toString();
         WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
-                .header("Cookie", client.cookieHeader("/user/alice/api/kernels/"))
+                .header("Cookie", client.cookieHeader("/user/" + user + "/api/kernels/"))
                 .buildAsync(ws, new WebSocket.Listener() {
                     final StringBuilder buf = new StringBuilder();
 
@@ -229,7 +262,7 @@ class EndToEndIT {
                     }
                 }).get(30, TimeUnit.SECONDS);
         Map<String, Object> request = Map.of(
-                "header", Map.of("msg_id", msgId, "username", "alice", "session", UUID.randomUUID().toString(),
+                "header", Map.of("msg_id", msgId, "username", user, "session", UUID.randomUUID().toString(),
                         "msg_type", "execute_request", "version", "5.3", "date", Instant.now().toString()),
                 "parent_header", Map.of(), "metadata", Map.of(), "channel", "shell", "buffers", List.of(),
                 "content", Map.of("code", code, "silent", false, "store_history", true, "user_expressions", Map.of(),
