@@ -129,6 +129,31 @@ public interface ConfigNode {
     String oneOf(String name, String defaultValue, List<String> allowed);
 
     /**
+     * The value as written, whatever its shape, for a key that takes several ({@code volumes./data}
+     * as {@code /data:ro} or as {@code {bind: /data, mode: ro}}; a list or a mapping of images).
+     * Plain Java, unmodifiable, the same from every reader:
+     * <ul>
+     * <li>a string: {@link String};</li>
+     * <li>{@code true}/{@code false}: {@link Boolean};</li>
+     * <li>an integer: {@link Long} ({@link java.math.BigInteger} beyond a long's range);</li>
+     * <li>any other number: {@link Double} ({@code 1.5}, {@code 1e3});</li>
+     * <li>a list: {@code List<Object>} of these, a null entry as {@code null};</li>
+     * <li>a mapping: {@code Map<String, Object>} of these, in the file's order, a null value as {@code null}.</li>
+     * </ul>
+     *
+     * <p>The key counts as read, with everything below it: no key inside the value is reported as
+     * unknown, and no problem is reported at all. Checking the shape is the caller's: it reports
+     * every wrong part with {@link #problem} under the most precise path ({@code volumes./data},
+     * {@code allowedImages.Python.groups[0]}), and reads on. Prefer the typed getters where one shape
+     * is allowed; they check and explain for themselves.
+     *
+     * @param name a key
+     * @return the value, or {@code null} when absent or written as null
+     * @since 0.3
+     */
+    Object value(String name);
+
+    /**
      * @param name a key holding a nested mapping
      * @return it; an empty node at that path when absent (or not a mapping, which is a problem)
      */
