@@ -1254,7 +1254,7 @@ public final class DockerSpawner implements Spawner {
         }
 
         /**
-         * @param gpus {@code all}, a number, or device ids separated by commas: a device request to the NVIDIA driver; none when null
+         * @param gpus {@code all}, a number, or device ids ({@code device=0}, {@code device=0,1}; {@code 0,1}): a device request to the NVIDIA driver; none when null
          * @return this builder
          */
         public Builder gpus(String gpus) {

@@ -1,9 +1,11 @@
 package org.hubkit.docker;
 
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -174,6 +176,29 @@ final class MapConfigNode implements ConfigNode {
             return defaultValue;
         }
         return s == null ? defaultValue : s;
+    }
+
+    @Override
+    public Object value(String name) {
+        return plain(get(name));
+    }
+
+    /** What the reference server's reader gives: Long for every integer, Double for other numbers, unmodifiable lists and mappings. */
+    private static Object plain(Object v) {
+        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        } else if (v instanceof Number n && !(v instanceof BigInteger)) {
+            return n.doubleValue();
+        } else if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>();
+            list.forEach(e -> out.add(plain(e)));
+            return Collections.unmodifiableList(out);
+        } else if (v instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, e) -> out.put(String.valueOf(k), plain(e)));
+            return Collections.unmodifiableMap(out);
+        }
+        return v;
     }
 
     @Override

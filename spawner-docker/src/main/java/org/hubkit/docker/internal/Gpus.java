@@ -19,7 +19,9 @@ public record Gpus(int count, List<String> deviceIds) {
     }
 
     /**
-     * @param text {@code all}, a positive number, or two or more device ids separated by commas ({@code 0,1}, or one id that is not a number, {@code GPU-3a...})
+     * @param text {@code all}, a positive number, or device ids: {@code device=} and one or more ids separated by commas
+     *        ({@code device=0}, {@code device=0,1}, as {@code docker run --gpus} takes them), or without {@code device=}
+     *        two or more ids ({@code 0,1}) or one that is not a number ({@code GPU-3a...})
      * @return the request
      * @throws IllegalArgumentException for anything else
      */
@@ -34,10 +36,11 @@ public record Gpus(int count, List<String> deviceIds) {
             }
             return new Gpus(Integer.parseInt(t), List.of());
         }
-        List<String> ids = List.of(t.split(",", -1)).stream().map(String::strip).toList();
-        if (t.isEmpty() || ids.stream().anyMatch(id -> !ID.matcher(id).matches() || id.equals("all"))) {
-            throw new IllegalArgumentException("must be all, a positive number of GPUs, or device ids separated by commas "
-                    + "(0,1); got '" + text + "'");
+        String list = t.startsWith("device=") ? t.substring("device=".length()).strip() : t;
+        List<String> ids = List.of(list.split(",", -1)).stream().map(String::strip).toList();
+        if (list.isEmpty() || ids.stream().anyMatch(id -> !ID.matcher(id).matches() || id.equals("all"))) {
+            throw new IllegalArgumentException("must be all, a positive number of GPUs, or device ids (device=0, or 0,1); got '"
+                    + text + "'");
         }
         return new Gpus(0, ids);
     }

@@ -81,7 +81,9 @@ class NamingTest {
         assertThat(Gpus.parse("2")).isEqualTo(new Gpus(2, List.of()));
         assertThat(Gpus.parse("0,1")).isEqualTo(new Gpus(0, List.of("0", "1")));
         assertThat(Gpus.parse("GPU-3a1b")).isEqualTo(new Gpus(0, List.of("GPU-3a1b")));
-        for (String bad : List.of("", "0", ",", "0,", "a b", "all,0")) {
+        assertThat(Gpus.parse("device=0")).as("one numeric id, as docker run --gpus writes it").isEqualTo(new Gpus(0, List.of("0")));
+        assertThat(Gpus.parse("device=0,1")).isEqualTo(new Gpus(0, List.of("0", "1")));
+        for (String bad : List.of("", "0", ",", "0,", "a b", "all,0", "device=", "device=0,", "device=all")) {
             assertThatThrownBy(() -> Gpus.parse(bad)).as("'%s'", bad).isInstanceOf(IllegalArgumentException.class);
         }
     }
