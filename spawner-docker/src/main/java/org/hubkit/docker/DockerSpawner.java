@@ -196,6 +196,26 @@ public final class DockerSpawner implements Spawner {
         return "DockerSpawner";
     }
 
+    /** @return the limits as built, for the configuration's tests */
+    Limits limits() {
+        return limits;
+    }
+
+    /** @return the spawn form and the image each image choice stands for, for the configuration's tests */
+    SpawnChoices choices() {
+        return choices;
+    }
+
+    /** @return the spawner's own volumes, for the configuration's tests */
+    DockerVolumes volumes() {
+        return config.volumes;
+    }
+
+    /** @return {@code extraCreateConfig} and {@code extraHostConfig} as they are merged, for the configuration's tests */
+    List<JsonNode> extras() {
+        return List.of(extraCreate, extraHost);
+    }
+
     @Override
     public SpawnOptionsForm optionsForm() {
         return choices.form();
