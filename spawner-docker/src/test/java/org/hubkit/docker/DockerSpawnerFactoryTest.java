@@ -160,15 +160,19 @@ class DockerSpawnerFactoryTest {
     }
 
     /** Configures and builds: no problem, no builder problem. */
-    private static DockerSpawner built(String text) {
-        MapConfigNode node = yaml(text);
+    private static DockerSpawner built(MapConfigNode node) {
         var configured = FACTORY.configure(node, CONTEXT);
         assertThat(node.problems()).isEmpty();
         return (DockerSpawner) configured.build();
     }
 
-    private static List<String> problems(String text) {
-        MapConfigNode node = yaml(text);
+    /** @param keys the keys of a {@code spawner:} section of {@code type: docker}, as YAML */
+    private static DockerSpawner built(String keys) {
+        return built(yaml("spawner:\n  type: docker\n" + keys.indent(2)));
+    }
+
+    private static List<String> problems(String keys) {
+        MapConfigNode node = yaml("spawner:\n  type: docker\n" + keys.indent(2));
         FACTORY.configure(node, CONTEXT);
         return node.problems();
     }
@@ -182,7 +186,7 @@ class DockerSpawnerFactoryTest {
         String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
         Matcher example = Pattern.compile("(?s)For instance[^\\n]*:\n\n```yaml\n(spawner:\n.*?)```").matcher(readme);
         assertThat(example.find()).isTrue();
-        try (DockerSpawner spawner = built(example.group(1))) {
+        try (DockerSpawner spawner = built(yaml(example.group(1)))) {
             assertThat(spawner.choices().form().fields()).extracting(SpawnOptionsForm.Field::name)
                     .containsExactly("image", "memLimit", "cpuLimit", "gpus");
             assertThat(spawner.choices().images()).containsEntry("Python", "quay.io/jupyter/base-notebook:2024-12-02");
@@ -194,12 +198,10 @@ class DockerSpawnerFactoryTest {
     @Test
     void allowedImagesAreAListOfImagesEachOfferedUnderItsName() {
         try (DockerSpawner spawner = built("""
-                spawner:
-                  type: docker
-                  image: quay.io/jupyter/base-notebook:2024-12-02
-                  allowedImages:
-                    - quay.io/jupyter/base-notebook:2024-12-02
-                    - quay.io/jupyter/scipy-notebook:2024-12-02
+                image: quay.io/jupyter/base-notebook:2024-12-02
+                allowedImages:
+                  - quay.io/jupyter/base-notebook:2024-12-02
+                  - quay.io/jupyter/scipy-notebook:2024-12-02
                 """)) {
             assertThat(spawner.choices().images()).containsOnly(
                     Map.entry("quay.io/jupyter/base-notebook:2024-12-02", "quay.io/jupyter/base-notebook:2024-12-02"),
@@ -212,18 +214,16 @@ class DockerSpawnerFactoryTest {
     @Test
     void allowedImagesAreAMappingOfDisplayNamesToImagesOrToImageGroupsAndDefault() {
         try (DockerSpawner spawner = built("""
-                spawner:
-                  type: docker
-                  image: quay.io/jupyter/base-notebook:2024-12-02
-                  allowedImages:
-                    Python 3: quay.io/jupyter/base-notebook:2024-12-02
-                    R:
-                      image: quay.io/jupyter/r-notebook:2024-12-02
-                      default: true
-                    PyTorch (GPU):
-                      image: quay.io/jupyter/pytorch-notebook:cuda12-2024-12-02
-                      description: CUDA 12, for the GPU nodes
-                      groups: [gpu-users]
+                image: quay.io/jupyter/base-notebook:2024-12-02
+                allowedImages:
+                  Python 3: quay.io/jupyter/base-notebook:2024-12-02
+                  R:
+                    image: quay.io/jupyter/r-notebook:2024-12-02
+                    default: true
+                  PyTorch (GPU):
+                    image: quay.io/jupyter/pytorch-notebook:cuda12-2024-12-02
+                    description: CUDA 12, for the GPU nodes
+                    groups: [gpu-users]
                 """)) {
             SpawnOptionsForm.Field images = spawner.optionsForm().fields().get(0);
             assertThat(images.choices()).extracting(SpawnOptionsForm.Choice::value).as("the display name is what the form sends")
@@ -243,33 +243,31 @@ class DockerSpawnerFactoryTest {
     @Test
     void volumesAreTargetsWithAModeOrDockerSpawnersBindMappings() {
         try (DockerSpawner spawner = built("""
-                spawner:
-                  type: docker
-                  image: notebook
-                  volumes:
-                    jupyterhub-user-{username}: /home/jovyan/work
-                    /srv/shared: /home/jovyan/shared:ro
-                    /srv/scratch: {bind: /scratch, mode: rw}
-                    /srv/data: {bind: /data, mode: ro}
-                    /srv/tools: {bind: /tools}
-                  readOnlyVolumes:
-                    /srv/ref: /ref
-                    /srv/ref2: {bind: /ref2}
-                    /srv/ref3: {bind: /ref3, mode: ro}
-                  groupVolumes:
-                    - group: staff
-                      volumes: {/srv/staff: {bind: /staff, mode: ro}}
-                      readOnlyVolumes: {/srv/exams: /exams}
+                image: notebook
+                volumes:
+                  jupyterhub-user-{username}: /home/jovyan/work
+                  /srv/shared: /home/jovyan/shared:ro
+                  /srv/scratch: {bind: /scratch, mode: rw}
+                  /srv/data: {bind: /data, mode: ro}
+                  /srv/tools: {bind: /tools}
+                readOnlyVolumes:
+                  /srv/ref: /ref
+                  /srv/ref2: {bind: /ref2}
+                  /srv/ref3: {bind: /ref3, mode: ro}
+                groupVolumes:
+                  - group: staff
+                    volumes: {/srv/staff: {bind: /staff, mode: ro}}
+                    readOnlyVolumes: {/srv/exams: /exams}
                 """)) {
             assertThat(spawner.volumes().mounts(ALICE, user("alice", "staff")))
                     .extracting(m -> m.target() + (m.readOnly() ? ":ro" : ":rw")).containsExactly(
                             "/home/jovyan/work:rw", "/home/jovyan/shared:ro", "/scratch:rw", "/data:ro", "/tools:rw",
                             "/ref:ro", "/ref2:ro", "/ref3:ro", "/staff:ro", "/exams:ro");
         }
-        try (DockerSpawner none = built("spawner: {type: docker, image: notebook, volumes: {}}")) {
+        try (DockerSpawner none = built("image: notebook\nvolumes: {}")) {
             assertThat(none.volumes().mounts(ALICE, user("alice"))).isEmpty();
         }
-        try (DockerSpawner byDefault = built("spawner: {type: docker, image: notebook, volumes: null}")) {
+        try (DockerSpawner byDefault = built("image: notebook\nvolumes: null")) {
             assertThat(byDefault.volumes().mounts(ALICE, user("alice"))).extracting(Mount::source)
                     .containsExactly("jupyterhub-user-alice");
         }
@@ -278,15 +276,13 @@ class DockerSpawnerFactoryTest {
     @Test
     void aLayeredViewIsAListOfDirectoriesOrOneStringOfThem() {
         try (DockerSpawner spawner = built("""
-                spawner:
-                  type: docker
-                  image: notebook
-                  volumes: {}
-                  layeredVolumes:
-                    /archive:
-                      - /srv/archive/2019
-                      - /srv/archive/2023
-                    /old: /srv/a:/srv/b:/srv/c
+                image: notebook
+                volumes: {}
+                layeredVolumes:
+                  /archive:
+                    - /srv/archive/2019
+                    - /srv/archive/2023
+                  /old: /srv/a:/srv/b:/srv/c
                 """)) {
             assertThat(spawner.volumes().mounts(ALICE, user("alice"))).extracting(m -> m.options().get(DockerVolumes.LAYERS))
                     .containsExactly("/srv/archive/2019:/srv/archive/2023", "/srv/a:/srv/b:/srv/c");
@@ -296,21 +292,19 @@ class DockerSpawnerFactoryTest {
     @Test
     void extrasAreYamlValuesAndAJsonObjectOrListInAStringStillReads() {
         try (DockerSpawner spawner = built("""
-                spawner:
-                  type: docker
-                  image: notebook
-                  extraCreateConfig:
-                    Hostname: nb
-                    User: "1000"
-                    Labels: {team: data}
-                  extraHostConfig:
-                    ShmSize: 1073741824
-                    CapAdd: [SYS_PTRACE]
-                    SecurityOpt: '["no-new-privileges"]'
-                    Ulimits:
-                      - {Name: nofile, Soft: 4096, Hard: 8192}
-                    OomKillDisable: false
-                    CpuPercent: 12.5
+                image: notebook
+                extraCreateConfig:
+                  Hostname: nb
+                  User: "1000"
+                  Labels: {team: data}
+                extraHostConfig:
+                  ShmSize: 1073741824
+                  CapAdd: [SYS_PTRACE]
+                  SecurityOpt: '["no-new-privileges"]'
+                  Ulimits:
+                    - {Name: nofile, Soft: 4096, Hard: 8192}
+                  OomKillDisable: false
+                  CpuPercent: 12.5
                 """)) {
             assertThat(spawner.extras().get(0).toString()).isEqualTo("{\"Hostname\":\"nb\",\"User\":\"1000\",\"Labels\":{\"team\":\"data\"}}");
             assertThat(spawner.extras().get(1).toString()).isEqualTo("{\"ShmSize\":1073741824,\"CapAdd\":[\"SYS_PTRACE\"],"
@@ -322,25 +316,23 @@ class DockerSpawnerFactoryTest {
     @Test
     void limitsAreNumbersOrStrings() {
         try (DockerSpawner spawner = built("""
-                spawner:
-                  type: docker
-                  image: notebook
-                  memLimit: 2147483648
-                  memGuarantee: 1G
-                  cpuLimit: 1.5
-                  cpuGuarantee: 1
-                  gpus: 2
+                image: notebook
+                memLimit: 2147483648
+                memGuarantee: 1G
+                cpuLimit: 1.5
+                cpuGuarantee: 1
+                gpus: 2
                 """)) {
             assertThat(spawner.limits()).isEqualTo(new CreateRequest.Limits(2L << 30, 1L << 30, 1.5, 1, 0, new Gpus(2, List.of())));
         }
-        try (DockerSpawner spawner = built("spawner: {type: docker, image: notebook, cpuLimit: '0.5', memLimit: 512M, gpus: all}")) {
+        try (DockerSpawner spawner = built("image: notebook\ncpuLimit: '0.5'\nmemLimit: 512M\ngpus: all")) {
             assertThat(spawner.limits()).isEqualTo(new CreateRequest.Limits(512L << 20, 0, 0.5, 0, 0, new Gpus(-1, List.of())));
         }
         Map<String, Gpus> lists = Map.of("[0, 1]", new Gpus(0, List.of("0", "1")), "['0', '1']", new Gpus(0, List.of("0", "1")),
                 "[0]", new Gpus(0, List.of("0")), "[GPU-3a1b]", new Gpus(0, List.of("GPU-3a1b")), "device=1", new Gpus(0, List.of("1")),
                 "'0,1'", new Gpus(0, List.of("0", "1")));
         lists.forEach((gpus, expected) -> {
-            try (DockerSpawner spawner = built("spawner: {type: docker, image: notebook, gpus: " + gpus + "}")) {
+            try (DockerSpawner spawner = built("image: notebook\ngpus: " + gpus)) {
                 assertThat(spawner.limits().gpus()).as(gpus).isEqualTo(expected);
             }
         });
@@ -349,39 +341,37 @@ class DockerSpawnerFactoryTest {
     @Test
     void everyWrongShapeIsAProblemAtItsExactKey() {
         assertThat(problems("""
-                spawner:
-                  type: docker
-                  image: notebook
-                  allowedImages:
-                    Python: ""
-                    R: {image: r-notebook, groups: staff, default: yes please}
-                    Julia: {groups: [ok, 7], imgae: julia}
-                    Go: [go-notebook]
-                    Scala: {image: scala, description: 3}
-                  volumes:
-                    /data: {bind: /data, mode: rx}
-                    /srv/a: {mode: ro}
-                    /srv/b: {bind: [/b]}
-                    /srv/c: {bind: /c, size: 1G}
-                    /srv/d: 42
-                    /srv/e:
-                  readOnlyVolumes:
-                    /srv/f: /f:rw
-                    /srv/g: {bind: /g, mode: rw}
-                  groupVolumes:
-                    - group: staff
-                      volumes: [/srv/staff]
-                  layeredVolumes:
-                    /archive: [/srv/v1, 2023]
-                    /other: {a: b}
-                  extraCreateConfig:
-                    Hostname: '"nb"'
-                    Cmd: '[not json'
-                  extraHostConfig: '{"ShmSize": 1}'
-                  memLimit: [2G]
-                  memGuarantee: true
-                  cpuLimit: {cpus: 2}
-                  gpus: [0, 1.5, "a,b", true]
+                image: notebook
+                allowedImages:
+                  Python: ""
+                  R: {image: r-notebook, groups: staff, default: yes please}
+                  Julia: {groups: [ok, 7], imgae: julia}
+                  Go: [go-notebook]
+                  Scala: {image: scala, description: 3}
+                volumes:
+                  /data: {bind: /data, mode: rx}
+                  /srv/a: {mode: ro}
+                  /srv/b: {bind: [/b]}
+                  /srv/c: {bind: /c, size: 1G}
+                  /srv/d: 42
+                  /srv/e:
+                readOnlyVolumes:
+                  /srv/f: /f:rw
+                  /srv/g: {bind: /g, mode: rw}
+                groupVolumes:
+                  - group: staff
+                    volumes: [/srv/staff]
+                layeredVolumes:
+                  /archive: [/srv/v1, 2023]
+                  /other: {a: b}
+                extraCreateConfig:
+                  Hostname: '"nb"'
+                  Cmd: '[not json'
+                extraHostConfig: '{"ShmSize": 1}'
+                memLimit: [2G]
+                memGuarantee: true
+                cpuLimit: {cpus: 2}
+                gpus: [0, 1.5, "a,b", true]
                 """)).containsExactlyInAnyOrder(
                 "allowedImages.Python: must be an image name, or a mapping with image, groups and default; got a string ('')",
                 "allowedImages.R.groups: must be a list of group names; got a string ('staff')",
@@ -411,10 +401,10 @@ class DockerSpawnerFactoryTest {
                 "gpus[1]: must be a device id such as 0 or GPU-3a1b; got a number (1.5)",
                 "gpus[2]: must be a device id such as 0 or GPU-3a1b; got a string ('a,b')",
                 "gpus[3]: must be a device id such as 0 or GPU-3a1b; got a boolean (true)");
-        assertThat(problems("spawner: {type: docker, image: x, allowedImages: python, gpus: []}")).containsExactly(
+        assertThat(problems("image: x\nallowedImages: python\ngpus: []")).containsExactly(
                 "gpus: must name at least one device (leave gpus out for no GPU)",
                 "allowedImages: must be a list of images, or a mapping of display names to images; got a string ('python')");
-        assertThat(problems("spawner: {type: docker, image: x, allowedImages: [a, '', a, 3]}")).containsExactly(
+        assertThat(problems("image: x\nallowedImages: [a, '', a, 3]")).containsExactly(
                 "allowedImages[1]: must be an image name; got a string ('')", "allowedImages[2]: lists a a second time",
                 "allowedImages[3]: must be an image name; got an integer (3)");
     }
@@ -422,18 +412,16 @@ class DockerSpawnerFactoryTest {
     @Test
     void oneDefaultPerFieldWhetherFromAllowedImagesOrOptions() {
         assertThat(problems("""
-                spawner:
-                  type: docker
-                  image: x
-                  allowedImages:
-                    A: {image: a, default: true}
-                    B: {image: b, default: true}
-                  options:
-                    image:
-                      - {value: c, default: true}
-                    memLimit:
-                      - {value: 1G, default: true}
-                      - {value: 2G, default: true}
+                image: x
+                allowedImages:
+                  A: {image: a, default: true}
+                  B: {image: b, default: true}
+                options:
+                  image:
+                    - {value: c, default: true}
+                  memLimit:
+                    - {value: 1G, default: true}
+                    - {value: 2G, default: true}
                 """)).containsExactly(
                 "allowedImages.B.default: only one image choice can be the default; allowedImages.A.default is already",
                 "options.image[0].default: only one image choice can be the default; allowedImages.A.default is already",
