@@ -401,6 +401,10 @@ class DockerSpawnerFactoryTest {
                 "gpus[1]: must be a device id such as 0 or GPU-3a1b; got a number (1.5)",
                 "gpus[2]: must be a device id such as 0 or GPU-3a1b; got a string ('a,b')",
                 "gpus[3]: must be a device id such as 0 or GPU-3a1b; got a boolean (true)");
+        assertThat(problems("image: x\ngpus: 1.0")).containsExactly(
+                "gpus: must be all, a whole number of GPUs, or a list of device ids; got a number (1.0)");
+        assertThat(problems("image: x\ngpus: true")).containsExactly(
+                "gpus: must be all, a whole number of GPUs, or a list of device ids; got a boolean (true)");
         assertThat(problems("image: x\nallowedImages: python\ngpus: []")).containsExactly(
                 "gpus: must name at least one device (leave gpus out for no GPU)",
                 "allowedImages: must be a list of images, or a mapping of display names to images; got a string ('python')");

@@ -102,8 +102,13 @@ public final class DockerSpawnerFactory implements SpawnerFactory {
     /** {@code all}, a number, or device ids: a list ({@code [0, 1]}, {@code ["GPU-3a1b"]}) or the string forms. */
     private static String gpus(ConfigNode node) {
         Object v = node.value("gpus");
+        String expected = "all, a whole number of GPUs, or a list of device ids";
+        if (v instanceof Double) {
+            node.problem("gpus", "must be " + expected + "; got " + describe(v));
+            return null;
+        }
         if (!(v instanceof List<?> list)) {
-            return text(node, "gpus", v, "all, a number of GPUs, or a list of device ids");
+            return text(node, "gpus", v, expected);
         }
         if (list.isEmpty()) {
             node.problem("gpus", "must name at least one device (leave gpus out for no GPU)");
