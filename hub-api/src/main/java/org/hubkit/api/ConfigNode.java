@@ -18,8 +18,8 @@ import java.util.Map;
  * problems of every other part of it. Messages say what was expected and what was found; a value
  * read with {@link #secret} is never echoed, nor logged. Every key a factory reads (or asks
  * {@link #has} about) is a key of its type: any other key found in the mapping is reported as
- * unknown, with the closest of the keys read as a suggestion ("did you mean"). Relative paths are
- * kept relative.
+ * unknown, with the closest of the keys read as a suggestion ("did you mean"); what lies inside a
+ * value read with {@link #value} is the factory's to check. Relative paths are kept relative.
  *
  * <p><b>What the reader expects.</b> A factory reads every key its type supports on every call,
  * whatever the values (a key read only under some condition would be reported as unknown
