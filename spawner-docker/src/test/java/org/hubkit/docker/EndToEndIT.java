@@ -1,0 +1,197 @@
+package org.hubkit.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.hubkit.api.AccessRules;
+import org.hubkit.api.SpawnOptionsForm.Choice;
+import org.hubkit.api.VolumePolicy;
+import org.hubkit.core.Database;
+import org.hubkit.core.Hub;
+import org.hubkit.core.Service;
+import org.hubkit.core.SharedPasswordAuthenticator;
+import org.hubkit.proxy.netty.NettyProxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * alice through a real hub and the Netty proxy: she logs in, her container (the real
+ * jupyterhub-singleuser) starts, a kernel runs code through the proxy and writes a file to her
+ * volume; her container is removed by hand, she starts the other image, and the file is there.
+ * The hub binds the default bridge's gateway, where containers reach it.
+ */
+class EndToEndIT {
+    private static final String HUB = TestEngine.uniqueHubId();
+    private static final String PASSWORD = "correct horse battery staple";
+    private static final String ADMIN_TOKEN = "e2e-admin-" + UUID.randomUUID();
+
+    @TempDir
+    static Path dir;
+    private static Hub hub;
+
+    @BeforeAll
+    static void startHub() throws Exception {
+        TestEngine.require();
+        int proxyPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            proxyPort = s.getLocalPort();
+        }
+        DockerSpawner spawner = DockerSpawner.builder().image(TestEngine.IMAGE).hubId(HUB).nameTemplate(HUB + "-{username}")
+                .pullPolicy(DockerSpawner.PullPolicy.NEVER).stopTimeout(java.time.Duration.ofSeconds(3))
+                .volumes(DockerVolumes.builder().volume(HUB + "-home-{username}", "/home/jovyan/work").build())
+                .imageChoice(Choice.of("standard"), TestEngine.IMAGE).imageChoice(Choice.of("alt"), TestEngine.ALT_IMAGE).build();
+        hub = Hub.builder().spawner(spawner)
+                .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD).accessRules(AccessRules.allow(Set.of("alice")))
+                        .build())
+                .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
+                .volumePolicy(VolumePolicy.none())
+                .database(Database.h2(dir))
+                .bindIp(TestEngine.gateway("bridge")).port(0)
+                .publicUrl(URI.create("http://127.0.0.1:" + proxyPort))
+                .addService(new Service("e2e-admin", ADMIN_TOKEN, true))
+                .build().start();
+    }
+
+    @AfterAll
+    static void stopHub() {
+        try {
+            if (hub != null) {
+                hub.close();
+            }
+        } finally {
+            TestEngine.removeAll(HUB);
+        }
+    }
+
+    @Test
+    void aliceRunsCodeInHerContainerAndHerFileSurvivesItsRemovalAndAnotherImage() throws Exception {
+        HubClient alice = new HubClient(hub.publicUrl());
+        assertThat(alice.login("alice", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(alice.get("/hub/spawn").statusCode()).isEqualTo(302);
+        Map<String, Object> first = waitUntilReady();
+        assertThat(container(first)).isNotNull();
+        assertThat(TestEngine.require().inspectContainerCmd(container(first)).exec().getConfig().getImage()).isEqualTo(TestEngine.IMAGE);
+
+        assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
+        assertThat(execute(alice, newKernel(alice), "open('/home/jovyan/work/note.txt', 'w').write('kept'); print(6*7)"))
+                .isEqualTo("42\n");
+
+        HubClient admin = new HubClient(hub.publicUrl());
+        assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
+        waitUntilStopped();
+        TestEngine.require().removeContainerCmd(container(first)).withForce(true).exec();
+
+        HttpResponse<String> again = admin.api("POST", "/users/alice/server", ADMIN_TOKEN, Map.of("image", "alt"));
+        assertThat(again.statusCode()).as(again.body()).isIn(201, 202);
+        Map<String, Object> second = waitUntilReady();
+        assertThat(container(second)).isNotEqualTo(container(first));
+        assertThat(TestEngine.require().inspectContainerCmd(container(second)).exec().getConfig().getImage()).isEqualTo(TestEngine.ALT_IMAGE);
+
+        assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
+        assertThat(execute(alice, newKernel(alice), "print(open('/home/jovyan/work/note.txt').read())")).isEqualTo("kept\n");
+    }
+
+    private static String newKernel(HubClient client) throws Exception {
+        String xsrf = client.cookie("/user/alice/", "_xsrf");
+        HttpResponse<String> kernel = client.send(HttpRequest.newBuilder(client.base.resolve("/user/alice/api/kernels"))
+                .header("X-XSRFToken", xsrf).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(kernel.statusCode()).as(kernel.body()).isEqualTo(201);
+        return (String) HubClient.json(kernel).get("id");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String container(Map<String, Object> server) {
+        return ((Map<String, String>) server.get("state")).get("containerId");
+    }
+
+    private static Map<String, Object> server() throws Exception {
+        Map<String, Object> model = HubClient.json(new HubClient(hub.publicUrl()).api("GET", "/users/alice", ADMIN_TOKEN, null));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> s = (Map<String, Object>) ((Map<String, Object>) model.get("servers")).get("");
+        return s;
+    }
+
+    private static Map<String, Object> waitUntilReady() throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            Map<String, Object> s = server();
+            if (s != null && Boolean.TRUE.equals(s.get("ready"))) {
+                return s;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("alice's server did not become ready: " + server());
+    }
+
+    private static void waitUntilStopped() throws Exception {
+        for (int i = 0; i < 600 && server() != null; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(server()).as("alice's server after the stop").isNull();
+    }
+
+    /** Runs code in a kernel over its WebSocket through the proxy (as hub-core's EndToEndScenario does) and returns what it printed. */
+    static String execute(HubClient client, String kernelId, String code) throws Exception {
+        URI ws = URI.create("ws://" + client.base.getHost() + ":" + client.base.getPort() + "/user/alice/api/kernels/"
+                + kernelId + "/channels");
+        CompletableFuture<String> printed = new CompletableFuture<>();
+        String msgId = UUID.randomUUID().toString();
+        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
+                .header("Cookie", client.cookieHeader("/user/alice/api/kernels/"))
+                .buildAsync(ws, new WebSocket.Listener() {
+                    final StringBuilder buf = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        buf.append(data);
+                        if (last) {
+                            try {
+                                Map<?, ?> msg = HubClient.JSON.readValue(buf.toString(), Map.class);
+                                Map<?, ?> parent = (Map<?, ?>) msg.get("parent_header");
+                                Map<?, ?> header = (Map<?, ?>) msg.get("header");
+                                if (parent != null && msgId.equals(parent.get("msg_id"))) {
+                                    if ("stream".equals(header.get("msg_type"))) {
+                                        printed.complete((String) ((Map<?, ?>) msg.get("content")).get("text"));
+                                    } else if ("error".equals(header.get("msg_type"))) {
+                                        printed.completeExceptionally(new AssertionError("the kernel failed: " + msg.get("content")));
+                                    }
+                                }
+                            } catch (Exception e) {
+                                printed.completeExceptionally(e);
+                            }
+                            buf.setLength(0);
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).get(30, TimeUnit.SECONDS);
+        Map<String, Object> request = Map.of(
+                "header", Map.of("msg_id", msgId, "username", "alice", "session", UUID.randomUUID().toString(),
+                        "msg_type", "execute_request", "version", "5.3", "date", Instant.now().toString()),
+                "parent_header", Map.of(), "metadata", Map.of(), "channel", "shell", "buffers", List.of(),
+                "content", Map.of("code", code, "silent", false, "store_history", true, "user_expressions", Map.of(),
+                        "allow_stdin", false, "stop_on_error", true));
+        socket.sendText(HubClient.JSON.writeValueAsString(request), true).get(10, TimeUnit.SECONDS);
+        try {
+            return printed.get(60, TimeUnit.SECONDS);
+        } finally {
+            socket.abort();
+        }
+    }
+}
