@@ -9,6 +9,7 @@
 #   HUBKIT_PG_URL          JDBC URL of the test cluster (scripts/start-postgres.sh)
 #   HUBKIT_SINGLEUSER_CMD  the real jupyterhub-singleuser 3.0 (Debian's jupyterhub package)
 #   HUBKIT_CHP_CMD         the npm configurable-http-proxy 5.3.x (scripts/install-components.sh)
+#   a Docker engine        started by scripts/start-docker.sh, with the hubkit/singleuser:* images
 # Set HUBKIT_KEEP_PG=1 to leave the cluster running when this script started it.
 set -euo pipefail
 
@@ -24,6 +25,12 @@ value_of() { # $1 = KEY, stdin = KEY=VALUE lines; prints the last VALUE
 install_out="$(bash scripts/install-components.sh)"
 chp_cmd="$(value_of HUBKIT_CHP_CMD <<<"$install_out")"
 if [ -n "$chp_cmd" ]; then export HUBKIT_CHP_CMD="${HUBKIT_CHP_CMD:-$chp_cmd}"; fi
+
+# The Docker engine (Debian's docker.io) and the single-user images built from Debian packages,
+# for spawner-docker's tests and the hub-in-a-container example; left running afterwards.
+docker_out="$(bash scripts/start-docker.sh)"
+log "docker: $(value_of HUBKIT_DOCKER_STARTED <<<"$docker_out" | sed 's/1/engine started/;s/0/engine was already running/')"
+export TESTCONTAINERS_RYUK_DISABLED=true # the Ryuk image cannot be pulled here; tests remove what they create
 
 pg_out="$(bash scripts/start-postgres.sh)"
 HUBKIT_PG_URL="$(value_of HUBKIT_PG_URL <<<"$pg_out")"

@@ -147,6 +147,40 @@ public final class Hub implements AutoCloseable {
     }
 
     /**
+     * Binds the API port on the addresses the spawner's servers reach the hub at
+     * ({@link Spawner#hubListenAddresses}: a Docker network's gateway), unless the hub already
+     * listens on every address.
+     */
+    private void listenForServers(HttpConfiguration http, int port) throws Exception {
+        String bind = settings.bindIp();
+        if (bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]")) {
+            return;
+        }
+        List<String> extra;
+        try {
+            extra = spawner.hubListenAddresses();
+        } catch (RuntimeException e) {
+            throw new HubException("The spawner could not say where its servers reach the hub: " + e.getMessage(), e);
+        }
+        for (String address : new java.util.LinkedHashSet<>(extra == null ? List.<String>of() : extra)) {
+            if (address.equals(bind)) {
+                continue;
+            }
+            ServerConnector more = new ServerConnector(server, new HttpConnectionFactory(http));
+            more.setHost(address);
+            more.setPort(port);
+            server.addConnector(more);
+            try {
+                more.open();
+            } catch (java.io.IOException e) {
+                throw new HubException("Cannot listen on " + address + ":" + port + ", where " + spawner.name()
+                        + "'s servers reach the hub: " + e.getMessage(), e);
+            }
+            LOG.info("Hub API also listening on http://{}:{}/hub/ for {}'s servers", address, port, spawner.name());
+        }
+    }
+
+    /**
      * Starts the hub as the active one on its database or, while another hub is active there, as
      * a standby, and returns once it is one or the other ({@link #isActive()} says which).
      *
@@ -177,6 +211,7 @@ public final class Hub implements AutoCloseable {
             connector.setPort(settings.port());
             server.addConnector(connector);
             connector.open();
+            listenForServers(http, connector.getLocalPort());
             if (settings.hubConnectUrl() == null) {
                 String host = settings.bindIp().equals("0.0.0.0") ? "127.0.0.1" : settings.bindIp();
                 settings = settings.withHubConnectUrl(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host)

@@ -34,7 +34,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -84,8 +83,8 @@ import org.slf4j.LoggerFactory;
  * so two users never share one, and labelled {@code org.hubkit.hub} (this hub's {@code hubId}),
  * {@code org.hubkit.user} and {@code org.hubkit.server} (escaped). With {@code remove(false)}, the
  * default, a stopped container is kept and started again at the next start when it would be
- * created the same (same image id, same environment); otherwise it is replaced. Its volumes are
- * kept either way.
+ * created the same (same image id, same settings and environment, by the digest in its
+ * {@code org.hubkit.spec} label); otherwise it is replaced. Its volumes are kept either way.
  *
  * <p><b>Reaching the hub.</b> When the hub's API URL names a loopback address, the container
  * gets the gateway of its network instead, and {@link #hubListenAddresses()} returns that gateway
@@ -112,6 +111,8 @@ public final class DockerSpawner implements Spawner {
     public static final String LABEL_USER = "org.hubkit.user";
     /** Label: the escaped server name ({@code ""} for the default server). */
     public static final String LABEL_SERVER = "org.hubkit.server";
+    /** Label: a digest of the settings a container was created with; a kept container is reused only while it matches. */
+    public static final String LABEL_SPEC = "org.hubkit.spec";
 
     static final String STATE_ID = "containerId";
     static final String STATE_NAME = "containerName";
@@ -136,8 +137,13 @@ public final class DockerSpawner implements Spawner {
     private final JsonNode extraHost;
     private final DockerHttpClient http;
     private final DockerClient docker;
+    // Mutable state, each piece with its own rule and no lock held across engine calls: the pools are
+    // thread-safe; pullsInFlight is a concurrent map (one pull per image, removed when it ends);
+    // gateway is written once per network lookup (idempotent); the firewall synchronizes itself.
     private final ExecutorService calls;
     private final ExecutorService pulls;
+    /** postStartCmd runs here: an exec that takes minutes must not hold an engine-call thread. */
+    private final ExecutorService execs;
     private final Map<String, CompletableFuture<String>> pullsInFlight = new ConcurrentHashMap<>();
     /** The gateway of the network, once known (it does not change while the network exists). */
     private volatile String gateway;
@@ -157,6 +163,7 @@ public final class DockerSpawner implements Spawner {
         this.docker = DockerClientImpl.getInstance(engine, http);
         this.calls = pool("hubkit-docker-call", b.callConcurrency);
         this.pulls = pool("hubkit-docker-pull", b.pullConcurrency);
+        this.execs = pool("hubkit-docker-exec", 2);
         String tag = shortHash(b.hubId + "\0" + b.networkName);
         this.firewall = b.internalNetwork
                 ? new InternalNetworkFirewall(b.networkName, bridgeName(b), "HUBKIT-" + tag, b.dockerHost.startsWith("unix://"))
@@ -208,6 +215,8 @@ public final class DockerSpawner implements Spawner {
             plan = plan(request);
         } catch (HubException e) {
             return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new SpawnException("Cannot prepare the container: " + e.getMessage(), e));
         }
         context.progress(2, "Preparing container " + plan.containerName);
         CompletableFuture<String> gw = call(this::networkGateway);
@@ -237,7 +246,7 @@ public final class DockerSpawner implements Spawner {
             LOG.info("Started container {} ({}) for {} from {} at {}", plan.containerName, shortId(id), plan.server,
                     plan.image, url);
             if (!config.postStartCmd.isEmpty()) {
-                calls.execute(() -> postStart(id, plan));
+                execs.execute(() -> postStart(id, plan));
             }
             return new SpawnResult(url, state(plan, img, id, url));
         }));
@@ -394,11 +403,18 @@ public final class DockerSpawner implements Spawner {
             if (repoTag[1] != null) {
                 cmd = cmd.withTag(repoTag[1]);
             }
-            cmd.exec(new ResultCallback.Adapter<PullResponseItem>() {
+            java.util.concurrent.atomic.AtomicReference<String> refused = new java.util.concurrent.atomic.AtomicReference<>();
+            ResultCallback.Adapter<PullResponseItem> stream = new ResultCallback.Adapter<>() {
                 @Override
                 public void onNext(PullResponseItem item) {
                     if (item.getErrorDetail() != null || item.getError() != null) {
-                        onError(new SpawnException("Pulling image " + image + " failed: " + item.getError()));
+                        // The engine's own refusal (registry down, no such tag): ours to report, not an error of the stream.
+                        refused.compareAndSet(null, item.getError() != null ? item.getError() : item.getErrorDetail().getMessage());
+                        try {
+                            close();
+                        } catch (IOException ignored) {
+                            // closing a finished stream
+                        }
                         return;
                     }
                     if (progress.update(item) && System.nanoTime() - lastReport[0] > 500_000_000L) {
@@ -406,7 +422,11 @@ public final class DockerSpawner implements Spawner {
                         context.progress(progress.percent(), progress.message());
                     }
                 }
-            }).awaitCompletion();
+            };
+            cmd.exec(stream).awaitCompletion();
+            if (refused.get() != null) {
+                throw new SpawnException("Pulling image " + image + " failed: " + refused.get());
+            }
             context.progress(60, "Pulled image " + image);
             return image;
         } catch (InterruptedException e) {
@@ -587,6 +607,18 @@ public final class DockerSpawner implements Spawner {
     // ---- containers -----------------------------------------------------------------------
 
     private String reuseOrCreate(Plan plan, ImageInfo img, Map<String, String> env, SpawnerState previous) {
+        List<String> command = null;
+        if (!config.cmd.isEmpty() || !config.args.isEmpty()) {
+            command = new ArrayList<>(config.cmd.isEmpty() ? img.cmd : config.cmd);
+            command.addAll(config.args);
+        }
+        ObjectNode body = new CreateRequest(plan.image, command, config.workDir)
+                .network(config.networkName, published() ? config.hostIp : null)
+                .limits(plan.limits).mounts(plan.mounts).extra(extraCreate, extraHost)
+                .finish(env, plan.labels);
+        String spec = specHash(body);
+        ((ObjectNode) body.get("Labels")).put(LABEL_SPEC, spec);
+
         InspectContainerResponse existing = previous.get(STATE_ID).map(this::inspectOrNull).orElse(null);
         if (existing == null || !plan.containerName.equals(existing.getName().replaceFirst("^/", ""))) {
             existing = inspectOrNull(plan.containerName);
@@ -599,7 +631,7 @@ public final class DockerSpawner implements Spawner {
             boolean running = existing.getState() != null && Boolean.TRUE.equals(existing.getState().getRunning());
             String why = config.remove ? "remove is set"
                     : !img.id.equals(existing.getImageId()) ? "its image changed"
-                    : !Set.copyOf(List.of(existing.getConfig().getEnv())).containsAll(envList(env)) ? "its environment changed"
+                    : !spec.equals(labels.get(LABEL_SPEC)) ? "its settings or environment changed"
                     : running ? "it is still running" : null;
             if (why == null) {
                 LOG.info("Reusing stopped container {} ({}) for {}", plan.containerName, shortId(existing.getId()), plan.server);
@@ -608,20 +640,18 @@ public final class DockerSpawner implements Spawner {
             LOG.info("Replacing container {} ({}) for {}: {}", plan.containerName, shortId(existing.getId()), plan.server, why);
             removeContainer(existing.getId());
         }
-        List<String> command = null;
-        if (!config.cmd.isEmpty() || !config.args.isEmpty()) {
-            command = new ArrayList<>(config.cmd.isEmpty() ? img.cmd : config.cmd);
-            command.addAll(config.args);
-        }
-        ObjectNode body = new CreateRequest(plan.image, command, config.workDir)
-                .network(config.networkName, published() ? config.hostIp : null)
-                .limits(plan.limits).mounts(plan.mounts).extra(extraCreate, extraHost)
-                .finish(env, plan.labels);
         return createContainer(plan.containerName, body);
     }
 
-    private static List<String> envList(Map<String, String> env) {
-        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    /** A digest of what the container would be created with, the environment in a fixed order (the hub's map has none). */
+    private static String specHash(ObjectNode body) {
+        ObjectNode canonical = body.deepCopy();
+        List<String> env = new ArrayList<>();
+        canonical.get("Env").forEach(e -> env.add(e.asText()));
+        java.util.Collections.sort(env);
+        com.fasterxml.jackson.databind.node.ArrayNode sorted = canonical.putArray("Env");
+        env.forEach(sorted::add);
+        return shortHash(canonical.toString());
     }
 
     private String createContainer(String name, ObjectNode body) {
@@ -871,6 +901,7 @@ public final class DockerSpawner implements Spawner {
     public void close() {
         calls.shutdown();
         pulls.shutdownNow();
+        execs.shutdownNow();
         try {
             calls.awaitTermination(10, TimeUnit.SECONDS);
             docker.close();

@@ -150,7 +150,7 @@ class DockerSpawnerIT {
     }
 
     @Test
-    void aNewSpawnerFindsTheContainerByIdAndAContainerRemovedByHandIsStoppedAtTheNextPoll() throws Exception {
+    void aNewSpawnerFindsTheContainerByIdAndAContainerKilledOrRemovedByHandIsStoppedAtTheNextPoll() throws Exception {
         ServerId server = ServerId.defaultServer("restore");
         SpawnResult r;
         try (DockerSpawner before = spawner().build()) {
@@ -164,6 +164,10 @@ class DockerSpawnerIT {
             assertThat(all.get(server).running()).isTrue();
             assertThat(all.get(ServerId.defaultServer("nobody")).running()).isFalse();
 
+            docker.killContainerCmd(id(r)).exec();
+            PollResult killed = poll(after, server, r.state());
+            assertThat(killed.running()).isFalse();
+            assertThat(killed.exitCode()).hasValue(137);
             docker.removeContainerCmd(id(r)).withForce(true).exec();
             assertThat(poll(after, server, r.state()).running()).isFalse();
             assertThat(after.pollAll(Map.of(server, r.state())).toCompletableFuture().join().get(server).running()).isFalse();
@@ -172,7 +176,7 @@ class DockerSpawnerIT {
     }
 
     @Test
-    void aStoppedContainerIsStartedAgainUnlessItsImageChangedThenItIsReplaced() throws Exception {
+    void aStoppedContainerIsStartedAgainUnlessItsImageOrSettingsChangedThenItIsReplaced() throws Exception {
         ServerId server = ServerId.defaultServer("again");
         try (DockerSpawner spawner = spawner().build()) {
             SpawnResult first = start(spawner, Spawns.request("again"));
@@ -183,11 +187,18 @@ class DockerSpawnerIT {
             assertThat(id(second)).as("the same container, started again").isEqualTo(id(first));
             spawner.stop(server, second.state()).toCompletableFuture().join();
 
-            try (DockerSpawner upgraded = spawner.toBuilder().image(TestEngine.ALT_IMAGE).build()) {
+            try (DockerSpawner resized = spawner.toBuilder().memLimit("300M").build()) {
+                SpawnResult resizedResult = start(resized, Spawns.request(server, Set.of(), Map.of(), List.of(), second.state(), 8081));
+                assertThat(id(resizedResult)).as("a new container for new settings").isNotEqualTo(id(first));
+                resized.stop(server, resizedResult.state()).toCompletableFuture().join();
+                second = resizedResult;
+            }
+            try (DockerSpawner upgraded = spawner.toBuilder().memLimit("300M").image(TestEngine.ALT_IMAGE).build()) {
                 SpawnResult third = start(upgraded, Spawns.request(server, Set.of(), Map.of(), List.of(), second.state(), 8081));
-                assertThat(id(third)).as("a new container for the new image").isNotEqualTo(id(first));
+                assertThat(id(third)).as("a new container for the new image").isNotEqualTo(id(second));
                 assertThat(docker.inspectContainerCmd(id(third)).exec().getConfig().getImage()).isEqualTo(TestEngine.ALT_IMAGE);
-                assertThat(catchThrowable(() -> docker.inspectContainerCmd(id(first)).exec())).isInstanceOf(NotFoundException.class);
+                String replaced = id(second);
+                assertThat(catchThrowable(() -> docker.inspectContainerCmd(replaced).exec())).isInstanceOf(NotFoundException.class);
             }
         }
     }

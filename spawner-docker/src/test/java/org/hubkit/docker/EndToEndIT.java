@@ -34,7 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * alice through a real hub and the Netty proxy: she logs in, her container (the real
  * jupyterhub-singleuser) starts, a kernel runs code through the proxy and writes a file to her
  * volume; her container is removed by hand, she starts the other image, and the file is there.
- * The hub binds the default bridge's gateway, where containers reach it.
+ * The hub binds loopback and, as the spawner asks, the default bridge's gateway, where containers
+ * reach it. The spawn form offers the alternative image to staff only: bob cannot see it, and a
+ * forged or forbidden image in the REST API's body is a 400 that starts nothing. Deleting alice
+ * removes her container and her volume.
  */
 class EndToEndIT {
     private static final String HUB = TestEngine.uniqueHubId();
@@ -55,14 +58,16 @@ class EndToEndIT {
         DockerSpawner spawner = DockerSpawner.builder().image(TestEngine.IMAGE).hubId(HUB).nameTemplate(HUB + "-{username}")
                 .pullPolicy(DockerSpawner.PullPolicy.NEVER).stopTimeout(java.time.Duration.ofSeconds(3))
                 .volumes(DockerVolumes.builder().volume(HUB + "-home-{username}", "/home/jovyan/work").build())
-                .imageChoice(Choice.of("standard"), TestEngine.IMAGE).imageChoice(Choice.of("alt"), TestEngine.ALT_IMAGE).build();
+                .removeVolumesOnDelete(true)
+                .imageChoice(new Choice("standard", "Standard image", "", Set.of()), TestEngine.IMAGE)
+                .imageChoice(new Choice("alt", "Alternative image", "", Set.of("staff")), TestEngine.ALT_IMAGE).build();
         hub = Hub.builder().spawner(spawner)
-                .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD).accessRules(AccessRules.allow(Set.of("alice")))
+                .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD).accessRules(AccessRules.allow(Set.of("alice", "bob")))
                         .build())
                 .proxy(NettyProxy.builder().ip("127.0.0.1").port(proxyPort).build())
                 .volumePolicy(VolumePolicy.none())
                 .database(Database.h2(dir))
-                .bindIp(TestEngine.gateway("bridge")).port(0)
+                .port(0) // on 127.0.0.1, and on the bridge's gateway as the spawner asks (hubListenAddresses)
                 .publicUrl(URI.create("http://127.0.0.1:" + proxyPort))
                 .addService(new Service("e2e-admin", ADMIN_TOKEN, true))
                 .build().start();
@@ -81,30 +86,72 @@ class EndToEndIT {
 
     @Test
     void aliceRunsCodeInHerContainerAndHerFileSurvivesItsRemovalAndAnotherImage() throws Exception {
+        HubClient admin = new HubClient(hub.publicUrl());
+        assertThat(admin.api("POST", "/users/alice", ADMIN_TOKEN, null).statusCode()).isEqualTo(201);
+        assertThat(admin.api("PATCH", "/users/alice", ADMIN_TOKEN, Map.of("groups", List.of("staff"))).statusCode()).isEqualTo(200);
         HubClient alice = new HubClient(hub.publicUrl());
         assertThat(alice.login("alice", PASSWORD).statusCode()).isEqualTo(302);
-        assertThat(alice.get("/hub/spawn").statusCode()).isEqualTo(302);
-        Map<String, Object> first = waitUntilReady();
-        assertThat(container(first)).isNotNull();
+        HttpResponse<String> form = alice.get("/hub/spawn");
+        assertThat(form.statusCode()).isEqualTo(200);
+        assertThat(form.body()).contains("Standard image").contains("Alternative image");
+        HttpResponse<String> submitted = alice.send(HttpRequest.newBuilder(alice.base.resolve("/hub/spawn"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", alice.base.toString())
+                .header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.ofString("_xsrf=" + HubClient.enc(xsrf(form.body())) + "&image=standard")));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(302);
+        Map<String, Object> first = waitUntilReady("alice");
         assertThat(TestEngine.require().inspectContainerCmd(container(first)).exec().getConfig().getImage()).isEqualTo(TestEngine.IMAGE);
 
         assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
         assertThat(execute(alice, newKernel(alice), "open('/home/jovyan/work/note.txt', 'w').write('kept'); print(6*7)"))
                 .isEqualTo("42\n");
 
-        HubClient admin = new HubClient(hub.publicUrl());
         assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
-        waitUntilStopped();
+        waitUntilStopped("alice");
         TestEngine.require().removeContainerCmd(container(first)).withForce(true).exec();
 
         HttpResponse<String> again = admin.api("POST", "/users/alice/server", ADMIN_TOKEN, Map.of("image", "alt"));
         assertThat(again.statusCode()).as(again.body()).isIn(201, 202);
-        Map<String, Object> second = waitUntilReady();
+        Map<String, Object> second = waitUntilReady("alice");
         assertThat(container(second)).isNotEqualTo(container(first));
         assertThat(TestEngine.require().inspectContainerCmd(container(second)).exec().getConfig().getImage()).isEqualTo(TestEngine.ALT_IMAGE);
 
         assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
         assertThat(execute(alice, newKernel(alice), "print(open('/home/jovyan/work/note.txt').read())")).isEqualTo("kept\n");
+
+        assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
+        waitUntilStopped("alice");
+        assertThat(admin.api("DELETE", "/users/alice", ADMIN_TOKEN, null).statusCode()).isEqualTo(204);
+        assertThat(TestEngine.require().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerSpawner.LABEL_HUB, HUB, DockerSpawner.LABEL_USER, "alice")).exec())
+                .as("alice's containers after she is deleted").isEmpty();
+        assertThat(TestEngine.require().listVolumesCmd().withFilter("name", List.of(HUB + "-home-alice")).exec().getVolumes())
+                .as("alice's volume after she is deleted").isNullOrEmpty();
+    }
+
+    @Test
+    void anImageNotOfferedIsRefusedWithA400NamingTheFieldAndStartsNothing() throws Exception {
+        HubClient bob = new HubClient(hub.publicUrl());
+        assertThat(bob.login("bob", PASSWORD).statusCode()).isEqualTo(302);
+        HttpResponse<String> form = bob.get("/hub/spawn");
+        assertThat(form.statusCode()).isEqualTo(200);
+        assertThat(form.body()).contains("Standard image").doesNotContain("Alternative image").doesNotContain("value=\"alt\"");
+
+        HubClient admin = new HubClient(hub.publicUrl());
+        for (Object forged : List.of("evil/miner:latest", "alt", TestEngine.ALT_IMAGE)) {
+            HttpResponse<String> r = admin.api("POST", "/users/bob/server", ADMIN_TOKEN, Map.of("image", forged));
+            assertThat(r.statusCode()).as("%s: %s", forged, r.body()).isEqualTo(400);
+            assertThat(r.body()).contains("image");
+        }
+        assertThat(server("bob")).isNull();
+        assertThat(TestEngine.require().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerSpawner.LABEL_HUB, HUB, DockerSpawner.LABEL_USER, "bob")).exec()).isEmpty();
+    }
+
+    private static String xsrf(String page) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"_xsrf\" value=\"([^\"]+)\"").matcher(page);
+        assertThat(m.find()).as(page).isTrue();
+        return m.group(1);
     }
 
     private static String newKernel(HubClient client) throws Exception {
@@ -121,29 +168,29 @@ class EndToEndIT {
         return ((Map<String, String>) server.get("state")).get("containerId");
     }
 
-    private static Map<String, Object> server() throws Exception {
-        Map<String, Object> model = HubClient.json(new HubClient(hub.publicUrl()).api("GET", "/users/alice", ADMIN_TOKEN, null));
+    private static Map<String, Object> server(String user) throws Exception {
+        Map<String, Object> model = HubClient.json(new HubClient(hub.publicUrl()).api("GET", "/users/" + user, ADMIN_TOKEN, null));
         @SuppressWarnings("unchecked")
         Map<String, Object> s = (Map<String, Object>) ((Map<String, Object>) model.get("servers")).get("");
         return s;
     }
 
-    private static Map<String, Object> waitUntilReady() throws Exception {
+    private static Map<String, Object> waitUntilReady(String user) throws Exception {
         for (int i = 0; i < 1200; i++) {
-            Map<String, Object> s = server();
+            Map<String, Object> s = server(user);
             if (s != null && Boolean.TRUE.equals(s.get("ready"))) {
                 return s;
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("alice's server did not become ready: " + server());
+        throw new AssertionError(user + "'s server did not become ready: " + server(user));
     }
 
-    private static void waitUntilStopped() throws Exception {
-        for (int i = 0; i < 600 && server() != null; i++) {
+    private static void waitUntilStopped(String user) throws Exception {
+        for (int i = 0; i < 600 && server(user) != null; i++) {
             Thread.sleep(100);
         }
-        assertThat(server()).as("alice's server after the stop").isNull();
+        assertThat(server(user)).as("%s's server after the stop", user).isNull();
     }
 
     /** Runs code in a kernel over its WebSocket through the proxy (as hub-core's EndToEndScenario does) and returns what it printed. */

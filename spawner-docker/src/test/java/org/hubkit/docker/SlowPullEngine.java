@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * The real engine behind a TCP endpoint on loopback, except for image pulls: {@code POST
  * /images/create} streams the progress of a pull that never touches a network, one step every
  * 200 ms, until {@link #finishPulls()}; the "pulled" image is then the local test image tagged with
- * the requested name. Every other request goes to the engine unchanged (through docker-java's
+ * the requested name; a repository named {@code ...unreachable...} fails as a registry that cannot
+ * be reached does. Every other request goes to the engine unchanged (through docker-java's
  * own HTTP client), so whatever is not a pull runs for real.
  */
 final class SlowPullEngine implements AutoCloseable {
@@ -78,6 +79,11 @@ final class SlowPullEngine implements AutoCloseable {
             pullsInProgress++;
         }
         try (OutputStream out = ex.getResponseBody()) {
+            if (repo.contains("unreachable")) {
+                line(out, "{\"errorDetail\":{\"message\":\"Get https://registry.example/v2/: dial tcp: no such host\"},"
+                        + "\"error\":\"Get https://registry.example/v2/: dial tcp: no such host\"}");
+                return;
+            }
             List<String> layers = List.of("a1", "b2", "c3");
             line(out, "{\"status\":\"Pulling from " + repo + "\",\"id\":\"" + tag + "\"}");
             for (String l : layers) {

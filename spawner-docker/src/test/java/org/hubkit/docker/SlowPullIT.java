@@ -49,6 +49,21 @@ class SlowPullIT {
     }
 
     @Test
+    void aPullTheRegistryFailsIsASpawnErrorNamingTheImage() {
+        String image = "hubkit/unreachable-" + HUB + ":1";
+        try (DockerSpawner spawner = DockerSpawner.builder().dockerHost(engine.dockerHost()).image(image).hubId(HUB)
+                .nameTemplate(HUB + "-{username}").volumes(DockerVolumes.none()).build()) {
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> spawner.start(Spawns.request("unlucky"),
+                    new Spawns.Recorder()).toCompletableFuture().get(30, TimeUnit.SECONDS));
+            assertThat(failure).hasCauseInstanceOf(org.hubkit.api.SpawnException.class);
+            assertThat(failure.getCause()).hasMessage("Pulling image " + image
+                    + " failed: Get https://registry.example/v2/: dial tcp: no such host");
+        }
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestEngine.require().inspectContainerCmd(HUB + "-unlucky").exec()))
+                .isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void nineUsersStartWhileTheTenthsImagePullIsHeldBack() throws Exception {
         try (DockerSpawner spawner = DockerSpawner.builder().dockerHost(engine.dockerHost()).image(TestEngine.IMAGE).hubId(HUB)
                 .nameTemplate(HUB + "-{username}").cmd(Spawns.HTTP_SERVER).volumes(DockerVolumes.none())

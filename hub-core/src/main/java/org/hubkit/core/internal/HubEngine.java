@@ -28,6 +28,7 @@ import org.hubkit.api.HubException;
 import org.hubkit.api.HubListener;
 import org.hubkit.api.Proxy;
 import org.hubkit.api.ServerId;
+import org.hubkit.api.SpawnOptionsForm;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.VolumePolicy;
 import org.hubkit.core.Service;
@@ -211,11 +212,15 @@ public final class HubEngine implements AutoCloseable {
         }
         return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
                 .orTimeout(settings.startTimeout().toMillis() * 2 + 30_000, TimeUnit.MILLISECONDS)
-                .handle((v, e) -> {
+                // On a worker: the spawner's deleteForever may take a while, and the stops may all be done already.
+                .handleAsync((v, e) -> {
                     if (e != null || u.servers.values().stream().anyMatch(ServerState::active)) {
                         u.deleting = false;
                         throw new HubException("Could not stop " + u.name + "'s servers"
                                 + (e == null ? "" : ": " + rootMessage(e)));
+                    }
+                    for (ServerState s : List.copyOf(u.servers.values())) {
+                        servers.deleteForever(s, true);
                     }
                     users.delete(u, () -> {
                         tokens.forgetUser(u.name);
@@ -224,7 +229,7 @@ public final class HubEngine implements AutoCloseable {
                     });
                     LOG.info("Deleted user {}", LogSafe.value(u.name));
                     return null;
-                });
+                }, workers);
     }
 
     public CompletableFuture<Optional<UserState>> login(Credentials credentials) {
@@ -334,6 +339,11 @@ public final class HubEngine implements AutoCloseable {
 
     public int spawnsInFlight() {
         return servers.spawnsInFlight();
+    }
+
+    /** @return the spawner's options form as this user sees it, or {@link SpawnOptionsForm#NONE} */
+    public SpawnOptionsForm optionsForm(UserState user) {
+        return servers.optionsForm(user);
     }
 
     public CompletableFuture<Void> spawn(UserState user, String serverName, Map<String, Object> options) {

@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,9 +17,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hubkit.api.Credentials;
+import org.hubkit.api.InvalidOptionsException;
 import org.hubkit.api.InvalidServerNameException;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.ProgressEvent;
+import org.hubkit.api.SpawnOptionsForm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -313,6 +316,8 @@ public final class PagesServlet extends HttpServlet {
             redirect(resp, pendingPage);
             return;
         }
+        SpawnOptionsForm form = engine.optionsForm(u);
+        Map<String, Object> options = Map.of();
         if (req.getMethod().equals("POST")) {
             String refused = Xsrf.refusal(req, engine, req.getParameter("_xsrf"));
             if (refused != null) {
@@ -325,11 +330,27 @@ public final class PagesServlet extends HttpServlet {
                 // A link on another site (the login cookie is Lax, so it comes along) must not start a
                 // server, least of all an admin's for someone else: the user confirms with a form.
                 LOG.info("GET {} from another site ({}): asking to confirm", LogSafe.value(req.getRequestURI()), foreign);
-                spawnConfirmation(req, resp, userName, serverName);
+                spawnForm(req, resp, 200, userName, serverName, form, Map.of(), null);
+                return;
+            }
+            if (!form.isEmpty() && formAnswers(req).isEmpty()) {
+                // The spawner offers choices: the user makes them first (JupyterHub's options form).
+                // A link from the hub's own pages may carry them in its query instead, as in JupyterHub.
+                spawnForm(req, resp, 200, userName, serverName, form, Map.of(), null);
                 return;
             }
         }
-        CompletableFuture<Void> spawn = engine.spawn(u, serverName, Map.of());
+        if (!form.isEmpty()) {
+            Map<String, Object> answers = formAnswers(req);
+            try {
+                options = form.resolve(answers);
+            } catch (InvalidOptionsException e) {
+                LOG.info("Spawn options of {} refused: {}", LogSafe.value(userName), LogSafe.value(e.getMessage(), 300));
+                spawnForm(req, resp, 400, userName, serverName, form, answers, e.getMessage());
+                return;
+            }
+        }
+        CompletableFuture<Void> spawn = engine.spawn(u, serverName, options);
         String next = req.getParameter("next");
         Deferred.answer(req, spawn, engine.settings.slowSpawnTimeout(), (done, failure) -> {
             ServerState started = u.server(serverName);
@@ -342,9 +363,24 @@ public final class PagesServlet extends HttpServlet {
         });
     }
 
-    /** A page with a "Start server" form that POSTs (with its {@code _xsrf} token) to the spawn URL it was reached at. */
-    private void spawnConfirmation(HttpServletRequest req, HttpServletResponse resp, String userName, String serverName)
-            throws IOException {
+    /** The spawn options a form or a query sent: every parameter but the hub's own ({@code _xsrf}, {@code next}). */
+    private static Map<String, Object> formAnswers(HttpServletRequest req) {
+        Map<String, Object> answers = new LinkedHashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (!k.equals("_xsrf") && !k.equals("next")) {
+                answers.put(k, List.of(v));
+            }
+        });
+        return answers;
+    }
+
+    /**
+     * The page that starts a server: a "Start server" form that POSTs (with its {@code _xsrf}
+     * token) to the spawn URL it was reached at, with the spawner's choices as one list each
+     * (labels escaped, the last answer or the default selected), and the reason of a refusal.
+     */
+    private void spawnForm(HttpServletRequest req, HttpServletResponse resp, int status, String userName, String serverName,
+                           SpawnOptionsForm form, Map<String, Object> answers, String error) throws IOException {
         String xsrf = xsrf(req, resp);
         String action = "/hub/spawn/" + HubEngine.urlPath(userName) + (serverName.isEmpty() ? "" : "/" + HubEngine.urlPath(serverName));
         String next = req.getParameter("next");
@@ -352,11 +388,32 @@ public final class PagesServlet extends HttpServlet {
             action += "?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8);
         }
         String what = serverName.isEmpty() ? "the server of " + userName : "server " + serverName + " of " + userName;
+        StringBuilder b = new StringBuilder();
+        if (error != null) {
+            b.append("<p class=\"error\" id=\"error\">").append(Web.html(error)).append("</p>");
+        }
+        b.append("<p>Start ").append(Web.html(what)).append(form.isEmpty() ? "?" : " with:").append("</p>")
+                .append("<form method=\"post\" action=\"").append(Web.html(action)).append("\">")
+                .append("<input type=\"hidden\" name=\"_xsrf\" value=\"").append(Web.html(xsrf)).append("\">");
+        for (SpawnOptionsForm.Field f : form.fields()) {
+            Object answer = answers.get(f.name());
+            if (answer instanceof List<?> l && l.size() == 1) {
+                answer = l.get(0);
+            }
+            String selected = answer instanceof String a && f.choice(a).isPresent() ? a : f.effectiveDefault();
+            String id = "option-" + f.name();
+            b.append("<label for=\"").append(Web.html(id)).append("\">").append(Web.html(f.label())).append("</label>")
+                    .append("<select id=\"").append(Web.html(id)).append("\" name=\"").append(Web.html(f.name())).append("\">");
+            for (SpawnOptionsForm.Choice c : f.choices()) {
+                b.append("<option value=\"").append(Web.html(c.value())).append('"')
+                        .append(c.value().equals(selected) ? " selected" : "").append('>').append(Web.html(c.label()))
+                        .append(c.description().isEmpty() ? "" : " \u2014 " + Web.html(c.description())).append("</option>");
+            }
+            b.append("</select>");
+        }
+        b.append("<p><button type=\"submit\" id=\"start\">Start server</button> <a href=\"/hub/home\">Home</a></p></form>");
         resp.setHeader("Cache-Control", "no-store");
-        page(resp, 200, "Start server", "<p>Start " + Web.html(what) + "?</p>"
-                + "<form method=\"post\" action=\"" + Web.html(action) + "\">"
-                + "<input type=\"hidden\" name=\"_xsrf\" value=\"" + Web.html(xsrf) + "\">"
-                + "<button type=\"submit\" id=\"start\">Start server</button> <a href=\"/hub/home\">Home</a></form>");
+        page(resp, status, "Start server", b.toString());
     }
 
     private void spawnPending(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
@@ -510,7 +567,7 @@ public final class PagesServlet extends HttpServlet {
                 + "<link rel=\"icon\" href=\"/hub/favicon.ico\" type=\"image/svg+xml\">"
                 + "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}"
                 + "header{display:flex;justify-content:space-between;border-bottom:1px solid #ddd;margin-bottom:1.5rem}"
-                + "label{display:block;margin:.75rem 0}input{display:block;width:100%;padding:.4rem;font-size:1rem}"
+                + "label{display:block;margin:.75rem 0}input,select{display:block;width:100%;padding:.4rem;font-size:1rem}"
                 + "button,.button{display:inline-block;padding:.5rem 1rem;background:#f37726;color:#fff;border:0;border-radius:4px;"
                 + "text-decoration:none;font-size:1rem;cursor:pointer}.error{color:#b00020}"
                 + ".progress{background:#eee;border-radius:4px;height:1.25rem;overflow:hidden}"

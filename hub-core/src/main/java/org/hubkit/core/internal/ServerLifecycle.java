@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hubkit.api.HubException;
+import org.hubkit.api.InvalidOptionsException;
 import org.hubkit.api.Mount;
 import org.hubkit.api.PollResult;
 import org.hubkit.api.ProgressEvent;
@@ -38,6 +39,7 @@ import org.hubkit.api.Proxy;
 import org.hubkit.api.Route;
 import org.hubkit.api.ServerId;
 import org.hubkit.api.SpawnContext;
+import org.hubkit.api.SpawnOptionsForm;
 import org.hubkit.api.SpawnRequest;
 import org.hubkit.api.SpawnResult;
 import org.hubkit.api.Spawner;
@@ -287,6 +289,65 @@ final class ServerLifecycle {
     }
 
     /** @return spawns in progress, cleanup of cancelled ones included */
+    /**
+     * The spawner's options form as this user sees it (choices outside their groups left out);
+     * {@link SpawnOptionsForm#NONE} when the spawner offers none or fails to say.
+     */
+    public SpawnOptionsForm optionsForm(UserState user) {
+        SpawnOptionsForm form;
+        try {
+            form = spawner.optionsForm();
+        } catch (RuntimeException e) {
+            LOG.warn("The spawner's options form failed: {}", LogSafe.value(rootMessage(e), 300));
+            throw new HubException("The spawn options are not available right now");
+        }
+        return form == null || form.isEmpty() ? SpawnOptionsForm.NONE : form.forUser(userInfo(user));
+    }
+
+    /**
+     * The options a spawn will get: with an options form, the user's answers checked against the
+     * choices they may make, defaults filled in (a choice not offered, or an unknown field, is a
+     * 400 naming the field); without one, the options as sent, as JupyterHub passes them.
+     */
+    Map<String, Object> resolveOptions(UserState user, Map<String, Object> options) {
+        SpawnOptionsForm form = optionsForm(user);
+        if (form.isEmpty()) {
+            // JSON objects may hold nulls (JupyterHub accepts them), which Map.copyOf refuses.
+            return options == null || options.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        }
+        try {
+            return Collections.unmodifiableMap(form.resolve(options));
+        } catch (InvalidOptionsException e) {
+            LOG.info("Spawn options of {} refused: {}", LogSafe.value(user.name), LogSafe.value(e.getMessage(), 300));
+            throw new InvalidRequestException(e.getMessage());
+        }
+    }
+
+    static UserInfo userInfo(UserState user) {
+        return new UserInfo(user.name, user.admin, user.groups, user.authState);
+    }
+
+    /**
+     * Tells the spawner a stopped server is gone for good ({@link Spawner#deleteForever}); waits
+     * for it up to the start timeout. A failure is logged: the deletion goes on.
+     */
+    void deleteForever(ServerState s, boolean userDeleted) {
+        SpawnerState state;
+        synchronized (s) {
+            state = s.spawnerState;
+        }
+        try {
+            spawner.deleteForever(s.id, state, userDeleted).toCompletableFuture()
+                    .get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("Deleted {} for good{}", s.id, userDeleted ? " with its user" : "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Deleting {} for good was interrupted", s.id);
+        } catch (Exception e) {
+            LOG.warn("The spawner could not delete {} for good: {}", s.id, LogSafe.value(rootMessage(e), 300));
+        }
+    }
+
     public int spawnsInFlight() {
         return spawnsInFlight.get();
     }
@@ -313,9 +374,7 @@ final class ServerLifecycle {
         if (!serverName.isEmpty() && !settings.allowNamedServers()) {
             throw new InvalidRequestException("Named servers are not enabled");
         }
-        // JSON objects may hold nulls (JupyterHub accepts them), which Map.copyOf refuses.
-        Map<String, Object> userOptions = options == null || options.isEmpty() ? Map.of()
-                : Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        Map<String, Object> userOptions = resolveOptions(user, options);
         SpawnAttempt attempt = new SpawnAttempt();
         ServerState s;
         while (true) {
@@ -421,7 +480,7 @@ final class ServerLifecycle {
                 s.apiTokenId = tokenId;
             }
             deleteServerToken(previous);
-            UserInfo info = new UserInfo(user.name, user.admin, user.groups, user.authState);
+            UserInfo info = userInfo(user);
             List<Mount> mounts = volumes.mounts(id, info);
             Map<String, String> env = environment(id, token, clientId, accessScopes);
             store.saveServer(s.row(true));
@@ -802,6 +861,7 @@ final class ServerLifecycle {
         try {
             workers.execute(() -> {
                 try {
+                    deleteForever(s, false);
                     safely(() -> store.deleteServer(s.id.user(), s.id.serverName()));
                 } finally {
                     synchronized (s) {
@@ -837,6 +897,7 @@ final class ServerLifecycle {
         deleteServerToken(oldToken);
         oauth.forget(clientId(s.id));
         if (remove) {
+            deleteForever(s, false);
             safely(() -> store.deleteServer(s.id.user(), s.id.serverName()));
         } else {
             safely(() -> persistStopped(s));

@@ -35,7 +35,7 @@ public record Gpus(int count, List<String> deviceIds) {
             return new Gpus(Integer.parseInt(t), List.of());
         }
         List<String> ids = List.of(t.split(",", -1)).stream().map(String::strip).toList();
-        if (t.isEmpty() || ids.stream().anyMatch(id -> !ID.matcher(id).matches())) {
+        if (t.isEmpty() || ids.stream().anyMatch(id -> !ID.matcher(id).matches() || id.equals("all"))) {
             throw new IllegalArgumentException("must be all, a positive number of GPUs, or device ids separated by commas "
                     + "(0,1); got '" + text + "'");
         }

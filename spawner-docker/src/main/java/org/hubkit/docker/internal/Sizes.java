@@ -23,7 +23,7 @@ public final class Sizes {
             throw new IllegalArgumentException("must be a size such as 512M or 2G (K, M, G, T: powers of 1024); got '"
                     + text + "'");
         }
-        int power = "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1;
+        int power = m.group(2).isEmpty() ? 0 : "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1;
         BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power));
         if (bytes.signum() <= 0 || bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("must be more than 0 and less than 8E; got '" + text + "'");
