@@ -390,7 +390,8 @@ class ServerConfigTest {
         Map<String, List<String>> types = ConfigReader.typeKeys(getClass().getClassLoader());
         Map<String, List<String>> byModule = Map.of(
                 "hub-core", List.of("spawner.type local", "auth.type dummy", "auth.type shared-password", "proxy.type chp"),
-                "proxy-netty", List.of("proxy.type netty"));
+                "proxy-netty", List.of("proxy.type netty"),
+                "spawner-docker", List.of("spawner.type docker"));
         assertThat(types.keySet()).as("every type on the class path has a module README")
                 .containsExactlyInAnyOrderElementsOf(byModule.values().stream().flatMap(List::stream).toList());
 
