@@ -296,9 +296,8 @@ final class DockerSpawnBenchmark {
         }
     }
 
-    static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    private static double median(List<Double> values) {
+        return ProxyReport.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static String s3(double seconds) {
@@ -352,12 +351,9 @@ final class DockerSpawnBenchmark {
             if (o.concurrency.stream().anyMatch(c -> c > 50)) {
                 throw new IllegalArgumentException("--concurrency: at most 50 at once on this machine");
             }
-            if (o.repo == null) {
-                String prop = System.getProperty("hubkit.repo", System.getenv("HUBKIT_REPO"));
-                o.repo = Path.of(prop == null ? "" : prop).toAbsolutePath().normalize();
-            }
+            o.repo = Cli.repo(o.repo);
             if (o.hubkitJar == null) {
-                o.hubkitJar = o.repo.resolve("examples/reference-server/target/hubkit-server.jar");
+                o.hubkitJar = Cli.serverJar(o.repo);
             }
             return o;
         }
