@@ -2,6 +2,9 @@ package org.hubkit.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
@@ -131,7 +136,14 @@ public class ReferenceServerContainer extends GenericContainer<ReferenceServerCo
      * @return this
      */
     public ReferenceServerContainer withDockerSocket() {
-        return withFileSystemBind(DOCKER_SOCKET, DOCKER_SOCKET, BindMode.READ_WRITE);
+        // Added to the create request itself: withFileSystemBind would first make Testcontainers check
+        // that files are mountable, with a helper container whose image it pulls.
+        return withCreateContainerCmdModifier(cmd -> {
+            HostConfig host = cmd.getHostConfig() == null ? new HostConfig() : cmd.getHostConfig();
+            List<Bind> binds = new ArrayList<>(host.getBinds() == null ? List.of() : Arrays.asList(host.getBinds()));
+            binds.add(new Bind(DOCKER_SOCKET, new Volume(DOCKER_SOCKET)));
+            cmd.withHostConfig(host.withBinds(binds));
+        });
     }
 
     /**
