@@ -128,6 +128,26 @@ public final class HubClient {
     }
 
     /**
+     * Makes an API token for a user ({@code POST /hub/api/users/{name}/tokens}), e.g. to reach
+     * their server through the proxy as they would.
+     *
+     * @param username the user
+     * @param token a token that may make tokens for the user (an admin's)
+     * @return the new token
+     * @throws AssertionError if the hub does not make one, with its answer
+     * @throws IOException if the hub does not answer
+     * @throws InterruptedException if interrupted
+     */
+    public String createToken(String username, String token) throws IOException, InterruptedException {
+        HttpResponse<String> r = api("POST", "/users/" + enc(username) + "/tokens", token, null);
+        Object made = r.statusCode() == 201 ? JSON.readValue(r.body(), Map.class).get("token") : null;
+        if (!(made instanceof String s)) {
+            throw new AssertionError("POST /hub/api/users/" + username + "/tokens: " + r.statusCode() + " " + r.body());
+        }
+        return s;
+    }
+
+    /**
      * Waits until the user's default server is ready, asking {@code GET /hub/api/users/{name}}
      * every 200 ms.
      *

@@ -84,9 +84,7 @@ class DockerComposeIT {
             assertThat(inspect.trim()).as("alice's container, started by the hub container on the compose network")
                     .isEqualTo("true " + project);
 
-            HttpResponse<String> made = client.api("POST", "/users/alice/tokens", token, null);
-            assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
-            String alicesToken = made.body().replaceAll("(?s).*\"token\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+            String alicesToken = client.createToken("alice", token);
             HttpResponse<String> api = client.get("/user/alice/api", alicesToken);
             assertThat(api.statusCode()).as("alice's server through the proxy: %s", api.body()).isEqualTo(200);
             assertThat(api.body()).contains("\"version\"");

@@ -113,9 +113,7 @@ class ReferenceServerContainerIT {
                 assertThat(alices).singleElement().satisfies(c ->
                         assertThat(c.getNetworkSettings().getNetworks()).containsOnlyKeys(name));
 
-                HttpResponse<String> made = client.api("POST", "/users/alice/tokens", token, null);
-                assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
-                String alicesToken = made.body().replaceAll("(?s).*\"token\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+                String alicesToken = client.createToken("alice", token);
                 HttpResponse<String> status = client.get("/user/alice/api/status", alicesToken);
                 assertThat(status.statusCode()).as("alice's server through the hub container's proxy: %s", status.body())
                         .isEqualTo(200);
