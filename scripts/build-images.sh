@@ -6,6 +6,10 @@
 #                            run as jovyan (uid 1000, home /home/jovyan), as DockerSpawner's images
 #   hubkit/singleuser:alt    the same file system imported again with another label: a different
 #                            image id, which is what an image upgrade looks like to a spawner
+#   hubkit/java:test         Debian's OpenJDK 17 runtime (openjdk-17-jre-headless, ca-certificates):
+#                            the base the hub's own image is built on locally
+#                            (examples/docker-compose/Dockerfile, ARG BASE_IMAGE; HubContainer)
+# Also installs Debian's docker-compose (1.29) when missing, for examples/docker-compose.
 # Env: HUBKIT_IMAGE_SUITE (default bookworm).
 set -euo pipefail
 
@@ -14,20 +18,38 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 SUITE="${HUBKIT_IMAGE_SUITE:-bookworm}"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+apt_install() { # $1 package (idempotent: the caller checks first)
+  log "apt: installing $1"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y "$1" >&2 || { as_root apt-get update >&2; as_root apt-get install -y "$1" >&2; }
+}
+
+command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose
+
+if have hubkit/singleuser:test && have hubkit/singleuser:alt && have hubkit/java:test; then
+  log "hubkit/singleuser:test, :alt and hubkit/java:test already built"
+  exit 0
+fi
+
+command -v mmdebstrap >/dev/null 2>&1 || apt_install mmdebstrap
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if ! have hubkit/java:test; then
+  log "building a $SUITE root file system with openjdk-17-jre-headless"
+  as_root mmdebstrap --variant=apt --include=openjdk-17-jre-headless,ca-certificates \
+    "$SUITE" "$work/java.tar" >&2
+  as_root docker import -c 'CMD ["java", "-version"]' -c 'LABEL org.hubkit.variant=java' \
+    "$work/java.tar" hubkit/java:test >&2
+  rm -f "$work/java.tar"
+  log "hubkit/java:test built: $(docker image inspect -f '{{.Id}}' hubkit/java:test)"
+fi
 
 if have hubkit/singleuser:test && have hubkit/singleuser:alt; then
   log "hubkit/singleuser:test and :alt already built"
   exit 0
 fi
-
-if ! command -v mmdebstrap >/dev/null 2>&1; then
-  log "apt: installing mmdebstrap"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get install -y mmdebstrap >&2 || { as_root apt-get update >&2; as_root apt-get install -y mmdebstrap >&2; }
-fi
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 log "building a $SUITE root file system with jupyterhub and python3-notebook"
 as_root mmdebstrap --variant=apt --include=jupyterhub,python3-notebook \
   --customize-hook='chroot "$1" useradd -m -u 1000 -U -s /bin/bash jovyan' \

@@ -9,7 +9,8 @@
 #   HUBKIT_PG_URL          JDBC URL of the test cluster (scripts/start-postgres.sh)
 #   HUBKIT_SINGLEUSER_CMD  the real jupyterhub-singleuser 3.0 (Debian's jupyterhub package)
 #   HUBKIT_CHP_CMD         the npm configurable-http-proxy 5.3.x (scripts/install-components.sh)
-#   a Docker engine        started by scripts/start-docker.sh, with the hubkit/singleuser:* images
+#   a Docker engine        started by scripts/start-docker.sh, with the hubkit/singleuser:* and hubkit/java:test
+#                          images and docker-compose (examples/docker-compose, DockerComposeIT)
 # Set HUBKIT_KEEP_PG=1 to leave the cluster running when this script started it.
 set -euo pipefail
 

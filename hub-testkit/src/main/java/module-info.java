@@ -1,6 +1,7 @@
 /**
  * Hubkit's test kit: abstract JUnit 5 contract tests for implementations of the SPIs in
- * {@code org.hubkit.api}.
+ * {@code org.hubkit.api}, and the reference server in a Testcontainers container
+ * ({@code ReferenceServerContainer}) for testing services and images against a real hub.
  */
 module org.hubkit.testkit {
     requires transitive org.hubkit.api;
@@ -9,6 +10,11 @@ module org.hubkit.testkit {
     requires org.slf4j;
     requires java.net.http;
     requires jdk.httpserver;
+    // ReferenceServerContainer extends Testcontainers' GenericContainer (an automatic module).
+    requires transitive testcontainers;
+    requires com.github.dockerjava.api;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.yaml;
 
     exports org.hubkit.testkit;
     // JUnit calls the contracts' package-private lifecycle methods reflectively.

@@ -96,6 +96,20 @@ final class Cli {
         throw new IllegalArgumentException(option + " needs a whole number >= 0, not " + v);
     }
 
+    /** The Hubkit checkout: {@code given}, else property {@code hubkit.repo}, else {@code $HUBKIT_REPO}, else the current folder. */
+    static Path repo(Path given) {
+        if (given != null) {
+            return given;
+        }
+        String prop = System.getProperty("hubkit.repo", System.getenv("HUBKIT_REPO"));
+        return Path.of(prop == null ? "" : prop).toAbsolutePath().normalize();
+    }
+
+    /** The reference server's jar as the checkout builds it. */
+    static Path serverJar(Path repo) {
+        return repo.resolve("examples/reference-server/target/hubkit-server.jar");
+    }
+
     /** Whether {@code cmd} names an executable file. */
     static boolean executable(String cmd) {
         return cmd != null && Files.isExecutable(Path.of(cmd));

@@ -268,12 +268,9 @@ public final class HubBenchmark {
             if (o.onlyJupyterHub && o.onlyHubkit) {
                 throw new IllegalArgumentException("--only-jupyterhub and --only-hubkit exclude each other");
             }
-            if (o.repo == null) {
-                String prop = System.getProperty("hubkit.repo", System.getenv("HUBKIT_REPO"));
-                o.repo = Path.of(prop == null ? "" : prop).toAbsolutePath().normalize();
-            }
+            o.repo = Cli.repo(o.repo);
             if (o.hubkitJar == null) {
-                o.hubkitJar = o.repo.resolve("examples/reference-server/target/hubkit-server.jar");
+                o.hubkitJar = Cli.serverJar(o.repo);
             }
             if (o.singleuser == null) {
                 o.singleuser = firstOf(System.getenv("HUBKIT_SINGLEUSER_CMD"), "/usr/bin/jupyterhub-singleuser",

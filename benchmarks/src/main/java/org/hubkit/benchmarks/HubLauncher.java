@@ -75,8 +75,20 @@ final class HubLauncher {
                 dir, Map.of(), api, keepWorkDirs);
     }
 
-    /** The Hubkit reference server: {@code java -jar hubkit-server.jar --config FILE}. */
+    /** The Hubkit reference server: {@code java -jar hubkit-server.jar --config FILE}, local processes as servers. */
     RunningHub startHubkit(String token) throws IOException {
+        // As JupyterHub's SimpleLocalProcessSpawner it is compared with: every server as the hub's user.
+        return startHubkit(token, "127.0.0.1", "spawner: {type: local, cmd: " + py(programs.singleuser())
+                + ", args: [\"--allow-root\"], startTimeout: 120, isolation: none}");
+    }
+
+    /**
+     * The Hubkit reference server with the given {@code spawner} section (one YAML line, e.g.
+     * {@code spawner: {type: docker, image: ...}}), its proxy on a loopback port of its own, its
+     * own API on {@code hubIp} (loopback, or an address containers reach, such as a Docker
+     * bridge's gateway), on a free port.
+     */
+    RunningHub startHubkit(String token, String hubIp, String spawnerSection) throws IOException {
         if (!Files.isRegularFile(programs.hubkitJar())) {
             throw new IOException(programs.hubkitJar() + " not found: build examples/reference-server first "
                     + "(benchmarks/run.sh does) or pass --hubkit-jar");
@@ -88,19 +100,17 @@ final class HubLauncher {
         int proxyPort = ports.free();
         String yaml = String.join("\n",
                 "# Written by org.hubkit.benchmarks.HubBenchmark for one run.",
-                "hub: {ip: 127.0.0.1, port: " + hubPort + ", dataDir: " + py(data.toString()) + "}",
+                "hub: {ip: " + hubIp + ", port: " + hubPort + ", dataDir: " + py(data.toString()) + "}",
                 "proxy: {ip: 127.0.0.1, port: " + proxyPort + "}",
                 "auth: {type: dummy}",
-                // As JupyterHub's SimpleLocalProcessSpawner it is compared with: every server as the hub's user.
-                "spawner: {type: local, cmd: " + py(programs.singleuser()) + ", args: [\"--allow-root\"], startTimeout: 120,"
-                        + " isolation: none}",
+                spawnerSection,
                 "services:",
                 "  - {name: bench, apiToken: " + py(token) + ", admin: true}",
                 "");
         Path configFile = dir.resolve("hubkit.yaml");
         Files.writeString(configFile, yaml, StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(configFile, PosixFilePermissions.fromString("rw-------")); // it holds the token
-        HubApi api = new HubApi("http://127.0.0.1:" + hubPort + "/hub/api", token);
+        HubApi api = new HubApi("http://" + hubIp + ":" + hubPort + "/hub/api", token);
         // HOME in the temp folder: whatever the single-user servers write there goes with it.
         return RunningHub.start("Hubkit",
                 List.of(programs.java(), "-jar", programs.hubkitJar().toString(), "--config", configFile.toString()),
@@ -108,7 +118,7 @@ final class HubLauncher {
     }
 
     /** A JSON string or list: also a valid Python literal and a YAML flow scalar. */
-    private static String py(Object value) {
+    static String py(Object value) {
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {

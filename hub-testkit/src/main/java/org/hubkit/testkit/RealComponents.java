@@ -103,6 +103,26 @@ public final class RealComponents {
         return url;
     }
 
+    /**
+     * Ends the test unless a Docker engine answers (as Testcontainers finds it: {@code DOCKER_HOST}
+     * or the local socket) and has every image given, built locally: nothing is ever pulled.
+     *
+     * @param images local image tags, e.g. {@code hubkit/singleuser:test}
+     */
+    public static void dockerImages(String... images) {
+        org.testcontainers.DockerClientFactory docker = org.testcontainers.DockerClientFactory.instance();
+        if (!docker.isDockerAvailable()) {
+            missing("A Docker engine (scripts/start-docker.sh)");
+        }
+        for (String image : images) {
+            try {
+                docker.client().inspectImageCmd(image).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                missing("The local image " + image + " (scripts/build-images.sh builds it)");
+            }
+        }
+    }
+
     /** @return a loopback port nothing listens on right now */
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {

@@ -52,7 +52,7 @@ class PluggableTypeTest {
     @Test
     void withoutTheJarTheTypeIsRefusedListingTheTypesFound() {
         assertThat(problems("spawner: {type: fake, image: 'notebook:1'}", getClass().getClassLoader()))
-                .containsExactly("spawner.type: must be local (the spawner types on the class path); got 'fake'");
+                .containsExactly("spawner.type: must be docker or local (the spawner types on the class path); got 'fake'");
         assertThat(ServerConfig.parse("spawner: {type: fake}", withFake).spawner().type()).as("the jar adds its type")
                 .isEqualTo("fake");
     }
@@ -81,7 +81,7 @@ class PluggableTypeTest {
                 "spawner.imgae: unknown key (did you mean spawner.image?)",
                 "spawner.labels.team: must be a string (put it in quotes); got an integer (7)",
                 "spawner.limits.memroy: unknown key (did you mean spawner.limits.memory?)",
-                "spawner.cmd: only used with spawner.type local",
+                "spawner.cmd: only used with spawner.type docker or local",
                 "spawner.startTimeout: must be a positive number of seconds (at most 31536000); got -1",
                 "auth.password: must not be empty (leave it out to accept any password)");
     }

@@ -744,7 +744,9 @@ final class ServerLifecycle {
     void waitForHttp(URI base, String prefix, Duration timeout, SpawnAttempt attempt) throws InterruptedException {
         URI probe = URI.create(base.toString().replaceAll("/+$", "") + prefix + "api");
         long deadline = System.nanoTime() + timeout.toNanos();
-        long sleep = 50;
+        // 20, 40, 80, then every 100 ms: a container's server answers about a second after its start, and a
+        // coarser step (this was 50 doubling to 250 ms) added 100-200 ms to each spawn (benchmarks/README.md).
+        long sleep = 20;
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (attempt != null && attempt.isCancelled()) {
@@ -769,7 +771,7 @@ final class ServerLifecycle {
                     // slept
                 }
             }
-            sleep = Math.min(sleep * 2, 250);
+            sleep = Math.min(sleep * 2, 100);
         }
         throw new HubException("Server at " + base + prefix + " did not answer within " + timeout.toSeconds() + " s (" + last + ")");
     }
