@@ -202,7 +202,10 @@ public final class ReferenceServer {
                     .spawner(spawner)
                     .proxy(proxy)
                     .dataDirectory(dataDir)
-                    .volumePolicy(VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan/work"))
+                    // A home under the data directory is the local spawner's storage; another type (a
+                    // container's) mounts its own (spawner-docker's volumes), not a path of this machine.
+                    .volumePolicy(config.spawner().type().equals("local")
+                            ? VolumePolicy.perUserDirectory(dataDir.resolve("users"), "/home/jovyan/work") : VolumePolicy.none())
                     .bindIp(h.ip())
                     .port(h.port())
                     .publicUrl(h.publicUrl())

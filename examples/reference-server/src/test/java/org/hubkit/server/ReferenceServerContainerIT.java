@@ -95,8 +95,7 @@ class ReferenceServerContainerIT {
                              "  networkName: " + name,
                              "  nameTemplate: " + name + "-{username}",
                              "  hubId: " + name,
-                             "  volumes:",
-                             "    \"" + name + "-{username}\": /home/jovyan/work",
+                             "  volumes: {}   # no storage: nor may the hub add a home of its own machine (a regression)",
                              "services:",
                              "  - {name: it-admin, apiToken: " + token + ", admin: true}",
                              ""))) {
@@ -112,6 +111,9 @@ class ReferenceServerContainerIT {
                 List<Container> alices = docker.listContainersCmd().withNameFilter(List.of(name + "-alice")).exec();
                 assertThat(alices).singleElement().satisfies(c ->
                         assertThat(c.getNetworkSettings().getNetworks()).containsOnlyKeys(name));
+                // The reference server's per-user directory is the local spawner's storage only: a path
+                // under the hub container's data directory means nothing to the engine.
+                assertThat(docker.inspectContainerCmd(alices.get(0).getId()).exec().getMounts()).isNullOrEmpty();
 
                 String alicesToken = client.createToken("alice", token);
                 HttpResponse<String> status = client.get("/user/alice/api/status", alicesToken);
