@@ -4,19 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.hubkit.api.AccessRules;
 import org.hubkit.api.SpawnOptionsForm.Choice;
 import org.hubkit.api.VolumePolicy;
@@ -25,6 +19,7 @@ import org.hubkit.core.Hub;
 import org.hubkit.core.Service;
 import org.hubkit.core.SharedPasswordAuthenticator;
 import org.hubkit.proxy.netty.NettyProxy;
+import org.hubkit.testkit.HubClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,20 +85,20 @@ class EndToEndIT {
         assertThat(admin.api("POST", "/users/alice", ADMIN_TOKEN, null).statusCode()).isEqualTo(201);
         assertThat(admin.api("PATCH", "/users/alice", ADMIN_TOKEN, Map.of("groups", List.of("staff"))).statusCode()).isEqualTo(200);
         HubClient alice = new HubClient(hub.publicUrl());
-        assertThat(alice.login("alice", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(alice.browserLogin("alice", PASSWORD).statusCode()).isEqualTo(302);
         HttpResponse<String> form = alice.get("/hub/spawn");
         assertThat(form.statusCode()).isEqualTo(200);
         assertThat(form.body()).contains("Standard image").contains("Alternative image");
-        HttpResponse<String> submitted = alice.send(HttpRequest.newBuilder(alice.base.resolve("/hub/spawn"))
-                .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", alice.base.toString())
+        HttpResponse<String> submitted = alice.send(HttpRequest.newBuilder(alice.publicUrl().resolve("/hub/spawn"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", alice.publicUrl().toString())
                 .header("Sec-Fetch-Site", "same-origin")
                 .POST(HttpRequest.BodyPublishers.ofString("_xsrf=" + HubClient.enc(xsrf(form.body())) + "&image=standard")));
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(302);
         Map<String, Object> first = waitUntilReady("alice");
         assertThat(TestEngine.require().inspectContainerCmd(container(first)).exec().getConfig().getImage()).isEqualTo(TestEngine.IMAGE);
 
-        assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
-        assertThat(execute(alice, "alice", newKernel(alice, "alice"), "open('/home/jovyan/work/note.txt', 'w').write('kept'); print(6*7)"))
+        assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops()).isEqualTo(200);
+        assertThat(alice.execute("alice", alice.startKernel("alice"), "open('/home/jovyan/work/note.txt', 'w').write('kept'); print(6*7)"))
                 .isEqualTo("42\n");
 
         assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
@@ -116,8 +111,8 @@ class EndToEndIT {
         assertThat(container(second)).isNotEqualTo(container(first));
         assertThat(TestEngine.require().inspectContainerCmd(container(second)).exec().getConfig().getImage()).isEqualTo(TestEngine.ALT_IMAGE);
 
-        assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops).isEqualTo(200);
-        assertThat(execute(alice, "alice", newKernel(alice, "alice"), "print(open('/home/jovyan/work/note.txt').read())")).isEqualTo("kept\n");
+        assertThat(alice.follow("/user/alice/tree").statusCode()).as("hops %s", alice.hops()).isEqualTo(200);
+        assertThat(alice.execute("alice", alice.startKernel("alice"), "print(open('/home/jovyan/work/note.txt').read())")).isEqualTo("kept\n");
 
         assertThat(admin.api("DELETE", "/users/alice/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
         waitUntilStopped("alice");
@@ -138,10 +133,10 @@ class EndToEndIT {
         assertThat(admin.api("POST", "/users/carol/server", ADMIN_TOKEN, Map.of()).statusCode()).isIn(201, 202);
         String first = container(waitUntilReady("carol"));
         HubClient carol = new HubClient(hub.publicUrl());
-        assertThat(carol.login("carol", PASSWORD).statusCode()).isEqualTo(302);
-        assertThat(carol.follow("/user/carol/tree").statusCode()).as("hops %s", carol.hops).isEqualTo(200);
+        assertThat(carol.browserLogin("carol", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(carol.follow("/user/carol/tree").statusCode()).as("hops %s", carol.hops()).isEqualTo(200);
         // Outside her volume: only a kept container still has it.
-        assertThat(execute(carol, "carol", newKernel(carol, "carol"), "print(open('/home/jovyan/layer.txt', 'w').write('same container'))"))
+        assertThat(carol.execute("carol", carol.startKernel("carol"), "print(open('/home/jovyan/layer.txt', 'w').write('same container'))"))
                 .isEqualTo("14\n");
 
         assertThat(admin.api("DELETE", "/users/carol/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
@@ -152,9 +147,9 @@ class EndToEndIT {
         assertThat(container(waitUntilReady("carol"))).as("the kept container, started again").isEqualTo(first);
         // A new browser logs in to it: the server's OAuth client secret and API token are the reused token.
         HubClient again = new HubClient(hub.publicUrl());
-        assertThat(again.login("carol", PASSWORD).statusCode()).isEqualTo(302);
-        assertThat(again.follow("/user/carol/tree").statusCode()).as("hops %s", again.hops).isEqualTo(200);
-        assertThat(execute(again, "carol", newKernel(again, "carol"), "print(open('/home/jovyan/layer.txt').read())"))
+        assertThat(again.browserLogin("carol", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(again.follow("/user/carol/tree").statusCode()).as("hops %s", again.hops()).isEqualTo(200);
+        assertThat(again.execute("carol", again.startKernel("carol"), "print(open('/home/jovyan/layer.txt').read())"))
                 .isEqualTo("same container\n");
 
         assertThat(admin.api("DELETE", "/users/carol/server", ADMIN_TOKEN, null).statusCode()).isIn(202, 204);
@@ -165,7 +160,7 @@ class EndToEndIT {
     @Test
     void anImageNotOfferedIsRefusedWithA400NamingTheFieldAndStartsNothing() throws Exception {
         HubClient bob = new HubClient(hub.publicUrl());
-        assertThat(bob.login("bob", PASSWORD).statusCode()).isEqualTo(302);
+        assertThat(bob.browserLogin("bob", PASSWORD).statusCode()).isEqualTo(302);
         HttpResponse<String> form = bob.get("/hub/spawn");
         assertThat(form.statusCode()).isEqualTo(200);
         assertThat(form.body()).contains("Standard image").doesNotContain("Alternative image").doesNotContain("value=\"alt\"");
@@ -185,15 +180,6 @@ class EndToEndIT {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"_xsrf\" value=\"([^\"]+)\"").matcher(page);
         assertThat(m.find()).as(page).isTrue();
         return m.group(1);
-    }
-
-    private static String newKernel(HubClient client, String user) throws Exception {
-        String xsrf = client.cookie("/user/" + user + "/", "_xsrf");
-        HttpResponse<String> kernel = client.send(HttpRequest.newBuilder(client.base.resolve("/user/" + user + "/api/kernels"))
-                .header("X-XSRFToken", xsrf).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")));
-        assertThat(kernel.statusCode()).as(kernel.body()).isEqualTo(201);
-        return (String) HubClient.json(kernel).get("id");
     }
 
     @SuppressWarnings("unchecked")
@@ -224,54 +210,5 @@ class EndToEndIT {
             Thread.sleep(100);
         }
         assertThat(server(user)).as("%s's server after the stop", user).isNull();
-    }
-
-    /** Runs code in a kernel over its WebSocket through the proxy (as hub-core's EndToEndScenario does) and returns what it printed. */
-    static String execute(HubClient client, String user, String kernelId, String code) throws Exception {
-        URI ws = URI.create("ws://" + client.base.getHost() + ":" + client.base.getPort() + "/user/" + user + "/api/kernels/"
-                + kernelId + "/channels");
-        CompletableFuture<String> printed = new CompletableFuture<>();
-        String msgId = UUID.randomUUID().toString();
-        WebSocket socket = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().newWebSocketBuilder()
-                .header("Cookie", client.cookieHeader("/user/" + user + "/api/kernels/"))
-                .buildAsync(ws, new WebSocket.Listener() {
-                    final StringBuilder buf = new StringBuilder();
-
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        buf.append(data);
-                        if (last) {
-                            try {
-                                Map<?, ?> msg = HubClient.JSON.readValue(buf.toString(), Map.class);
-                                Map<?, ?> parent = (Map<?, ?>) msg.get("parent_header");
-                                Map<?, ?> header = (Map<?, ?>) msg.get("header");
-                                if (parent != null && msgId.equals(parent.get("msg_id"))) {
-                                    if ("stream".equals(header.get("msg_type"))) {
-                                        printed.complete((String) ((Map<?, ?>) msg.get("content")).get("text"));
-                                    } else if ("error".equals(header.get("msg_type"))) {
-                                        printed.completeExceptionally(new AssertionError("the kernel failed: " + msg.get("content")));
-                                    }
-                                }
-                            } catch (Exception e) {
-                                printed.completeExceptionally(e);
-                            }
-                            buf.setLength(0);
-                        }
-                        w.request(1);
-                        return null;
-                    }
-                }).get(30, TimeUnit.SECONDS);
-        Map<String, Object> request = Map.of(
-                "header", Map.of("msg_id", msgId, "username", user, "session", UUID.randomUUID().toString(),
-                        "msg_type", "execute_request", "version", "5.3", "date", Instant.now().toString()),
-                "parent_header", Map.of(), "metadata", Map.of(), "channel", "shell", "buffers", List.of(),
-                "content", Map.of("code", code, "silent", false, "store_history", true, "user_expressions", Map.of(),
-                        "allow_stdin", false, "stop_on_error", true));
-        socket.sendText(HubClient.JSON.writeValueAsString(request), true).get(10, TimeUnit.SECONDS);
-        try {
-            return printed.get(60, TimeUnit.SECONDS);
-        } finally {
-            socket.abort();
-        }
     }
 }
