@@ -120,13 +120,27 @@ final class Xsrf {
      */
     static String issue(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
         String binding = binding(req, engine);
+        return issueFor(req, resp, engine, binding != null ? binding : newBinding(resp, engine));
+    }
+
+    /** A fresh browser id (none yet, or one the hub did not issue: planted, forged), set as its cookie. */
+    private static String newBinding(HttpServletResponse resp, HubEngine engine) {
+        String cookie = newBrowserCookie(engine.cookieSecret);
+        Web.setCookie(resp, BROWSER_COOKIE, cookie, -1, true, engine.settings.cookieSecure());
+        return "browser:" + browserId(engine.cookieSecret, cookie);
+    }
+
+    /**
+     * @return the request's binding, giving the browser a new signed browser id (and an
+     *         {@code _xsrf} cookie for it) when it has none the hub issued
+     */
+    static String ensureBinding(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
+        String binding = binding(req, engine);
         if (binding == null) {
-            // none yet, or one the hub did not issue (planted, forged): a fresh one
-            String cookie = newBrowserCookie(engine.cookieSecret);
-            Web.setCookie(resp, BROWSER_COOKIE, cookie, -1, true, engine.settings.cookieSecure());
-            binding = "browser:" + browserId(engine.cookieSecret, cookie);
+            binding = newBinding(resp, engine);
+            issueFor(req, resp, engine, binding);
         }
-        return issueFor(req, resp, engine, binding);
+        return binding;
     }
 
     /**
