@@ -55,6 +55,16 @@ public interface Authenticator extends AutoCloseable {
         return new AccessRules(java.util.Set.of(), java.util.Set.of(), java.util.Set.of(), false, true);
     }
 
+    /**
+     * @return whether the authenticator has allow rules of its own besides {@link #accessRules()}
+     *         (allowed groups, for one), which it applies through {@link AuthResult#allowed()}; the
+     *         hub then does not warn at start-up that nobody can log in
+     * @since 0.3
+     */
+    default boolean hasOwnAllowRules() {
+        return false;
+    }
+
     /** @return a short name for logs */
     default String name() {
         return getClass().getSimpleName();

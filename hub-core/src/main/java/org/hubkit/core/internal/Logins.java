@@ -112,7 +112,7 @@ public final class Logins {
 
     /** @return whether any authenticator has an allow rule */
     public boolean allowsAnyone() {
-        return all.stream().anyMatch(l -> l.rules().allowsAnyone());
+        return all.stream().anyMatch(l -> l.rules().allowsAnyone() || l.authenticator().hasOwnAllowRules());
     }
 
     /** @return the name of the authenticators, for logs */

@@ -173,7 +173,7 @@ final class Users {
         }
         UserState existing = users.get(name);
         AccessRules rules = login.rules();
-        if (!rules.permits(own, existing != null)) {
+        if (rules.blockedUsers().contains(own) || !(result.allowed() || rules.permits(own, existing != null))) {
             LOG.info("Login refused for '{}': not allowed", LogSafe.value(name));
             return Optional.empty();
         }
