@@ -230,7 +230,7 @@ public final class PagesServlet extends HttpServlet {
             page(resp, 404, "Not found", "<p>There is no such login here.</p><p><a href=\"/hub/login\">Sign in</a></p>");
             return;
         }
-        String binding = Xsrf.ensureBinding(req, resp, engine);
+        String binding = Xsrf.browserBinding(req, resp, engine);
         String state = org.hubkit.core.Secrets.newToken().substring(0, 43);
         org.hubkit.api.RedirectLogin.Redirect to;
         try {
@@ -265,7 +265,7 @@ public final class PagesServlet extends HttpServlet {
         RedirectStates.Pending pending;
         try {
             pending = engine.redirectStates.consume(Web.cookie(req, RedirectStates.COOKIE), req.getParameter("state"),
-                    Xsrf.binding(req, engine));
+                    Xsrf.browserBinding(req, null, engine));
         } catch (RedirectStates.Refused e) {
             LOG.info("OAuth callback refused: {}", e.getMessage());
             callbackFailed(resp, e.status, e.status == 400

@@ -34,17 +34,7 @@ final class Xsrf {
         if (session != null && engine.session(session).isPresent()) {
             return sessionBinding(session);
         }
-        // Every cookie of the name: a planted one with a narrower path would be sent ahead of the hub's.
-        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
-        if (cookies != null) {
-            for (jakarta.servlet.http.Cookie c : cookies) {
-                String id = c.getName().equals(BROWSER_COOKIE) ? browserId(engine.cookieSecret, c.getValue()) : null;
-                if (id != null) {
-                    return "browser:" + id;
-                }
-            }
-        }
-        return null;
+        return browserBinding(req, null, engine);
     }
 
     /** @return a new browser id cookie's value, {@code id.signature} */
@@ -131,16 +121,24 @@ final class Xsrf {
     }
 
     /**
-     * @return the request's binding, giving the browser a new signed browser id (and an
-     *         {@code _xsrf} cookie for it) when it has none the hub issued
+     * The browser's own id, whether or not it is logged in (a login does not change it, so a
+     * redirect login's state stays bound across it).
+     *
+     * @param resp where to set a new browser id when the request has none the hub issued, or null to only read it
+     * @return {@code browser:<id>}, or null when there is none and {@code resp} is null
      */
-    static String ensureBinding(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
-        String binding = binding(req, engine);
-        if (binding == null) {
-            binding = newBinding(resp, engine);
-            issueFor(req, resp, engine, binding);
+    static String browserBinding(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
+        // Every cookie of the name: a planted one with a narrower path would be sent ahead of the hub's.
+        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (jakarta.servlet.http.Cookie c : cookies) {
+                String id = c.getName().equals(BROWSER_COOKIE) ? browserId(engine.cookieSecret, c.getValue()) : null;
+                if (id != null) {
+                    return "browser:" + id;
+                }
+            }
         }
-        return binding;
+        return resp == null ? null : newBinding(resp, engine);
     }
 
     /**

@@ -110,7 +110,11 @@ class RedirectLoginTest {
         Browser replay = new Browser(hub.base);
         copyCookies(b, replay);
         replay.cookies.getCookieStore().add(hub.base.resolve("/hub/"), cookie("hubkit-oauth-state", stateCookie));
-        HttpResponse<String> again = callback(replay, params);
+        HttpResponse<String> again;
+        try (LogCapture log = new LogCapture("org.hubkit", Level.INFO)) {
+            again = callback(replay, params);
+            assertThat(log.messages()).contains("OAuth callback refused: state already used (a replayed callback)");
+        }
 
         assertThat(again.statusCode()).isEqualTo(403);
         assertThat(again.body()).contains("could not be verified").doesNotContain("Exception");
