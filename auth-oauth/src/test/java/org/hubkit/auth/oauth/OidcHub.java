@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
@@ -38,7 +39,7 @@ final class OidcHub implements AutoCloseable {
     final String adminToken = "admin-" + UUID.randomUUID();
     final HttpClient http = HttpClient.newHttpClient();
 
-    private OidcHub(Path dir, Consumer<OAuthAuthenticator.Builder> auth, Consumer<Hub.Builder> more) {
+    private OidcHub(Path dir, Consumer<OAuthAuthenticator.Builder> auth, BiConsumer<MockOAuth2Server, Hub.Builder> more) {
         provider = new MockOAuth2Server();
         provider.start(InetAddress.getLoopbackAddress(), 0);
         int proxyPort = RealComponents.freePort();
@@ -56,7 +57,7 @@ final class OidcHub implements AutoCloseable {
                 .publicUrl(URI.create("http://127.0.0.1:" + proxyPort))
                 .cryptKeys(List.of(key))
                 .addService(new Service("oidc-test-admin", adminToken, true));
-        more.accept(b);
+        more.accept(provider, b);
         hub = b.build().start();
         base = hub.publicUrl();
     }
@@ -68,10 +69,15 @@ final class OidcHub implements AutoCloseable {
     }
 
     static OidcHub start(Path dir, Consumer<OAuthAuthenticator.Builder> auth) {
-        return new OidcHub(dir, auth, b -> { });
+        return new OidcHub(dir, auth, (p, b) -> { });
     }
 
     static OidcHub start(Path dir, Consumer<OAuthAuthenticator.Builder> auth, Consumer<Hub.Builder> more) {
+        return new OidcHub(dir, auth, (p, b) -> more.accept(b));
+    }
+
+    /** @param more also given the provider, for a second authenticator at another of its issuers */
+    static OidcHub start(Path dir, Consumer<OAuthAuthenticator.Builder> auth, BiConsumer<MockOAuth2Server, Hub.Builder> more) {
         return new OidcHub(dir, auth, more);
     }
 
