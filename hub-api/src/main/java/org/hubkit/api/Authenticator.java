@@ -129,6 +129,20 @@ public interface Authenticator extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * A provider's back-channel logout ({@code POST /hub/oauth_backchannel_logout/<id>}, OpenID
+     * Connect Back-Channel Logout 1.0): checks the request (a signed logout token) and says whose
+     * sessions end. The hub ends the sessions of every user of this authenticator the answer
+     * matches and answers the provider 200; an empty answer is a 400.
+     *
+     * @param form the request's form fields ({@code logout_token})
+     * @return which users to log out, or empty when the request is refused; never completes exceptionally
+     * @since 0.3
+     */
+    default CompletionStage<Optional<java.util.function.Predicate<UserInfo>>> backchannelLogout(java.util.Map<String, String> form) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
     /** Releases connections and threads. */
     @Override
     default void close() {

@@ -132,6 +132,11 @@ public final class OAuthAuthenticator implements Authenticator {
     }
 
     @Override
+    public CompletionStage<Optional<java.util.function.Predicate<UserInfo>>> backchannelLogout(java.util.Map<String, String> form) {
+        return flow.backchannelLogout(form);
+    }
+
+    @Override
     public void close() {
         flow.close();
     }

@@ -148,12 +148,34 @@ final class LocalProvider implements AutoCloseable {
         if (g.nonce() != null) {
             claims.claim("nonce", g.nonce());
         }
+        claims.claim("sid", "sid-" + g.subject());
         claims = tamper.apply(claims);
         tamper = UnaryOperator.identity();
         RSAKey key = signNextWith != null ? signNextWith : signing;
         signNextWith = null;
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims.build());
         jwt.sign(new RSASSASigner(key));
+        return jwt.serialize();
+    }
+
+    /**
+     * A back-channel logout token (OpenID Connect Back-Channel Logout 1.0) for a subject and its
+     * session id, signed with the current key unless {@code key} is given.
+     */
+    String logoutToken(String subject, String sid, String audience, RSAKey key) throws JOSEException {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(issuer.toString()).audience(audience)
+                .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(120))).jwtID(UUID.randomUUID().toString())
+                .claim("events", Map.of("http://schemas.openid.net/event/backchannel-logout", Map.of()));
+        if (subject != null) {
+            claims.subject(subject);
+        }
+        if (sid != null) {
+            claims.claim("sid", sid);
+        }
+        RSAKey k = key != null ? key : signing;
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(k.getKeyID())
+                .type(new com.nimbusds.jose.JOSEObjectType("logout+jwt")).build(), claims.build());
+        jwt.sign(new RSASSASigner(k));
         return jwt.serialize();
     }
 

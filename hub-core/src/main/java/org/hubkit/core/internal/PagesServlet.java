@@ -61,6 +61,7 @@ public final class PagesServlet extends HttpServlet {
                 case "login" -> login(req, resp);
                 case "oauth_login" -> oauthLogin(req, resp, p);
                 case "oauth_callback" -> oauthCallback(req, resp);
+                case "oauth_backchannel_logout" -> backchannelLogout(req, resp, p);
                 case "logout" -> logout(req, resp);
                 case "home" -> home(req, resp);
                 case "spawn" -> spawn(req, resp, p);
@@ -316,6 +317,58 @@ public final class PagesServlet extends HttpServlet {
                 return;
             }
             startSession(req, resp, user.get(), Web.safeNext(pending.next(), "/hub/"));
+        });
+    }
+
+    /**
+     * {@code POST /hub/oauth_backchannel_logout/<id>}: a provider tells the hub that a user logged
+     * out there; the authenticator checks the logout token and the hub ends the matching users'
+     * sessions. Server to server: no cookie, no XSRF token; the signed token is the proof.
+     */
+    private void backchannelLogout(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
+        resp.setHeader("Cache-Control", "no-store");
+        if (!req.getMethod().equals("POST")) {
+            throw new ApiError(405, "Method not allowed");
+        }
+        Optional<Logins.Login> login = p.size() == 2 ? engine.logins.byId(p.get(1)) : Optional.empty();
+        if (login.isEmpty()) {
+            Web.error(resp, 404, "No such login");
+            return;
+        }
+        Map<String, String> form = new HashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (v.length > 0) {
+                form.put(k, v[0]);
+            }
+        });
+        CompletableFuture<Optional<java.util.function.Predicate<org.hubkit.api.UserInfo>>> answer;
+        try {
+            answer = login.get().authenticator().backchannelLogout(form).toCompletableFuture();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Optional<java.util.function.Predicate<org.hubkit.api.UserInfo>>> decided = answer;
+        Deferred.answer(req, decided, LOGIN_PATIENCE, (done, failure) -> {
+            Optional<java.util.function.Predicate<org.hubkit.api.UserInfo>> who = done && failure == null ? decided.join()
+                    : Optional.empty();
+            if (who.isEmpty()) {
+                LOG.info("Back-channel logout for {} refused", login.get().id());
+                Web.error(resp, 400, "invalid_request");
+                return;
+            }
+            int ended = 0;
+            for (UserState u : engine.users()) {
+                if (engine.logins.ownerOf(u).filter(l -> l.id().equals(login.get().id())).isPresent()
+                        && who.get().test(new org.hubkit.api.UserInfo(u.name, u.admin, u.groups, u.authState))) {
+                    int n = engine.endUserSessions(u.name);
+                    ended += n;
+                    LOG.info("Back-channel logout from {}: ended {} session(s) of {}", login.get().id(), n, LogSafe.value(u.name));
+                }
+            }
+            if (ended == 0) {
+                LOG.info("Back-channel logout from {}: no session to end", login.get().id());
+            }
+            resp.setStatus(200);
         });
     }
 

@@ -36,9 +36,11 @@ import com.nimbusds.openid.connect.sdk.LogoutRequest;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
+import com.nimbusds.openid.connect.sdk.claims.LogoutTokenClaimsSet;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import com.nimbusds.openid.connect.sdk.token.OIDCTokens;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import com.nimbusds.openid.connect.sdk.validators.LogoutTokenValidator;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -54,6 +56,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.hubkit.api.AuthResult;
 import org.hubkit.api.HubException;
@@ -93,13 +96,16 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
     }
 
     /** The provider's endpoints, as discovered or configured. */
-    private record Endpoints(URI authorize, URI token, URI userinfo, URI endSession, IDTokenValidator idTokens) { }
+    private record Endpoints(URI authorize, URI token, URI userinfo, URI endSession, IDTokenValidator idTokens,
+                             LogoutTokenValidator logoutTokens) { }
 
     private final Config config;
     private final UnaryOperator<String> normalize;
     private final ClientID clientId;
     private final ExecutorService threads;
     private volatile Endpoints endpoints;
+    /** Logout tokens' {@code jti} seen, with when to forget them (epoch seconds): each is accepted once. */
+    private final Map<String, Long> usedLogoutTokens = new java.util.concurrent.ConcurrentHashMap<>();
 
     public CodeFlow(Config config, UnaryOperator<String> normalize) {
         this.config = config;
@@ -160,6 +166,7 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
             throw new HubException("Authenticator " + config.id() + ": the provider names no authorization or token endpoint");
         }
         IDTokenValidator validator = null;
+        LogoutTokenValidator logoutValidator = null;
         if (jwks != null && config.issuer() != null) {
             JWKSource<SecurityContext> keys;
             try {
@@ -173,11 +180,13 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
             }
             Set<JWSAlgorithm> algorithms = new LinkedHashSet<>();
             config.algorithms().forEach(a -> algorithms.add(JWSAlgorithm.parse(a)));
-            validator = new IDTokenValidator(new Issuer(config.issuer().toString()), clientId,
-                    new JWSVerificationKeySelector<>(algorithms, keys), null);
+            JWSVerificationKeySelector<SecurityContext> selector = new JWSVerificationKeySelector<>(algorithms, keys);
+            validator = new IDTokenValidator(new Issuer(config.issuer().toString()), clientId, selector, null);
             validator.setMaxClockSkew((int) config.clockSkew().toSeconds());
+            // typ logout+jwt is recommended, not required: providers that leave it out are still checked in full
+            logoutValidator = new LogoutTokenValidator(new Issuer(config.issuer().toString()), clientId, false, selector, null);
         }
-        return new Endpoints(authorize, token, userinfo, endSession, validator);
+        return new Endpoints(authorize, token, userinfo, endSession, validator, logoutValidator);
     }
 
     private boolean openid() {
@@ -451,6 +460,62 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
             }
         }
         return Optional.of(new LogoutRequest(e.endSession(), hint, null, clientId, afterLogout, null, null).toURI());
+    }
+
+    /**
+     * OpenID Connect back-channel logout: the logout token verified like an ID token (signature,
+     * algorithm, {@code iss}, {@code aud}, {@code iat}, the back-channel {@code events} claim,
+     * {@code sub} or {@code sid}, no {@code nonce}), used once ({@code jti}), not older than 10 minutes.
+     *
+     * @return users whose stored claims have that {@code sub} (and {@code sid}, when the token names one)
+     */
+    public CompletionStage<Optional<Predicate<UserInfo>>> backchannelLogout(Map<String, String> form) {
+        return CompletableFuture.supplyAsync(() -> backchannelLogoutNow(form.get("logout_token")), threads)
+                .exceptionally(e -> {
+                    LOG.info("Authenticator {}: back-channel logout refused: {}", config.id(), clean(e.getMessage()));
+                    return Optional.empty();
+                });
+    }
+
+    private Optional<Predicate<UserInfo>> backchannelLogoutNow(String token) {
+        if (token == null || token.isEmpty()) {
+            LOG.info("Authenticator {}: back-channel logout refused: no logout_token", config.id());
+            return Optional.empty();
+        }
+        Endpoints e = endpoints();
+        if (e.logoutTokens() == null) {
+            LOG.info("Authenticator {}: back-channel logout refused: no issuer and JWKS to verify it with", config.id());
+            return Optional.empty();
+        }
+        LogoutTokenClaimsSet claims;
+        try {
+            claims = e.logoutTokens().validate(JWTParser.parse(token));
+        } catch (java.text.ParseException | BadJOSEException | com.nimbusds.jose.JOSEException ex) {
+            LOG.info("Authenticator {}: back-channel logout refused: {}", config.id(), clean(ex.getMessage()));
+            return Optional.empty();
+        }
+        Instant issued = claims.getIssueTime() == null ? null : claims.getIssueTime().toInstant();
+        if (issued == null || issued.isBefore(Instant.now().minus(MAX_ID_TOKEN_AGE).minus(config.clockSkew()))
+                || issued.isAfter(Instant.now().plus(config.clockSkew()))) {
+            LOG.info("Authenticator {}: back-channel logout refused: issued at {}", config.id(), issued);
+            return Optional.empty();
+        }
+        long now = Instant.now().getEpochSecond();
+        usedLogoutTokens.values().removeIf(expiry -> expiry < now);
+        String jti = claims.getJWTID() == null ? null : claims.getJWTID().getValue();
+        if (jti == null || usedLogoutTokens.putIfAbsent(jti, now + MAX_ID_TOKEN_AGE.toSeconds() * 2) != null) {
+            LOG.info("Authenticator {}: back-channel logout refused: {}", config.id(), jti == null ? "no jti" : "jti already used");
+            return Optional.empty();
+        }
+        String sub = claims.getSubject() == null ? null : claims.getSubject().getValue();
+        String sid = claims.getSessionID() == null ? null : claims.getSessionID().getValue();
+        return Optional.of(user -> {
+            Object stored = user.authState().get("user");
+            if (!(stored instanceof Map<?, ?> c)) {
+                return false;
+            }
+            return (sub == null || sub.equals(c.get("sub"))) && (sid == null || sid.equals(c.get("sid")));
+        });
     }
 
     /** A provider's error code or Nimbus's message, one line, short: never holds a token (those are not in messages). */
