@@ -65,10 +65,12 @@ public final class OAuthAuthenticator implements Authenticator {
         this.lowercase = b.lowercaseUsernames;
         this.rules = new AccessRules(Set.copyOf(b.allowedUsers), Set.copyOf(b.blockedUsers), Set.copyOf(b.adminUsers), b.allowAll,
                 b.allowExistingUsers);
-        this.groupRules = !b.allowedGroups.isEmpty() || !b.adminGroups.isEmpty();
+        this.groupRules = !b.allowedGroups.isEmpty() || !b.adminGroups.isEmpty() || !b.allowedOrganizations.isEmpty()
+                || !b.allowedGitlabGroups.isEmpty();
         this.flow = flow;
         if (!rules.allowsAnyone() && !groupRules) {
-            LOG.warn("Authenticator {}: no allow rule is set (allowedUsers, allowedGroups, adminUsers, adminGroups, allowAll): "
+            LOG.warn("Authenticator {}: no allow rule is set (allowedUsers, allowedGroups, adminUsers, adminGroups, allowAll, "
+                    + "allowedOrganizations, allowedGitlabGroups): "
                     + "nobody can log in through it{}", id, b.allowExistingUsers ? " except users an admin adds" : "");
         }
     }
@@ -77,6 +79,64 @@ public final class OAuthAuthenticator implements Authenticator {
     public static Builder builder() {
         return new Builder();
     }
+
+    /**
+     * Google's defaults: issuer {@code https://accounts.google.com}, the username from
+     * {@code email}, id {@code google}. {@link Builder#hostedDomains} restricts logins to Google
+     * Workspace domains, checked against the {@code hd} claim (never the e-mail's domain).
+     *
+     * @return a builder with Google's defaults
+     */
+    public static Builder google() {
+        Builder b = new Builder();
+        b.preset = Preset.GOOGLE;
+        return b.id("google").loginLabel("Sign in with Google").issuer(URI.create("https://accounts.google.com"))
+                .usernameClaim("email");
+    }
+
+    /**
+     * GitHub's defaults (plain OAuth 2, no OpenID Connect): its authorize, token and user
+     * endpoints, the username from {@code login}, id {@code github}, scope {@code read:user} (and
+     * {@code read:org} with {@link Builder#allowedOrganizations}).
+     *
+     * @return a builder with GitHub's defaults
+     */
+    public static Builder github() {
+        Builder b = new Builder();
+        b.preset = Preset.GITHUB;
+        return b.id("github").loginLabel("Sign in with GitHub").usernameClaim("login");
+    }
+
+    /**
+     * GitLab's defaults (gitlab.com unless {@link Builder#gitlabUrl}): its OAuth endpoints and
+     * {@code /api/v4/user}, the username from {@code username}, id {@code gitlab}, scope
+     * {@code read_user} (and {@code read_api} with {@link Builder#allowedGitlabGroups}).
+     *
+     * @return a builder with GitLab's defaults
+     */
+    public static Builder gitlab() {
+        Builder b = new Builder();
+        b.preset = Preset.GITLAB;
+        return b.id("gitlab").loginLabel("Sign in with GitLab").usernameClaim("username");
+    }
+
+    /**
+     * Azure AD / Entra ID's defaults: the tenant's v2.0 issuer
+     * ({@code https://login.microsoftonline.com/{tenantId}/v2.0}), the username from
+     * {@code preferred_username}, groups from {@code groups}, and for a user in more groups than
+     * a token holds (the "groups overage" claim), the groups read from Microsoft Graph.
+     *
+     * @param tenantId the directory (tenant) id, or {@code organizations} / {@code common}
+     * @return a builder with Azure AD's defaults
+     */
+    public static Builder azureAd(String tenantId) {
+        Builder b = new Builder();
+        b.preset = Preset.AZURE_AD;
+        b.tenantId = tenantId;
+        return b.id("azuread").loginLabel("Sign in with Microsoft").usernameClaim("preferred_username").groupsClaim("groups");
+    }
+
+    enum Preset { NONE, GOOGLE, GITHUB, GITLAB, AZURE_AD }
 
     /** Typed passwords are not this login's: always refused. */
     @Override
@@ -87,6 +147,10 @@ public final class OAuthAuthenticator implements Authenticator {
     /** Strips the name and, unless {@link Builder#lowercaseUsernames} is off, lowercases it. */
     @Override
     public String normalizeUsername(String name) {
+        return normalize(name, lowercase);
+    }
+
+    static String normalize(String name, boolean lowercase) {
         String n = name.strip();
         return lowercase ? n.toLowerCase(Locale.ROOT) : n;
     }
@@ -177,8 +241,52 @@ public final class OAuthAuthenticator implements Authenticator {
         Duration clockSkew = Duration.ofSeconds(60);
         Duration httpTimeout = Duration.ofSeconds(10);
         Duration jwksRefreshInterval = Duration.ofSeconds(30);
+        Preset preset = Preset.NONE;
+        Set<String> hostedDomains = new LinkedHashSet<>();
+        Set<String> allowedOrganizations = new LinkedHashSet<>();
+        URI githubApiUrl = URI.create("https://api.github.com");
+        Set<String> allowedGitlabGroups = new LinkedHashSet<>();
+        URI gitlabUrl = URI.create("https://gitlab.com");
+        String tenantId;
+        URI graphUrl = URI.create("https://graph.microsoft.com");
 
         private Builder() {
+        }
+
+        /** @param domains Google preset: the Workspace domains ({@code hd} claim) that may log in; empty for any @return this */
+        public Builder hostedDomains(Set<String> domains) {
+            this.hostedDomains = new LinkedHashSet<>(domains);
+            return this;
+        }
+
+        /** @param organizations GitHub preset: {@code org} or {@code org:team} entries whose members may log in; they become the user's groups @return this */
+        public Builder allowedOrganizations(Set<String> organizations) {
+            this.allowedOrganizations = new LinkedHashSet<>(organizations);
+            return this;
+        }
+
+        /** @param url GitHub preset: the REST API (GitHub Enterprise: {@code https://host/api/v3}); default {@code https://api.github.com} @return this */
+        public Builder githubApiUrl(URI url) {
+            this.githubApiUrl = url;
+            return this;
+        }
+
+        /** @param groups GitLab preset: group paths whose members may log in; they become the user's groups @return this */
+        public Builder allowedGitlabGroups(Set<String> groups) {
+            this.allowedGitlabGroups = new LinkedHashSet<>(groups);
+            return this;
+        }
+
+        /** @param url GitLab preset: the GitLab instance; default {@code https://gitlab.com} @return this */
+        public Builder gitlabUrl(URI url) {
+            this.gitlabUrl = url;
+            return this;
+        }
+
+        /** @param url Azure AD preset: Microsoft Graph, for the groups overage; default {@code https://graph.microsoft.com} @return this */
+        public Builder graphUrl(URI url) {
+            this.graphUrl = url;
+            return this;
         }
 
         /** @param id this login's id in the hub (letters, digits, {@code -}, {@code _}); default {@code oidc} @return this */
@@ -363,9 +471,62 @@ public final class OAuthAuthenticator implements Authenticator {
             return this;
         }
 
+        /** The preset's endpoints and scopes, where the caller set none. */
+        private void presetDefaults() {
+            switch (preset) {
+                case GITHUB -> {
+                    String web = githubApiUrl.getHost().equals("api.github.com") ? "https://github.com"
+                            : githubApiUrl.getScheme() + "://" + githubApiUrl.getAuthority();
+                    authorizeUrl = authorizeUrl != null ? authorizeUrl : URI.create(web + "/login/oauth/authorize");
+                    tokenUrl = tokenUrl != null ? tokenUrl : URI.create(web + "/login/oauth/access_token");
+                    userdataUrl = userdataUrl != null ? userdataUrl : URI.create(githubApiUrl.toString().replaceAll("/$", "") + "/user");
+                    scope = scope != null ? scope : allowedOrganizations.isEmpty() ? List.of("read:user") : List.of("read:user", "read:org");
+                }
+                case GITLAB -> {
+                    String g = gitlabUrl.toString().replaceAll("/$", "");
+                    authorizeUrl = authorizeUrl != null ? authorizeUrl : URI.create(g + "/oauth/authorize");
+                    tokenUrl = tokenUrl != null ? tokenUrl : URI.create(g + "/oauth/token");
+                    userdataUrl = userdataUrl != null ? userdataUrl : URI.create(g + "/api/v4/user");
+                    scope = scope != null ? scope : allowedGitlabGroups.isEmpty() ? List.of("read_user") : List.of("read_user", "read_api");
+                }
+                case AZURE_AD -> {
+                    if (issuer == null && tenantId != null && tenantId.matches("[A-Za-z0-9.-]{1,100}")) {
+                        issuer = URI.create("https://login.microsoftonline.com/" + tenantId + "/v2.0");
+                    }
+                }
+                default -> { }
+            }
+        }
+
+        private org.hubkit.auth.oauth.internal.ProviderChecks checks() {
+            return switch (preset) {
+                case GOOGLE -> org.hubkit.auth.oauth.internal.ProviderChecks.google(Set.copyOf(hostedDomains));
+                case GITHUB -> org.hubkit.auth.oauth.internal.ProviderChecks.github(githubApiUrl, Set.copyOf(allowedOrganizations));
+                case GITLAB -> org.hubkit.auth.oauth.internal.ProviderChecks.gitlab(gitlabUrl, Set.copyOf(allowedGitlabGroups));
+                case AZURE_AD -> org.hubkit.auth.oauth.internal.ProviderChecks.azureAd(graphUrl);
+                case NONE -> org.hubkit.auth.oauth.internal.ProviderChecks.NONE;
+            };
+        }
+
         /** @return the authenticator @throws ConfigException naming every bad field */
         public OAuthAuthenticator build() {
             List<String> problems = new ArrayList<>();
+            presetDefaults();
+            if (preset == Preset.AZURE_AD && (tenantId == null || !tenantId.matches("[A-Za-z0-9.-]{1,100}"))) {
+                problems.add("tenantId: required for Azure AD, a directory id or organizations/common, got " + tenantId);
+            }
+            if (!hostedDomains.isEmpty() && preset != Preset.GOOGLE) {
+                problems.add("hostedDomains: only for the Google preset");
+            }
+            if (!allowedOrganizations.isEmpty() && preset != Preset.GITHUB) {
+                problems.add("allowedOrganizations: only for the GitHub preset");
+            }
+            if (!allowedGitlabGroups.isEmpty() && preset != Preset.GITLAB) {
+                problems.add("allowedGitlabGroups: only for the GitLab preset");
+            }
+            checkUrl(problems, "githubApiUrl", githubApiUrl);
+            checkUrl(problems, "gitlabUrl", gitlabUrl);
+            checkUrl(problems, "graphUrl", graphUrl);
             if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) {
                 problems.add("id: must be 1-64 letters, digits, '-' or '_', got " + id);
             }
@@ -419,13 +580,12 @@ public final class OAuthAuthenticator implements Authenticator {
             CodeFlow flow = new CodeFlow(new CodeFlow.Config(id, issuer, authorizeUrl, tokenUrl, userdataUrl, jwksUrl, endSessionUrl,
                     logoutRedirectUrl, providerLogout, clientId, clientSecret, callbackUrl, scopes, usernameClaim, groupsClaim,
                     Set.copyOf(allowedGroups), Set.copyOf(adminGroups), Set.copyOf(adminUsers), manageGroups, algorithms, clockSkew,
-                    httpTimeout, jwksRefreshInterval), this::normalize);
+                    httpTimeout, jwksRefreshInterval, checks()), this::normalize);
             return new OAuthAuthenticator(this, flow);
         }
 
         private String normalize(String name) {
-            String n = name.strip();
-            return lowercaseUsernames ? n.toLowerCase(Locale.ROOT) : n;
+            return OAuthAuthenticator.normalize(name, lowercaseUsernames);
         }
 
         private static void checkUrl(List<String> problems, String field, URI url) {

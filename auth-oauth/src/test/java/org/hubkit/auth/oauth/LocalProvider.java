@@ -49,6 +49,8 @@ final class LocalProvider implements AutoCloseable {
     /** Signs the next ID token with this key instead (one the JWKS does not hold). */
     volatile RSAKey signNextWith;
     volatile boolean refuseRefresh;
+    /** Whether userinfo names the groups ({@code ["staff"]}), as some providers do and Azure AD's does not. */
+    volatile boolean userinfoGroups = true;
     final AtomicInteger jwksFetches = new AtomicInteger();
     final AtomicInteger refreshGrants = new AtomicInteger();
     private final Map<String, Grant> codes = new ConcurrentHashMap<>();
@@ -186,7 +188,8 @@ final class LocalProvider implements AutoCloseable {
             json(x, 401, "{\"error\":\"invalid_token\"}");
             return;
         }
-        json(x, 200, "{\"sub\":\"" + subject + "\",\"preferred_username\":\"" + subject + "\",\"groups\":[\"staff\"]}");
+        json(x, 200, "{\"sub\":\"" + subject + "\",\"preferred_username\":\"" + subject + "\""
+                + (userinfoGroups ? ",\"groups\":[\"staff\"]" : "") + "}");
     }
 
     private static void json(HttpExchange x, int status, String body) throws IOException {

@@ -61,4 +61,24 @@ class OidcConfigTest {
         assertThat(e.getMessage()).contains("auth.clientId: required").contains("auth.groupsClaim: required")
                 .contains("auth.clockSkew: must be between 0 and 5 minutes");
     }
+
+    @Test
+    void thePresetsAreTypesWithTheirOwnKeys() {
+        ServerConfig c = ServerConfig.parse("""
+                auth:
+                  - {type: github, clientId: gh, allowedOrganizations: ['hubkit:admins'], usernamePrefix: gh-}
+                  - {type: azuread, clientId: az, tenantId: contoso, allowAll: true}
+                  - {type: google, clientId: go, hostedDomains: [example.org]}
+                """);
+        assertThat(c.auths()).extracting(ServerConfig.Component::type).containsExactly("github", "azuread", "google");
+        for (ServerConfig.Component<Authenticator> a : c.auths()) {
+            try (Authenticator built = a.build()) {
+                assertThat(built.id()).isIn("github", "azuread", "google");
+            }
+        }
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ServerConfig.parse(
+                "auth: {type: azuread, clientId: az, hostedDomains: [x.org]}").auth().build());
+        assertThat(e.getMessage()).contains("auth.hostedDomains: only used with auth.type google");
+    }
 }

@@ -88,7 +88,7 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
                          URI logoutRedirectUrl, boolean providerLogout, String clientId, String clientSecret, URI callbackUrl,
                          List<String> scope, String usernameClaim, String groupsClaim, Set<String> allowedGroups,
                          Set<String> adminGroups, Set<String> adminUsers, boolean manageGroups, List<String> algorithms,
-                         Duration clockSkew, Duration httpTimeout, Duration jwksRefreshInterval) {
+                         Duration clockSkew, Duration httpTimeout, Duration jwksRefreshInterval, ProviderChecks checks) {
         @Override
         public String toString() {
             return "Config[id=" + id + ", issuer=" + issuer + ", clientId=" + clientId + ", clientSecret=***]";
@@ -264,7 +264,9 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
         TokenRequest request = config.clientSecret() == null || config.clientSecret().isEmpty()
                 ? new TokenRequest(e.token(), clientId, grant)
                 : new TokenRequest(e.token(), new ClientSecretBasic(clientId, new Secret(config.clientSecret())), grant);
-        HTTPResponse response = send(request.toHTTPRequest(), what);
+        HTTPRequest http = request.toHTTPRequest();
+        http.setAccept("application/json"); // GitHub answers form-encoded otherwise
+        HTTPResponse response = send(http, what);
         TokenResponse parsed;
         try {
             parsed = OIDCTokenResponseParser.parse(response);
@@ -379,11 +381,27 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
             return refused("the claim '" + config.usernameClaim() + "' (usernameClaim) is missing or not a string");
         }
         Set<String> groups = config.groupsClaim() == null ? Set.of() : Claims.strings(claims, config.groupsClaim());
+        ProviderChecks.Decision provider = config.checks().check(claims, this::apiGet, (String) authState.get("access_token"));
+        if (provider.refusal() != null) {
+            return refused(provider.refusal());
+        }
+        if (provider.groups() != null) {
+            groups = provider.groups();
+        }
         boolean groupAdmin = groups.stream().anyMatch(config.adminGroups()::contains);
-        boolean groupAllowed = groupAdmin || groups.stream().anyMatch(config.allowedGroups()::contains);
+        boolean groupAllowed = provider.allowed() || groupAdmin || groups.stream().anyMatch(config.allowedGroups()::contains);
         Optional<Boolean> admin = config.adminGroups().isEmpty() ? Optional.empty()
                 : Optional.of(groupAdmin || config.adminUsers().contains(normalize.apply(name.get())));
         return new AuthResult(true, name.get(), admin, config.manageGroups() ? groups : null, authState, groupAllowed);
+    }
+
+    private ProviderChecks.Answer apiGet(URI url, String token) {
+        try {
+            return ProviderChecks.get(url, token, (int) config.httpTimeout().toMillis());
+        } catch (IOException e) {
+            throw new HubException("Authenticator " + config.id() + ": the provider's API at " + url.getHost() + " did not answer ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
     }
 
     private AuthResult refused(String why) {

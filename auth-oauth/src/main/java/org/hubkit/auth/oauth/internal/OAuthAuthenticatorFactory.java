@@ -31,6 +31,14 @@ public abstract class OAuthAuthenticatorFactory implements AuthenticatorFactory 
         public Oidc() {
             super("oidc");
         }
+
+        @Override
+        OAuthAuthenticator.Builder preset(ConfigNode node) {
+            if (!node.has("issuer")) {
+                node.problem("issuer", "required for auth.type oidc (use generic-oauth for a provider without discovery)");
+            }
+            return OAuthAuthenticator.builder();
+        }
     }
 
     /** {@code auth.type: generic-oauth}: a plain OAuth 2 provider, its endpoints given one by one (an issuer is optional). */
@@ -38,7 +46,66 @@ public abstract class OAuthAuthenticatorFactory implements AuthenticatorFactory 
         public GenericOAuth() {
             super("generic-oauth");
         }
+
+        @Override
+        OAuthAuthenticator.Builder preset(ConfigNode node) {
+            return OAuthAuthenticator.builder().loginLabel("Sign in with OAuth");
+        }
     }
+
+    /** {@code auth.type: google}: {@link OAuthAuthenticator#google()}, with {@code hostedDomains}. */
+    public static final class Google extends OAuthAuthenticatorFactory {
+        public Google() {
+            super("google");
+        }
+
+        @Override
+        OAuthAuthenticator.Builder preset(ConfigNode node) {
+            return OAuthAuthenticator.google().hostedDomains(set(node.strings("hostedDomains")));
+        }
+    }
+
+    /** {@code auth.type: github}: {@link OAuthAuthenticator#github()}, with {@code allowedOrganizations} and {@code githubApiUrl}. */
+    public static final class GitHub extends OAuthAuthenticatorFactory {
+        public GitHub() {
+            super("github");
+        }
+
+        @Override
+        OAuthAuthenticator.Builder preset(ConfigNode node) {
+            return OAuthAuthenticator.github().allowedOrganizations(set(node.strings("allowedOrganizations")))
+                    .githubApiUrl(node.url("githubApiUrl", URI.create("https://api.github.com")));
+        }
+    }
+
+    /** {@code auth.type: gitlab}: {@link OAuthAuthenticator#gitlab()}, with {@code allowedGitlabGroups} and {@code gitlabUrl}. */
+    public static final class GitLab extends OAuthAuthenticatorFactory {
+        public GitLab() {
+            super("gitlab");
+        }
+
+        @Override
+        OAuthAuthenticator.Builder preset(ConfigNode node) {
+            return OAuthAuthenticator.gitlab().allowedGitlabGroups(set(node.strings("allowedGitlabGroups")))
+                    .gitlabUrl(node.url("gitlabUrl", URI.create("https://gitlab.com")));
+        }
+    }
+
+    /** {@code auth.type: azuread}: {@link OAuthAuthenticator#azureAd(String)}, with {@code tenantId} and {@code graphUrl}. */
+    public static final class AzureAd extends OAuthAuthenticatorFactory {
+        public AzureAd() {
+            super("azuread");
+        }
+
+        @Override
+        OAuthAuthenticator.Builder preset(ConfigNode node) {
+            return OAuthAuthenticator.azureAd(node.string("tenantId", null))
+                    .graphUrl(node.url("graphUrl", URI.create("https://graph.microsoft.com")));
+        }
+    }
+
+    /** @return the type's builder with its defaults, having read the type's own keys */
+    abstract OAuthAuthenticator.Builder preset(ConfigNode node);
 
     @Override
     public String type() {
@@ -47,19 +114,16 @@ public abstract class OAuthAuthenticatorFactory implements AuthenticatorFactory 
 
     @Override
     public Configured<Authenticator> configure(ConfigNode node, ConfigContext context) {
-        OAuthAuthenticator.Builder b = OAuthAuthenticator.builder();
-        read(node, context, b, type.equals("oidc") ? "OpenID Connect" : "OAuth");
-        if (type.equals("oidc") && !node.has("issuer")) {
-            node.problem("issuer", "required for auth.type oidc (use generic-oauth for a provider without discovery)");
-        }
+        OAuthAuthenticator.Builder b = preset(node);
+        read(node, context, b);
         return b::build;
     }
 
-    /** Reads the keys every OAuth type shares into {@code b}. */
-    static void read(ConfigNode node, ConfigContext context, OAuthAuthenticator.Builder b, String providerName) {
+    /** Reads the keys every OAuth type shares into {@code b}; a key left out keeps the preset's default. */
+    static void read(ConfigNode node, ConfigContext context, OAuthAuthenticator.Builder b) {
         var env = context.environment();
-        b.id(node.string("id", "oidc"));
-        b.loginLabel(node.string("loginLabel", "Sign in with " + providerName));
+        ifPresent(node, "id", b::id);
+        ifPresent(node, "loginLabel", b::loginLabel);
         URI issuer = node.url("issuer", null);
         if (issuer != null) {
             b.issuer(issuer);
@@ -76,8 +140,8 @@ public abstract class OAuthAuthenticatorFactory implements AuthenticatorFactory 
         if (node.has("scope")) {
             b.scope(scope);
         }
-        b.usernameClaim(node.string("usernameClaim", "preferred_username"));
-        b.groupsClaim(node.string("groupsClaim", null));
+        ifPresent(node, "usernameClaim", b::usernameClaim);
+        ifPresent(node, "groupsClaim", b::groupsClaim);
         AccessRules rules = AccessRules.fromConfig(node, false);
         b.allowedUsers(rules.allowedUsers()).blockedUsers(rules.blockedUsers()).adminUsers(rules.adminUsers()).allowAll(rules.allowAll());
         b.allowedGroups(set(node.strings("allowedGroups"))).adminGroups(set(node.strings("adminGroups")));
@@ -90,6 +154,13 @@ public abstract class OAuthAuthenticatorFactory implements AuthenticatorFactory 
         }
         b.clockSkew(node.seconds("clockSkew", Duration.ofSeconds(60)));
         b.httpTimeout(node.seconds("httpTimeout", Duration.ofSeconds(10)));
+    }
+
+    private static void ifPresent(ConfigNode node, String key, java.util.function.Consumer<String> set) {
+        String v = node.string(key, null);
+        if (v != null) {
+            set.accept(v);
+        }
     }
 
     private static Set<String> set(List<String> names) {
