@@ -39,8 +39,9 @@ final class OidcHub implements AutoCloseable {
     final String adminToken = "admin-" + UUID.randomUUID();
     final HttpClient http = HttpClient.newHttpClient();
 
-    private OidcHub(Path dir, Consumer<OAuthAuthenticator.Builder> auth, BiConsumer<MockOAuth2Server, Hub.Builder> more) {
-        provider = new MockOAuth2Server();
+    private OidcHub(Path dir, MockOAuth2Server provider, Consumer<OAuthAuthenticator.Builder> auth,
+                    BiConsumer<MockOAuth2Server, Hub.Builder> more) {
+        this.provider = provider;
         provider.start(InetAddress.getLoopbackAddress(), 0);
         int proxyPort = RealComponents.freePort();
         OAuthAuthenticator.Builder a = authenticator(provider, "default");
@@ -69,16 +70,21 @@ final class OidcHub implements AutoCloseable {
     }
 
     static OidcHub start(Path dir, Consumer<OAuthAuthenticator.Builder> auth) {
-        return new OidcHub(dir, auth, (p, b) -> { });
+        return new OidcHub(dir, new MockOAuth2Server(), auth, (p, b) -> { });
     }
 
     static OidcHub start(Path dir, Consumer<OAuthAuthenticator.Builder> auth, Consumer<Hub.Builder> more) {
-        return new OidcHub(dir, auth, (p, b) -> more.accept(b));
+        return new OidcHub(dir, new MockOAuth2Server(), auth, (p, b) -> more.accept(b));
     }
 
     /** @param more also given the provider, for a second authenticator at another of its issuers */
     static OidcHub start(Path dir, Consumer<OAuthAuthenticator.Builder> auth, BiConsumer<MockOAuth2Server, Hub.Builder> more) {
-        return new OidcHub(dir, auth, more);
+        return new OidcHub(dir, new MockOAuth2Server(), auth, more);
+    }
+
+    /** With the provider's own login page (mock-oauth2-server's {@code interactiveLogin}): a person types the subject and claims. */
+    static OidcHub startInteractive(Path dir, Consumer<OAuthAuthenticator.Builder> auth) {
+        return new OidcHub(dir, new MockOAuth2Server(new no.nav.security.mock.oauth2.OAuth2Config(true)), auth, (p, b) -> { });
     }
 
     /** The next token the provider issues (at issuer {@code issuerId}) is for this subject, with these claims. */
