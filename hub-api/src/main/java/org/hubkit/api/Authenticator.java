@@ -2,9 +2,11 @@ package org.hubkit.api;
 
 import java.net.URI;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * Checks who is logging in: a shared password, an LDAP bind, an OAuth provider.
@@ -139,7 +141,7 @@ public interface Authenticator extends AutoCloseable {
      * @return which users to log out, or empty when the request is refused; never completes exceptionally
      * @since 0.3
      */
-    default CompletionStage<Optional<java.util.function.Predicate<UserInfo>>> backchannelLogout(java.util.Map<String, String> form) {
+    default CompletionStage<Optional<Predicate<UserInfo>>> backchannelLogout(Map<String, String> form) {
         return CompletableFuture.completedFuture(Optional.empty());
     }
 
