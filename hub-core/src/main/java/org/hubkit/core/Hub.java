@@ -539,8 +539,10 @@ public final class Hub implements AutoCloseable {
          * {@linkplain Authenticator#redirectLogin() redirect login} and the password form for the
          * one (at most) that {@linkplain Authenticator#acceptsPasswords() takes passwords}. Each
          * needs its own {@link Authenticator#id()}. A user belongs to the authenticator they first
-         * logged in with: a login under the same name through another one is refused (and logged).
-         * The first authenticator normalises the names of users an admin creates.
+         * logged in with (recorded in the store): a login under the same name through another one
+         * is refused (and logged), unless the owner is no longer configured. With a single
+         * authenticator every user is its own, so replacing it keeps the users. The first
+         * authenticator normalises the names of users an admin creates.
          *
          * @param authenticator checks logins
          * @return this

@@ -54,7 +54,7 @@ public final class Logins {
         int passwords = 0;
         for (Login l : logins) {
             String id = l.id();
-            if (id == null || !ID.matcher(id).matches()) {
+            if (logins.size() > 1 && (id == null || !ID.matcher(id).matches())) {
                 problems.add("authenticators: id of " + l.authenticator().name() + " must be 1-64 letters, digits, '-' or '_', got "
                         + id);
             } else if (ids.contains(id)) {
@@ -101,13 +101,16 @@ public final class Logins {
         return all.stream().filter(l -> l.id().equals(id)).findFirst();
     }
 
-    /** @return the authenticator that refreshes and logs out a user: the one that owns the name, else the only one */
+    /**
+     * @return the authenticator that refreshes and logs out a user: the only one, or of several the
+     *         one that owns the name (none for a user no authenticator has logged in yet, or whose
+     *         owner is no longer configured)
+     */
     public Optional<Login> ownerOf(UserState u) {
-        String owner = u.authenticator;
-        if (owner != null) {
-            return byId(owner);
+        if (!several()) {
+            return Optional.of(primary());
         }
-        return several() ? Optional.empty() : Optional.of(primary());
+        return u.authenticator == null ? Optional.empty() : byId(u.authenticator);
     }
 
     /** @return whether any authenticator has an allow rule */

@@ -177,7 +177,7 @@ final class Users {
             LOG.info("Login refused for '{}': not allowed", LogSafe.value(name));
             return Optional.empty();
         }
-        if (existing != null && existing.authenticator != null && !existing.authenticator.equals(login.id())) {
+        if (existing != null && ownedByAnother(existing, login)) {
             LOG.warn("Login refused for '{}' through authenticator '{}': the name belongs to authenticator '{}'",
                     LogSafe.value(name), login.id(), existing.authenticator);
             return Optional.empty();
@@ -193,13 +193,18 @@ final class Users {
         }
         synchronized (users) {
             // Checked again under the monitor: two authenticators racing for a new name, only the first owns it.
-            if (u.authenticator == null) {
-                store.setUserAuthenticator(u.name, login.id());
-                u.authenticator = login.id();
-            } else if (!u.authenticator.equals(login.id())) {
+            if (ownedByAnother(u, login)) {
                 LOG.warn("Login refused for '{}' through authenticator '{}': the name belongs to authenticator '{}'",
                         LogSafe.value(name), login.id(), u.authenticator);
                 return Optional.empty();
+            }
+            if (!login.id().equals(u.authenticator)) {
+                if (u.authenticator != null) {
+                    LOG.warn("User {} belonged to authenticator '{}', which the hub {}; it now belongs to '{}'", LogSafe.value(name),
+                            u.authenticator, logins.several() ? "no longer has" : "replaced", login.id());
+                }
+                store.setUserAuthenticator(u.name, login.id());
+                u.authenticator = login.id();
             }
         }
         if (u.admin != admin && (result.admin().isPresent() || admin)) {
@@ -209,6 +214,15 @@ final class Users {
         u.authRefreshed = now();
         LOG.info("User {} logged in{}", LogSafe.value(name), logins.several() ? " through " + login.id() : "");
         return Optional.of(u);
+    }
+
+    /**
+     * Whether another of several authenticators owns the user's name. With one authenticator every
+     * user is its own, whatever was recorded: a hub that changes its only authenticator keeps its users.
+     */
+    private boolean ownedByAnother(UserState u, Logins.Login login) {
+        return logins.several() && u.authenticator != null && !u.authenticator.equals(login.id())
+                && logins.byId(u.authenticator).isPresent();
     }
 
     /** Sets the groups (null: not managed) and auth state (null: unchanged) an authenticator gave. */
