@@ -506,6 +506,7 @@ public final class Hub implements AutoCloseable {
         private boolean cleanupServers = true;
         private Duration authRefreshAge = Settings.DEFAULT_AUTH_REFRESH_AGE;
         private boolean refreshPreSpawn = false;
+        private final Map<String, String> authStateEnvironment = new LinkedHashMap<>();
         private final List<Service> services = new ArrayList<>();
         private final List<HubListener> listeners = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
@@ -593,6 +594,23 @@ public final class Hub implements AutoCloseable {
          */
         public Builder refreshPreSpawn(boolean refresh) {
             this.refreshPreSpawn = refresh;
+            return this;
+        }
+
+        /**
+         * Passes a value of the user's auth state into every server's environment, as JupyterHub's
+         * {@code Spawner.auth_state_hook} is used for: an access token for a data service, for one
+         * ({@code authStateEnvironment("ACCESS_TOKEN", "access_token")}). The value at the key, or
+         * dotted path ({@code user.email}), when it is a string, number or boolean; left out when
+         * absent. Never logged. Needs the state: with a crypt key it survives restarts.
+         *
+         * @param variable the environment variable
+         * @param path a key or dotted path in the auth state
+         * @return this
+         * @since 0.3
+         */
+        public Builder authStateEnvironment(String variable, String path) {
+            this.authStateEnvironment.put(Objects.requireNonNull(variable, "variable"), Objects.requireNonNull(path, "path"));
             return this;
         }
 
@@ -883,7 +901,8 @@ public final class Hub implements AutoCloseable {
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
                     Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers, crypt,
-                    Settings.DEFAULT_PURGE_INTERVAL, apiPageDefaultLimit, apiPageMaxLimit, authRefreshAge, refreshPreSpawn);
+                    Settings.DEFAULT_PURGE_INTERVAL, apiPageDefaultLimit, apiPageMaxLimit, authRefreshAge, refreshPreSpawn,
+                    Map.copyOf(authStateEnvironment));
             return new Hub(this, settings, dataDir, db, volumes);
         }
 

@@ -56,7 +56,8 @@ class RedirectLoginTest {
                 .addAuthenticator(new FakeProvider("fake", "Sign in with Fake"))
                 .addAuthenticator(new FakeProvider("other", "Sign in with Other"), "other-")
                 .authRefreshAge(Duration.ofSeconds(1))
-                .refreshPreSpawn(true));
+                .refreshPreSpawn(true)
+                .authStateEnvironment("FAKE_TOKEN", "token"));
     }
 
     @AfterAll
@@ -219,6 +220,16 @@ class RedirectLoginTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
         assertThat(r.body()).contains("no longer valid");
         assertThat(hub.server("liam")).isNull();
+    }
+
+    @Test
+    void aSpawnRefreshesFirstAndTheServerGetsTheRefreshedStateInItsEnvironment() throws Exception {
+        loggedInThroughFake("nell");
+
+        hub.startServer("nell");
+
+        assertThat(hub.serverEnv("nell")).containsEntry("FAKE_TOKEN", "t2-nell");
+        assertThat(hub.user("nell").get("groups")).asString().contains("refreshed");
     }
 
     @Test
