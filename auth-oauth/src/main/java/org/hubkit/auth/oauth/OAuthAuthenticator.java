@@ -553,7 +553,9 @@ public final class OAuthAuthenticator implements Authenticator {
             if (usernameClaim == null || usernameClaim.isBlank()) {
                 problems.add("usernameClaim: required");
             }
-            if ((!allowedGroups.isEmpty() || !adminGroups.isEmpty() || manageGroups) && (groupsClaim == null || groupsClaim.isBlank())) {
+            boolean groupsFromApi = preset == Preset.GITHUB || preset == Preset.GITLAB; // the organisations or groups checked
+            if ((!allowedGroups.isEmpty() || !adminGroups.isEmpty() || manageGroups) && !groupsFromApi
+                    && (groupsClaim == null || groupsClaim.isBlank())) {
                 problems.add("groupsClaim: required with allowedGroups, adminGroups or manageGroups");
             }
             if (algorithms.isEmpty()) {

@@ -74,7 +74,7 @@ class PresetsTest {
                 assertThat(gh.authorizations).contains("Bearer gho_user_token");
             }
             try (OAuthAuthenticator auth = OAuthAuthenticator.github().githubApiUrl(gh.url).clientId("hub")
-                    .allowedOrganizations(Set.of("elsewhere", "research:pending")).manageGroups(true).groupsClaim("unused").build()) {
+                    .allowedOrganizations(Set.of("elsewhere", "research:pending")).manageGroups(true).build()) {
                 AuthResult r = login(auth, PresetsTest::approve);
                 assertThat(r.allowed()).as("in no allowed organisation (a pending team invitation is not a membership)").isFalse();
             }
@@ -88,7 +88,7 @@ class PresetsTest {
                     .answer("GET /api/v4/user", 200, "{\"id\":42,\"username\":\"gitlabber\"}")
                     .answer("GET /api/v4/groups/research%2Fhub/members/all/42", 200, "{\"id\":42,\"access_level\":30}");
             try (OAuthAuthenticator auth = OAuthAuthenticator.gitlab().gitlabUrl(gl.url).clientId("hub").manageGroups(true)
-                    .groupsClaim("none").allowedGitlabGroups(Set.of("research/hub", "other")).build()) {
+                    .allowedGitlabGroups(Set.of("research/hub", "other")).build()) {
                 AuthResult r = login(auth, PresetsTest::approve);
 
                 assertThat(r.accepted()).isTrue();

@@ -147,7 +147,11 @@ final class Users {
                                                         String shown) {
         return answer.toCompletableFuture().thenApply(result -> {
             if (result == null || !result.accepted() || result.name() == null) {
-                LOG.info("Login refused for '{}'", LogSafe.value(shown));
+                if (login.authenticator().redirectLogin().isPresent()) {
+                    LOG.debug("Login refused for '{}'", LogSafe.value(shown)); // the authenticator logged why: one line
+                } else {
+                    LOG.info("Login refused for '{}'", LogSafe.value(shown));
+                }
                 events.loginRefused(shown);
                 return Optional.empty();
             }
