@@ -214,6 +214,8 @@ public final class ReferenceServer {
                     .pollInterval(h.pollInterval())
                     .cleanupServers(h.cleanupServers())
                     .allowNamedServers(h.allowNamedServers())
+                    .authRefreshAge(h.authRefreshAge())
+                    .refreshPreSpawn(h.refreshPreSpawn())
                     .startTimeout((Duration) config.spawner().value("startTimeout"))
                     .httpTimeout((Duration) config.spawner().value("httpTimeout"));
             services.forEach(b::addService);

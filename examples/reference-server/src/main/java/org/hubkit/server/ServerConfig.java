@@ -311,14 +311,22 @@ public final class ServerConfig {
      */
     public record HubSection(String ip, int port, Path dataDir, String db, URI publicUrl, URI connectUrl,
                              int concurrentSpawnLimit, int activeServerLimit, Duration pollInterval, boolean cleanupServers,
-                             boolean allowNamedServers) {
+                             boolean allowNamedServers, Duration authRefreshAge, boolean refreshPreSpawn) {
+        /** The section with JupyterHub's {@code auth_refresh_age} (300 s) and no refresh before spawns. */
+        public HubSection(String ip, int port, Path dataDir, String db, URI publicUrl, URI connectUrl, int concurrentSpawnLimit,
+                          int activeServerLimit, Duration pollInterval, boolean cleanupServers, boolean allowNamedServers) {
+            this(ip, port, dataDir, db, publicUrl, connectUrl, concurrentSpawnLimit, activeServerLimit, pollInterval, cleanupServers,
+                    allowNamedServers, Duration.ofSeconds(300), false);
+        }
+
         @Override
         public String toString() {
             return "HubSection[ip=" + ip + ", port=" + port + ", dataDir=" + dataDir + ", db="
                     + (db == null ? null : db.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", publicUrl=" + publicUrl
                     + ", connectUrl=" + connectUrl + ", concurrentSpawnLimit=" + concurrentSpawnLimit
                     + ", activeServerLimit=" + activeServerLimit + ", pollInterval=" + pollInterval
-                    + ", cleanupServers=" + cleanupServers + ", allowNamedServers=" + allowNamedServers + "]";
+                    + ", cleanupServers=" + cleanupServers + ", allowNamedServers=" + allowNamedServers
+                    + ", authRefreshAge=" + authRefreshAge + ", refreshPreSpawn=" + refreshPreSpawn + "]";
         }
     }
 

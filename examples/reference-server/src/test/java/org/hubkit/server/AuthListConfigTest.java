@@ -84,4 +84,14 @@ class AuthListConfigTest {
         assertThat(e.getMessage()).contains("auth: id 'oidc' is used twice");
         assertThat(List.of(e.details().get(0).key())).containsExactly("auth");
     }
+
+    @Test
+    void theHubsRefreshKeysAreRead() {
+        ServerConfig.HubSection h = ServerConfig.parse("hub: {authRefreshAge: 60, refreshPreSpawn: true}").hub();
+        assertThat(h.authRefreshAge()).isEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(h.refreshPreSpawn()).isTrue();
+        assertThat(ServerConfig.parse("").hub().authRefreshAge()).isEqualTo(java.time.Duration.ofSeconds(300));
+        assertThat(catchThrowableOfType(ConfigException.class, () -> ServerConfig.parse("hub: {authRefreshAge: 0}")).getMessage())
+                .contains("hub.authRefreshAge");
+    }
 }

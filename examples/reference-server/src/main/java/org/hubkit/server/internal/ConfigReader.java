@@ -98,7 +98,7 @@ public final class ConfigReader {
     private static Map<String, List<String>> declareOwnKeys() {
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put("hub", List.of("ip", "port", "dataDir", "db", "publicUrl", "connectUrl", "concurrentSpawnLimit",
-                "activeServerLimit", "pollInterval", "cleanupServers", "allowNamedServers"));
+                "activeServerLimit", "pollInterval", "cleanupServers", "allowNamedServers", "authRefreshAge", "refreshPreSpawn"));
         m.put("proxy", List.of("ip", "port", "type"));
         m.put("auth", List.of("type", "usernamePrefix"));
         m.put("spawner", List.of("type", "startTimeout", "httpTimeout"));
@@ -217,11 +217,13 @@ public final class ConfigReader {
         // Unlike JupyterHub's default: restarting or upgrading the hub should not kill users' kernels.
         boolean cleanupServers = h.bool("cleanupServers", false);
         boolean allowNamedServers = h.bool("allowNamedServers", false);
+        Duration authRefreshAge = h.seconds("authRefreshAge", Duration.ofSeconds(300));
+        boolean refreshPreSpawn = h.bool("refreshPreSpawn", false);
         if (hubPort != 0 && hubPort == proxyPort && (hubIp.equals(proxyIp) || isWildcard(hubIp) || isWildcard(proxyIp))) {
             h.problem("port", "must differ from " + p.key("port") + " (both are " + hubPort + ")");
         }
         HubSection hub = new HubSection(hubIp, hubPort, dataDir, db, publicUrl, connectUrl, spawnLimit, activeLimit, pollInterval,
-                cleanupServers, allowNamedServers);
+                cleanupServers, allowNamedServers, authRefreshAge, refreshPreSpawn);
         Context context = new Context(dataDir.toAbsolutePath().normalize(), publicUrl, hubIp, hubPort, connectUrl, proxyIp,
                 proxyPort, environment);
 
