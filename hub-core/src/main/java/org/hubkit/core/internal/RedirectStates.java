@@ -40,10 +40,17 @@ final class RedirectStates {
     }
 
     private final String secret;
+    private final java.time.Clock clock;
     private final Map<String, Long> used = new ConcurrentHashMap<>();
 
     RedirectStates(String secret) {
+        this(secret, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the time (tests move it past the expiry) */
+    RedirectStates(String secret, java.time.Clock clock) {
         this.secret = secret;
+        this.clock = clock;
     }
 
     /** @return the cookie value for a new round trip */
@@ -55,7 +62,7 @@ final class RedirectStates {
         payload.put("b", Secrets.hash(binding));
         payload.put("n", next);
         payload.put("k", kept);
-        payload.put("e", Instant.now().plus(TTL).getEpochSecond());
+        payload.put("e", clock.instant().plus(TTL).getEpochSecond());
         String body = Base64.getUrlEncoder().withoutPadding().encodeToString(Json.bytes(payload));
         return body + "." + Web.sign(secret, "oauth-state|" + body);
     }
@@ -81,7 +88,7 @@ final class RedirectStates {
         } catch (RuntimeException e) {
             throw new Refused(403, "state cookie unreadable");
         }
-        long now = Instant.now().getEpochSecond();
+        long now = clock.instant().getEpochSecond();
         if (now >= p.expires()) {
             throw new Refused(400, "login took longer than " + TTL.toMinutes() + " minutes (state expired)");
         }
