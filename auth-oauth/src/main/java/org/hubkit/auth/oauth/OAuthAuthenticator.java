@@ -126,7 +126,8 @@ public final class OAuthAuthenticator implements Authenticator {
      * {@code preferred_username}, groups from {@code groups}, and for a user in more groups than
      * a token holds (the "groups overage" claim), the groups read from Microsoft Graph.
      *
-     * @param tenantId the directory (tenant) id, or {@code organizations} / {@code common}
+     * @param tenantId the directory (tenant) id or its domain; not {@code common} or {@code organizations},
+     *        whose tokens no single issuer verifies
      * @return a builder with Azure AD's defaults
      */
     public static Builder azureAd(String tenantId) {
@@ -498,6 +499,10 @@ public final class OAuthAuthenticator implements Authenticator {
             }
         }
 
+        private boolean issuerIsTheTenants() {
+            return issuer != null && issuer.getPath().startsWith("/" + tenantId + "/");
+        }
+
         private org.hubkit.auth.oauth.internal.ProviderChecks checks() {
             return switch (preset) {
                 case GOOGLE -> org.hubkit.auth.oauth.internal.ProviderChecks.google(Set.copyOf(hostedDomains));
@@ -513,7 +518,11 @@ public final class OAuthAuthenticator implements Authenticator {
             List<String> problems = new ArrayList<>();
             presetDefaults();
             if (preset == Preset.AZURE_AD && (tenantId == null || !tenantId.matches("[A-Za-z0-9.-]{1,100}"))) {
-                problems.add("tenantId: required for Azure AD, a directory id or organizations/common, got " + tenantId);
+                problems.add("tenantId: required for Azure AD, the directory (tenant) id or domain, got " + tenantId);
+            } else if (preset == Preset.AZURE_AD && issuerIsTheTenants() && List.of("common", "organizations", "consumers")
+                    .contains(tenantId.toLowerCase(Locale.ROOT))) {
+                // Their discovery names a templated issuer ({tenantid}) that no ID token carries: nothing could be verified.
+                problems.add("tenantId: '" + tenantId + "' is multi-tenant, which needs per-tenant issuers; give the directory id");
             }
             if (!hostedDomains.isEmpty() && preset != Preset.GOOGLE) {
                 problems.add("hostedDomains: only for the Google preset");

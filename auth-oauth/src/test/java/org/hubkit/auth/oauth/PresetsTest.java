@@ -130,5 +130,7 @@ class PresetsTest {
 
         assertThat(e.getMessage()).contains("tenantId: required for Azure AD").contains("hostedDomains: only for the Google preset")
                 .contains("allowedOrganizations: only for the GitHub preset");
+        assertThat(catchThrowableOfType(ConfigException.class, () -> OAuthAuthenticator.azureAd("common").clientId("hub").build())
+                .getMessage()).contains("tenantId: 'common' is multi-tenant");
     }
 }

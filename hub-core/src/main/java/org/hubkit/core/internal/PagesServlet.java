@@ -313,7 +313,8 @@ public final class PagesServlet extends HttpServlet {
             }
             Optional<UserState> user = login2.join();
             if (user.isEmpty()) {
-                callbackFailed(resp, 403, "You are not allowed to sign in to this hub with that account.");
+                callbackFailed(resp, 403, "You are not allowed to sign in to this hub with that account, "
+                        + "or the identity provider's answer could not be verified.");
                 return;
             }
             startSession(req, resp, user.get(), Web.safeNext(pending.next(), "/hub/"));
