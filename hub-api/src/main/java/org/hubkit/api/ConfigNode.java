@@ -18,8 +18,8 @@ import java.util.Map;
  * problems of every other part of it. Messages say what was expected and what was found; a value
  * read with {@link #secret} is never echoed, nor logged. Every key a factory reads (or asks
  * {@link #has} about) is a key of its type: any other key found in the mapping is reported as
- * unknown, with the closest of the keys read as a suggestion ("did you mean"). Relative paths are
- * kept relative.
+ * unknown, with the closest of the keys read as a suggestion ("did you mean"); what lies inside a
+ * value read with {@link #value} is the factory's to check. Relative paths are kept relative.
  *
  * <p><b>What the reader expects.</b> A factory reads every key its type supports on every call,
  * whatever the values (a key read only under some condition would be reported as unknown
@@ -127,6 +127,31 @@ public interface ConfigNode {
      * @return one of {@code allowed}
      */
     String oneOf(String name, String defaultValue, List<String> allowed);
+
+    /**
+     * The value as written, whatever its shape, for a key that takes several ({@code volumes./data}
+     * as {@code /data:ro} or as {@code {bind: /data, mode: ro}}; a list or a mapping of images).
+     * Plain Java, unmodifiable, the same from every reader:
+     * <ul>
+     * <li>a string: {@link String};</li>
+     * <li>{@code true}/{@code false}: {@link Boolean};</li>
+     * <li>an integer: {@link Long} ({@link java.math.BigInteger} beyond a long's range);</li>
+     * <li>any other number: {@link Double} ({@code 1.5}, {@code 1e3});</li>
+     * <li>a list: {@code List<Object>} of these, a null entry as {@code null};</li>
+     * <li>a mapping: {@code Map<String, Object>} of these, in the file's order, a null value as {@code null}.</li>
+     * </ul>
+     *
+     * <p>The key counts as read, with everything below it: no key inside the value is reported as
+     * unknown, and no problem is reported at all. Checking the shape is the caller's: it reports
+     * every wrong part with {@link #problem} under the most precise path ({@code volumes./data},
+     * {@code allowedImages.Python.groups[0]}), and reads on. Prefer the typed getters where one shape
+     * is allowed; they check and explain for themselves.
+     *
+     * @param name a key
+     * @return the value, or {@code null} when absent or written as null
+     * @since 0.3
+     */
+    Object value(String name);
 
     /**
      * @param name a key holding a nested mapping

@@ -261,7 +261,9 @@ public final class ServerConfig {
          * @param key a key of the section
          * @return its value as read ({@code List<String>}, {@code Map<String, String>},
          *         {@code Duration}, {@code Integer}, {@code Boolean}, {@code String}, {@code Path},
-         *         {@code URI}), or {@code null} when absent without a default or never read
+         *         {@code URI}; for a key read with {@link org.hubkit.api.ConfigNode#value} its plain form:
+         *         {@code String}, {@code Boolean}, {@code Long}, {@code Double}, {@code List<Object>},
+         *         {@code Map<String, Object>}), or {@code null} when absent without a default or never read
          */
         public Object value(String key) {
             return section.values().get(key);

@@ -17,8 +17,9 @@ import org.hubkit.api.SpawnerFactory;
  * A third party's spawner module, made at test time: {@code spawner.type: fake}, compiled
  * against hub-api alone into a jar of its own with its {@code META-INF/services} entry, as a
  * {@code spawner-docker} jar would come. Its keys: {@code image} (required when built),
- * {@code replicas} (1-10), {@code labels} (strings), {@code limits.memory}. Its spawner starts
- * nothing.
+ * {@code replicas} (1-10), {@code labels} (strings), {@code limits.memory}, {@code mounts} (read with
+ * {@code ConfigNode.value}: source to a target or to {@code {bind: target}}, as spawner-docker's
+ * {@code volumes}). Its spawner starts nothing.
  */
 final class FakeSpawnerJar {
     static final String FACTORY = """
@@ -43,6 +44,16 @@ final class FakeSpawnerJar {
                     int replicas = node.integer("replicas", 1, 1, 10);
                     Map<String, String> labels = node.stringMap("labels");
                     String memory = node.node("limits").string("memory", "1G");
+                    Object mounts = node.value("mounts");
+                    if (mounts instanceof Map<?, ?> m) {
+                        m.forEach((source, target) -> {
+                            if (!(target instanceof String) && !(target instanceof Map<?, ?> bind && bind.get("bind") instanceof String)) {
+                                node.problem("mounts." + source, "must be a target or {bind: target}");
+                            }
+                        });
+                    } else if (mounts != null) {
+                        node.problem("mounts", "must be a mapping");
+                    }
                     return () -> {
                         if (image == null) {
                             throw ConfigException.of("image", "required");

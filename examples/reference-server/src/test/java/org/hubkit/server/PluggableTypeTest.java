@@ -118,6 +118,36 @@ class PluggableTypeTest {
     }
 
     @Test
+    void aKeyReadWithValueTakesAnyShapeItsFactoryChecksAndIsShownAsRead() {
+        ServerConfig config = ServerConfig.parse("""
+                spawner:
+                  type: fake
+                  mounts:
+                    /srv/home: /home
+                    /srv/data: {bind: /data, mode: ro}
+                """, withFake);
+        assertThat(config.spawner().value("mounts")).as("plain Java, in the file's order; no key below it unknown")
+                .isEqualTo(Map.of("/srv/home", "/home", "/srv/data", Map.of("bind", "/data", "mode", "ro")));
+        assertThat(config.spawner().toString()).contains("mounts={/srv/home=/home, /srv/data={bind=/data, mode=ro}}");
+
+        assertThat(problems("""
+                hub:
+                  port: 70000
+                spawner:
+                  type: fake
+                  mounts:
+                    /srv/a: {bind: /a, mdoe: ro}
+                    /srv/b: [/b]
+                  replicas: 0
+                auth: {type: dummy, password: ""}
+                """, withFake)).as("the factory's own problems, at their keys, in file order with the others").containsExactly(
+                "hub.port: must be from 0 to 65535; got 70000",
+                "spawner.mounts./srv/b: must be a target or {bind: target}",
+                "spawner.replicas: must be from 1 to 10; got 0",
+                "auth.password: must not be empty (leave it out to accept any password)");
+    }
+
+    @Test
     void twoFactoriesOfTheTypeChosenAreRefusedNamingBoth() throws Exception {
         Path other = FakeSpawnerJar.build(Files.createDirectories(dir.resolve("other-local")), "local", "com.example.local");
         try (URLClassLoader twoLocals = new URLClassLoader(new URL[] {other.toUri().toURL(), jar.toUri().toURL()},

@@ -39,6 +39,7 @@ import org.hubkit.api.Proxy;
 import org.hubkit.api.Route;
 import org.hubkit.api.ServerId;
 import org.hubkit.api.SpawnContext;
+import org.hubkit.api.SpawnException;
 import org.hubkit.api.SpawnOptionsForm;
 import org.hubkit.api.SpawnRequest;
 import org.hubkit.api.SpawnResult;
@@ -465,21 +466,8 @@ final class ServerLifecycle {
         boolean routed = false;
         try {
             List<String> accessScopes = List.of("access:servers!server=" + id.qualifiedName(), "access:servers!user=" + id.user());
-            String token = tokens.createToken(id.user(), null, List.of("users:activity!user=" + id.user(),
-                            "access:servers!server=" + id.qualifiedName()), "Server at " + prefix(id), null, "server",
-                    id.serverName(), null, null);
+            String token = useServerToken(s, Secrets.newToken());
             String clientId = clientId(id);
-            // The client may grant access to this one server only (JupyterHub's oauth_client_allowed_scopes).
-            Store.ClientRow client = new Store.ClientRow(clientId, Secrets.hash(token), prefix(id) + "oauth_callback", id.user(),
-                    id.serverName(), List.of("access:servers!server=" + id.qualifiedName()));
-            oauth.register(client);
-            long tokenId = tokens.tokenByHashOf(token).row.id();
-            long previous;
-            synchronized (s) {
-                previous = takeServerToken(s);
-                s.apiTokenId = tokenId;
-            }
-            deleteServerToken(previous);
             UserInfo info = userInfo(user);
             List<Mount> mounts = volumes.mounts(id, info);
             Map<String, String> env = environment(id, token, clientId, accessScopes);
@@ -528,6 +516,9 @@ final class ServerLifecycle {
             start = spawner.start(request, context).toCompletableFuture();
             SpawnResult result = awaitStart(start, attempt);
             saved[0] = result.state();
+            if (result.apiToken() != null && !result.apiToken().equals(token)) {
+                adoptReusedToken(s, result.apiToken());
+            }
             synchronized (attempt) {
                 attempt.stateClosed = true;
             }
@@ -674,6 +665,41 @@ final class ServerLifecycle {
         long id = s.apiTokenId;
         s.apiTokenId = -1;
         return id;
+    }
+
+    /**
+     * Makes {@code token} the server's API token and OAuth client secret (scoped to that server, as
+     * JupyterHub's server tokens), dropping the one it had; returns it.
+     */
+    private String useServerToken(ServerState s, String token) {
+        ServerId id = s.id;
+        tokens.registerToken(token, id.user(), null, List.of("users:activity!user=" + id.user(),
+                "access:servers!server=" + id.qualifiedName()), "Server at " + prefix(id), null, "server", id.serverName(), null, null);
+        // The client may grant access to this one server only (JupyterHub's oauth_client_allowed_scopes).
+        oauth.register(new Store.ClientRow(clientId(id), Secrets.hash(token), prefix(id) + "oauth_callback", id.user(),
+                id.serverName(), List.of("access:servers!server=" + id.qualifiedName())));
+        long tokenId = tokens.tokenByHashOf(token).row.id();
+        long previous;
+        synchronized (s) {
+            previous = takeServerToken(s);
+            s.apiTokenId = tokenId;
+        }
+        deleteServerToken(previous);
+        return token;
+    }
+
+    /**
+     * The spawner restarted a kept server that runs with the token of an earlier start: that token
+     * becomes the server's again, unless it is some other token the hub knows (then the spawn fails).
+     */
+    private void adoptReusedToken(ServerState s, String reused) {
+        TokenState known = tokens.tokenByHashOf(reused);
+        if (known != null) {
+            throw new SpawnException("The spawner restarted " + s.id + " with a token the hub already uses elsewhere; "
+                    + "refusing it");
+        }
+        useServerToken(s, reused);
+        LOG.info("Server {} was started again with the API token of its earlier start; that token is its own again", s.id);
     }
 
     private void deleteServerToken(long tokenId) {

@@ -100,7 +100,12 @@ final class Tokens {
 
     public String createToken(String user, String service, List<String> scopes, String note, Duration expiresIn, String kind,
                               String serverName, String oauthClient, String sessionId) {
-        String token = Secrets.newToken();
+        return registerToken(Secrets.newToken(), user, service, scopes, note, expiresIn, kind, serverName, oauthClient, sessionId);
+    }
+
+    /** Stores a token whose text someone else chose (a spawner's reused server token); returns it. */
+    public String registerToken(String token, String user, String service, List<String> scopes, String note, Duration expiresIn,
+                                String kind, String serverName, String oauthClient, String sessionId) {
         Instant now = now();
         insertToken(new Store.TokenRow(0, Secrets.hash(token), user, service, scopes, note, kind, serverName, oauthClient,
                 sessionId, now, null, expiresIn == null ? null : now.plus(expiresIn)));

@@ -446,7 +446,7 @@ public final class ConfigReader {
     }
 
     private List<ServiceEntry> services(YamlConfigNode top) {
-        JsonNode list = top.value("services");
+        JsonNode list = top.json("services");
         if (list == null) {
             return List.of();
         }

@@ -109,11 +109,11 @@ public final class YamlConfigNode implements ConfigNode {
     @Override
     public boolean has(String name) {
         read.add(name);
-        return value(name) != null;
+        return json(name) != null;
     }
 
     /** @return the value, or {@code null} when absent or written as YAML null (then the default applies) */
-    JsonNode value(String name) {
+    JsonNode json(String name) {
         read.add(name);
         JsonNode v = node.get(name);
         return v == null || v.isNull() ? null : v;
@@ -141,7 +141,7 @@ public final class YamlConfigNode implements ConfigNode {
     }
 
     private String text(String name, String defaultValue, boolean secret) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         if (v == null) {
             return defaultValue;
         }
@@ -181,7 +181,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public int integer(String name, int defaultValue, int min, int max) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         int result = defaultValue;
         String range = max == Integer.MAX_VALUE ? min + " or more" : "from " + min + " to " + max;
         if (v != null && !v.isIntegralNumber()) {
@@ -196,7 +196,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public boolean bool(String name, boolean defaultValue) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         boolean result = defaultValue;
         if (v != null && !v.isBoolean()) {
             wrongType(name, "true or false", v, false);
@@ -208,7 +208,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public Duration seconds(String name, Duration defaultValue) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         Duration result = defaultValue;
         if (v != null && !v.isNumber()) {
             wrongType(name, "a number of seconds", v, false);
@@ -226,7 +226,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public List<String> strings(String name) {
-        return keep(name, stringList(name, value(name)));
+        return keep(name, stringList(name, json(name)));
     }
 
     private List<String> stringList(String name, JsonNode v) {
@@ -252,7 +252,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public List<String> command(String name, List<String> defaultValue) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         if (v == null) {
             return keep(name, defaultValue);
         }
@@ -283,7 +283,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public Map<String, String> stringMap(String name) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         Map<String, String> out = new LinkedHashMap<>();
         if (v != null && !v.isObject()) {
             wrongType(name, "a mapping of names to strings", v, false);
@@ -356,8 +356,36 @@ public final class YamlConfigNode implements ConfigNode {
     }
 
     @Override
+    public Object value(String name) {
+        JsonNode v = json(name);
+        return keep(name, v == null ? null : plain(v));
+    }
+
+    /** The Java form {@link ConfigNode#value} promises: String, Boolean, Long (BigInteger), Double, lists and mappings of these. */
+    static Object plain(JsonNode v) {
+        if (v.isNull() || v.isMissingNode()) {
+            return null;
+        } else if (v.isBoolean()) {
+            return v.booleanValue();
+        } else if (v.isIntegralNumber()) {
+            return v.canConvertToLong() ? (Object) v.longValue() : v.bigIntegerValue();
+        } else if (v.isNumber()) {
+            return v.doubleValue();
+        } else if (v.isArray()) {
+            List<Object> out = new ArrayList<>(v.size());
+            v.forEach(e -> out.add(plain(e)));
+            return Collections.unmodifiableList(out);
+        } else if (v.isObject()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            v.fields().forEachRemaining(e -> out.put(e.getKey(), plain(e.getValue())));
+            return Collections.unmodifiableMap(out);
+        }
+        return v.asText();
+    }
+
+    @Override
     public YamlConfigNode node(String name) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         YamlConfigNode child = new YamlConfigNode(key(name), v, problems);
         if (v != null && !v.isObject()) {
             child.notAMapping = describe(v, false);
@@ -368,7 +396,7 @@ public final class YamlConfigNode implements ConfigNode {
 
     @Override
     public List<ConfigNode> nodes(String name) {
-        JsonNode v = value(name);
+        JsonNode v = json(name);
         if (v == null) {
             return List.of();
         }
