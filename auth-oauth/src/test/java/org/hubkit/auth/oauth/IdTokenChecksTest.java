@@ -75,6 +75,21 @@ class IdTokenChecksTest {
     }
 
     @Test
+    void theUsernameMayComeFromAClaimPath() throws Exception {
+        try (OAuthAuthenticator nested = OAuthAuthenticator.builder().issuer(provider.issuer).clientId("hub")
+                .usernameClaim("attributes.login").allowAll(true).build()) {
+            provider.tamper = c -> c.claim("attributes", Map.of("login", "Nested.Name"));
+            RedirectLogin flow = nested.redirectLogin().orElseThrow();
+            RedirectLogin.Redirect to = flow.begin(new RedirectLogin.Start("state-path", CALLBACK));
+            AuthResult r = flow.complete(new RedirectLogin.Callback(provider.approve(to.location()), to.kept(), CALLBACK))
+                    .toCompletableFuture().get(20, TimeUnit.SECONDS);
+
+            assertThat(r.accepted()).isTrue();
+            assertThat(nested.normalizeUsername(r.name())).isEqualTo("nested.name");
+        }
+    }
+
+    @Test
     void anIdTokenForAnotherAudienceIsRefused() throws Exception {
         provider.tamper = c -> c.audience("another-client");
         assertThat(login().accepted()).isFalse();

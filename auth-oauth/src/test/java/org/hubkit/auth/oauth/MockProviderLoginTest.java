@@ -37,7 +37,7 @@ class MockProviderLoginTest {
         log.start();
         root.addAppender(log);
         oidc = OidcHub.start(dir, a -> a.allowedUsers(Set.of("alice")).allowedGroups(Set.of("staff"))
-                .adminGroups(Set.of("hub-admins")).manageGroups(true));
+                .adminGroups(Set.of("hub-admins")).blockedUsers(Set.of("Barbara")).manageGroups(true));
     }
 
     @AfterAll
@@ -93,6 +93,27 @@ class MockProviderLoginTest {
         assertThat(last.statusCode()).isEqualTo(403);
         assertThat(last.body()).contains("not allowed to sign in").doesNotContain("Exception");
         assertThat(oidc.user("mallory")).isNull();
+    }
+
+    /**
+     * mock-oauth2-server answers a used code again (it does not enforce single use), but without
+     * the login's nonce, so the ID token check refuses it; {@code IdTokenChecksTest} has a provider
+     * that answers {@code invalid_grant}.
+     */
+    @Test
+    void aBlockedUserIsRefusedEvenInAnAllowedGroup() throws Exception {
+        oidc.nextLogin("barbara-sub", Map.of("preferred_username", "barbara", "groups", List.of("staff")));
+
+        assertThat(oidc.browser().login("oidc", null).statusCode()).isEqualTo(403);
+        assertThat(oidc.user("barbara")).isNull();
+    }
+
+    @Test
+    void aNameTheHubCannotTakeIsRefused() throws Exception {
+        oidc.nextLogin("slash-sub", Map.of("preferred_username", "../etc", "groups", List.of("staff")));
+
+        assertThat(oidc.browser().login("oidc", null).statusCode()).isEqualTo(403);
+        assertThat(messages()).anyMatch(m -> m.contains("invalid name"));
     }
 
     /**

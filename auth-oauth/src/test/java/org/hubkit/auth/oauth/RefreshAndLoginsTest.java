@@ -61,6 +61,21 @@ class RefreshAndLoginsTest {
         }
     }
 
+    @Test
+    void allowExistingUsersLetsInUsersAnAdminAddedAndNobodyElse(@TempDir Path dir) throws Exception {
+        try (OidcHub oidc = OidcHub.start(dir, a -> a.allowExistingUsers(true))) {
+            HttpResponse<String> created = oidc.http.send(java.net.http.HttpRequest.newBuilder(oidc.base.resolve("/hub/api/users/olga"))
+                    .header("Authorization", "token " + oidc.adminToken).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).isEqualTo(201);
+
+            oidc.nextLogin("olga-sub", Map.of("preferred_username", "olga"));
+            assertThat(oidc.browser().login("oidc", null).statusCode()).as("an existing user").isEqualTo(200);
+            oidc.nextLogin("pete-sub", Map.of("preferred_username", "pete"));
+            assertThat(oidc.browser().login("oidc", null).statusCode()).as("a new one").isEqualTo(403);
+        }
+    }
+
     interface Check {
         boolean ok() throws Exception;
     }
