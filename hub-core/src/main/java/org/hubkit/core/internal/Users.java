@@ -159,7 +159,8 @@ final class Users {
             if (admitted.isPresent()) {
                 events.loggedIn(admitted.get().name);
             } else {
-                events.loginRefused(result.name());
+                // A typed name as typed; a redirect login's as the provider gave it
+                events.loginRefused(login.authenticator().redirectLogin().isPresent() ? result.name() : shown);
             }
             return admitted;
         });
