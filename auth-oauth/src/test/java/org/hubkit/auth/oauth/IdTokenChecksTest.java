@@ -168,19 +168,44 @@ class IdTokenChecksTest {
     }
 
     @Test
-    void aRefreshUsesTheRefreshTokenAndAFailedOneIsARefusal() throws Exception {
+    void aRefreshRereadsTheUserWhileTheTokenIsValidAndUsesTheRefreshTokenOnceItExpired() throws Exception {
         AuthResult r = login();
-        UserInfo user = new UserInfo("alice", false, Set.of(), r.authState());
+        Map<String, Object> state = r.authState();
 
-        RefreshResult ok = auth.refresh(user).toCompletableFuture().get(20, TimeUnit.SECONDS);
-        assertThat(ok.valid()).isTrue();
-        assertThat(ok.authState().get("access_token")).isNotEqualTo(r.authState().get("access_token"));
+        RefreshResult valid = refresh(state);
+        assertThat(valid.valid()).isTrue();
+        assertThat(valid.authState().get("access_token")).as("still the same token").isEqualTo(state.get("access_token"));
+        assertThat(provider.refreshGrants.get()).isZero();
+
+        Map<String, Object> expired = new java.util.LinkedHashMap<>(state);
+        expired.put("expires_at", Instant.now().getEpochSecond() - 1);
+        RefreshResult renewed = refresh(expired);
+        assertThat(renewed.valid()).isTrue();
+        assertThat(renewed.authState().get("access_token")).isNotEqualTo(state.get("access_token"));
         assertThat(provider.refreshGrants.get()).isEqualTo(1);
 
         provider.refuseRefresh = true;
-        RefreshResult refused = auth.refresh(new UserInfo("alice", false, Set.of(), ok.authState()))
-                .toCompletableFuture().get(20, TimeUnit.SECONDS);
+        Map<String, Object> expiredAgain = new java.util.LinkedHashMap<>(renewed.authState());
+        expiredAgain.put("expires_at", Instant.now().getEpochSecond() - 1);
+        assertThat(refresh(expiredAgain).valid()).as("the provider refused the refresh token").isFalse();
+
+        expiredAgain.remove("refresh_token");
+        assertThat(refresh(expiredAgain).reason()).isEqualTo("the access token expired and there is no refresh token");
+    }
+
+    @Test
+    void aRevokedAccessTokenIsARefusal() throws Exception {
+        AuthResult r = login();
+        provider.revoke((String) r.authState().get("access_token"));
+
+        RefreshResult refused = refresh(r.authState());
+
         assertThat(refused.valid()).isFalse();
+        assertThat(refused.reason()).contains("no longer accepts the access token (HTTP 401)");
+    }
+
+    RefreshResult refresh(Map<String, Object> state) throws Exception {
+        return auth.refresh(new UserInfo("alice", false, Set.of(), state)).toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
 
     @Test

@@ -49,6 +49,8 @@ final class LocalProvider implements AutoCloseable {
     /** Signs the next ID token with this key instead (one the JWKS does not hold). */
     volatile RSAKey signNextWith;
     volatile boolean refuseRefresh;
+    /** The lifetime of the access tokens it issues, in seconds. */
+    volatile int expiresIn = 300;
     /** Whether userinfo names the groups ({@code ["staff"]}), as some providers do and Azure AD's does not. */
     volatile boolean userinfoGroups = true;
     final AtomicInteger jwksFetches = new AtomicInteger();
@@ -74,6 +76,11 @@ final class LocalProvider implements AutoCloseable {
 
     static RSAKey newKey() throws JOSEException {
         return new RSAKeyGenerator(2048).keyID(UUID.randomUUID().toString()).generate();
+    }
+
+    /** Forgets an access token, as a provider does when the user is disabled or the grant revoked. */
+    void revoke(String accessToken) {
+        subjects.remove(accessToken);
     }
 
     /** A new signing key, published beside the old one (the old one stays valid, as providers do). */
@@ -138,7 +145,7 @@ final class LocalProvider implements AutoCloseable {
         } catch (JOSEException e) {
             throw new IOException(e);
         }
-        json(x, 200, "{\"access_token\":\"" + access + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"refresh_token\":\""
+        json(x, 200, "{\"access_token\":\"" + access + "\",\"token_type\":\"Bearer\",\"expires_in\":" + expiresIn + ",\"refresh_token\":\""
                 + refresh + "\",\"id_token\":\"" + idToken + "\"}");
     }
 

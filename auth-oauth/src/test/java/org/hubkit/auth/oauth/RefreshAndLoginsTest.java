@@ -22,6 +22,7 @@ class RefreshAndLoginsTest {
              OidcHub oidc = OidcHub.start(dir, a -> a.issuer(provider.issuer).clientId("hub").allowAll(true),
                      b -> b.authRefreshAge(Duration.ofSeconds(1)))) {
             provider.nextSubject = "rita";
+            provider.expiresIn = 1; // expired by the time the hub refreshes: a refresh-token grant
             HubBrowser b = oidc.browser();
             assertThat(b.login("oidc", "/hub/home").statusCode()).isEqualTo(200);
             Object firstToken = TestMaps.map(oidc.user("rita").get("auth_state")).get("access_token");

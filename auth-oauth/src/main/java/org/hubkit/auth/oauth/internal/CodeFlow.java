@@ -82,6 +82,8 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
     private static final String VERIFIER = "code_verifier";
     /** The oldest ID token accepted from a token endpoint: it was issued for this login, moments ago. */
     private static final Duration MAX_ID_TOKEN_AGE = Duration.ofMinutes(10);
+    /** An access token this close to its expiry is refreshed rather than used again. */
+    private static final long EXPIRY_MARGIN_SECONDS = 30;
 
     /** Everything the builder checked. */
     public record Config(String id, URI issuer, URI authorizeUrl, URI tokenUrl, URI userdataUrl, URI jwksUrl, URI endSessionUrl,
@@ -411,13 +413,66 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
 
     // ------------------------------------------------------------------ refresh and logout
 
-    /** With a refresh token: a refresh grant; the provider refusing it ends the user's hub sessions. Without one: unchanged. */
+    /**
+     * As OAuthenticator 17.2's {@code refresh_user}: while the access token is valid, the user's
+     * information is read again with it (a provider that no longer accepts it refuses the user);
+     * once it has expired, a refresh-token grant; expired without a refresh token, the user must
+     * log in again.
+     */
     public CompletionStage<RefreshResult> refresh(UserInfo user) {
-        Object token = user.authState().get("refresh_token");
-        if (!(token instanceof String refreshToken)) {
-            return CompletableFuture.completedFuture(RefreshResult.unchanged());
+        Map<String, Object> state = user.authState();
+        String refreshToken = state.get("refresh_token") instanceof String r ? r : null;
+        String accessToken = state.get("access_token") instanceof String a ? a : null;
+        long expiresAt = state.get("expires_at") instanceof Number n ? n.longValue() : Long.MAX_VALUE;
+        boolean expired = expiresAt <= Instant.now().getEpochSecond() + EXPIRY_MARGIN_SECONDS;
+        if (accessToken == null && refreshToken == null) {
+            return CompletableFuture.completedFuture(RefreshResult.unchanged()); // nothing stored to check (no crypt key, a restart)
         }
-        return CompletableFuture.supplyAsync(() -> refreshNow(user, refreshToken), threads);
+        if (expired || accessToken == null) {
+            if (refreshToken == null) {
+                return CompletableFuture.completedFuture(RefreshResult.refused("the access token expired and there is no refresh token"));
+            }
+            return CompletableFuture.supplyAsync(() -> refreshNow(user, refreshToken), threads);
+        }
+        return CompletableFuture.supplyAsync(() -> recheck(user, accessToken), threads);
+    }
+
+    /** The user's information read again with the access token they have. */
+    private RefreshResult recheck(UserInfo user, String accessToken) {
+        Endpoints e = endpoints();
+        if (e.userinfo() == null) {
+            return RefreshResult.unchanged();
+        }
+        HTTPRequest request = new HTTPRequest(HTTPRequest.Method.GET, e.userinfo());
+        request.setAuthorization("Bearer " + accessToken);
+        request.setAccept("application/json");
+        HTTPResponse response = send(request, "checking " + user.name() + "'s access token");
+        if (response.getStatusCode() == 401 || response.getStatusCode() == 403) {
+            return RefreshResult.refused("the provider no longer accepts the access token (HTTP " + response.getStatusCode() + ")");
+        }
+        if (response.getStatusCode() != 200) {
+            throw new HubException("Authenticator " + config.id() + ": the userinfo endpoint answered HTTP " + response.getStatusCode());
+        }
+        Map<String, Object> info;
+        try {
+            info = JSONObjectUtils.parse(response.getBody());
+        } catch (ParseException ex) {
+            throw new HubException("Authenticator " + config.id() + ": the userinfo answer is not a JSON object");
+        }
+        Map<String, Object> claims = new LinkedHashMap<>(storedClaims(user));
+        if (claims.get("sub") != null && info.get("sub") != null && !claims.get("sub").equals(info.get("sub"))) {
+            return RefreshResult.refused("the userinfo endpoint names another subject");
+        }
+        claims.putAll(info);
+        Map<String, Object> state = new LinkedHashMap<>(user.authState());
+        state.put("user", Claims.json(claims));
+        AuthResult r = result(claims, state);
+        return r.accepted() ? RefreshResult.updated(r) : RefreshResult.refused("the user's claims name no user any more");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> storedClaims(UserInfo user) {
+        return user.authState().get("user") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     private RefreshResult refreshNow(UserInfo user, String refreshToken) {
@@ -426,8 +481,7 @@ public final class CodeFlow implements RedirectLogin, AutoCloseable {
         if (tokens == null) {
             return RefreshResult.refused("the provider refused the refresh token");
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> before = user.authState().get("user") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> before = storedClaims(user);
         Map<String, Object> claims = new LinkedHashMap<>(before);
         JWT idToken = tokens instanceof OIDCTokens o ? o.getIDToken() : null;
         if (idToken != null) {
