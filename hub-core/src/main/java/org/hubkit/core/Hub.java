@@ -573,7 +573,8 @@ public final class Hub implements AutoCloseable {
          * How old a user's auth state may get before an authenticated request (a page, an API
          * call) makes the hub ask the authenticator to {@linkplain Authenticator#refresh refresh}
          * it, as JupyterHub's {@code auth_refresh_age}. The request goes on meanwhile; a refusal
-         * ends the user's sessions.
+         * ends the user's sessions. {@code GET /hub/api/user} waits for a refresh that is due, so a
+         * server reading its user's tokens there gets current ones. Zero turns it off.
          *
          * @param age default 300 seconds
          * @return this
@@ -868,7 +869,9 @@ public final class Hub implements AutoCloseable {
             checkPositive(problems, "slowSpawnTimeout", slowSpawnTimeout);
             checkPositive(problems, "cookieMaxAge", cookieMaxAge);
             checkPositive(problems, "standbyPollInterval", standbyPollInterval);
-            checkPositive(problems, "authRefreshAge", authRefreshAge);
+            if (authRefreshAge == null || authRefreshAge.isNegative()) {
+                problems.add("authRefreshAge: must be zero (no refresh by age) or a positive duration, got " + authRefreshAge);
+            }
             if (concurrentSpawnLimit < 0) {
                 problems.add("concurrentSpawnLimit: must be >= 0, got " + concurrentSpawnLimit);
             }

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Refreshes users' auth state through the authenticator that owns them, as JupyterHub's
  * {@code refresh_auth} does: on an authenticated request once the state is older than
- * {@code authRefreshAge} (the request goes on meanwhile; a refusal ends the user's sessions), and
+ * {@code authRefreshAge} (the request goes on meanwhile, but {@code GET /hub/api/user}, where a
+ * server reads its user's current tokens, waits for it; a refusal ends the user's sessions), and
  * before a spawn when {@code refreshPreSpawn} is on (the spawn waits for it).
  *
  * <p><b>Locking rule:</b> at most one refresh per user at a time, through the concurrent
@@ -46,10 +47,30 @@ final class AuthRefresher {
 
     /** Starts a refresh if the user's state is older than {@code authRefreshAge}; does not wait for it. */
     void refreshIfStale(UserState u) {
-        Instant last = u.authRefreshed;
-        if (last == null || Duration.between(last, now()).compareTo(maxAge) >= 0) {
+        if (stale(u)) {
             refresh(u);
         }
+    }
+
+    /**
+     * @return completes with whether the user is still valid once their state is fresh: at once when
+     *         it is, else when the refresh running (or started now) is done
+     */
+    CompletableFuture<Boolean> whenFresh(UserState u) {
+        CompletableFuture<Boolean> running = inFlight.get(u.name);
+        if (running != null) {
+            return running;
+        }
+        return stale(u) ? refresh(u) : CompletableFuture.completedFuture(true);
+    }
+
+    /** A zero {@code authRefreshAge} turns the time-based refresh off, as in JupyterHub. */
+    private boolean stale(UserState u) {
+        if (maxAge.isZero()) {
+            return false;
+        }
+        Instant last = u.authRefreshed;
+        return last == null || Duration.between(last, now()).compareTo(maxAge) >= 0;
     }
 
     /**

@@ -375,6 +375,11 @@ public final class HubEngine implements AutoCloseable {
         refresher.refreshIfStale(u);
     }
 
+    /** @return completes with whether the user is still valid once their auth state is no older than authRefreshAge */
+    public CompletableFuture<Boolean> whenFresh(UserState u) {
+        return refresher.whenFresh(u);
+    }
+
     /** Ends every session of a user; @return how many */
     public int endUserSessions(String user) {
         return sessions.endUserSessions(user);

@@ -210,6 +210,23 @@ class RedirectLoginTest {
     }
 
     @Test
+    void theUserModelWaitsForADueRefresh() throws Exception {
+        loggedInThroughFake("owen");
+        loggedInThroughFake("pia");
+        String owen = hub.userToken("owen");
+        String pia = hub.userToken("pia");
+        REVOKED.add("pia");
+        Thread.sleep(1_100);
+
+        HttpResponse<String> fresh = hub.api("GET", "/user", owen, null);
+        HttpResponse<String> refused = hub.api("GET", "/user", pia, null);
+
+        assertThat(fresh.statusCode()).isEqualTo(200);
+        assertThat(TestHub.json(fresh).get("groups")).as("refreshed before the answer").asString().contains("refreshed");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    }
+
+    @Test
     void aSpawnRefusedByThePreSpawnRefreshFailsWithAClearMessage() throws Exception {
         Browser b = loggedInThroughFake("liam");
         REVOKED.add("liam");
@@ -352,11 +369,12 @@ class RedirectLoginTest {
 
         @Override
         public CompletionStage<RefreshResult> refresh(UserInfo user) {
-            if (REVOKED.contains(user.name())) {
-                return CompletableFuture.completedFuture(RefreshResult.refused("revoked at the provider"));
-            }
-            return CompletableFuture.completedFuture(RefreshResult.updated(new AuthResult(true, user.name(), Optional.empty(),
-                    Set.of("provided", "refreshed"), Map.of("token", "t2-" + user.name()))));
+            // Answers later, as a provider over the network does: a request that does not wait sees the old state.
+            return CompletableFuture.supplyAsync(() -> REVOKED.contains(user.name())
+                    ? RefreshResult.refused("revoked at the provider")
+                    : RefreshResult.updated(new AuthResult(true, user.name(), Optional.empty(), Set.of("provided", "refreshed"),
+                            Map.of("token", "t2-" + user.name()))),
+                    CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS));
         }
 
         @Override
