@@ -38,6 +38,7 @@ import org.hubkit.core.internal.CryptKeeper;
 import org.hubkit.core.internal.DatabaseSetup;
 import org.hubkit.core.internal.ErrorPages;
 import org.hubkit.core.internal.HubEngine;
+import org.hubkit.core.internal.Logins;
 import org.hubkit.core.internal.PagesServlet;
 import org.hubkit.core.internal.Settings;
 import org.hubkit.core.internal.StandbyGate;
@@ -114,6 +115,7 @@ public final class Hub implements AutoCloseable {
     private final Database database;
     private final Spawner spawner;
     private final Authenticator authenticator;
+    private final Logins logins;
     private final Proxy proxy;
     private final VolumePolicy volumePolicy;
     private final List<HubListener> listeners;
@@ -135,7 +137,8 @@ public final class Hub implements AutoCloseable {
         this.standbyPollInterval = b.standbyPollInterval;
         this.database = database;
         this.spawner = b.spawner;
-        this.authenticator = b.authenticator;
+        this.logins = new Logins(b.logins());
+        this.authenticator = logins.primary().authenticator();
         this.proxy = b.proxy;
         this.volumePolicy = volumePolicy;
         this.listeners = List.copyOf(b.listeners);
@@ -253,7 +256,7 @@ public final class Hub implements AutoCloseable {
     private void activate() throws Exception {
         store = new Store(database, settings.cryptKeeper());
         election.announce();
-        engine = new HubEngine(settings, store, spawner, authenticator, proxy, volumePolicy, listeners);
+        engine = new HubEngine(settings, store, spawner, logins, proxy, volumePolicy, listeners);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         // First, so that it sees every API request to its end, asynchronous ones included.
@@ -284,7 +287,7 @@ public final class Hub implements AutoCloseable {
     private void logRunning() {
         LOG.info("Hub API listening on http://{}:{}/hub/", settings.bindIp(), port());
         LOG.info("Hubkit {} is running at {} (spawner {}, authenticator {})", VERSION, settings.publicUrl(), spawner.name(),
-                authenticator.name());
+                logins.names());
     }
 
     /** The standby's takeover, on the election's thread once the lock is this hub's. */
@@ -459,7 +462,9 @@ public final class Hub implements AutoCloseable {
             LOG.warn("Closing the proxy failed: {}", e.getMessage());
         }
         spawner.close();
-        authenticator.close();
+        for (Logins.Login l : logins.all()) {
+            l.authenticator().close();
+        }
         if (store != null) {
             store.close();
         }
@@ -478,7 +483,7 @@ public final class Hub implements AutoCloseable {
     public static final class Builder {
         private static final Path DEFAULT_DATA_DIRECTORY = Path.of("hubkit-data");
         private Spawner spawner;
-        private Authenticator authenticator;
+        private final List<Logins.Login> authenticators = new ArrayList<>();
         private Proxy proxy;
         private VolumePolicy volumePolicy;
         private Database database;
@@ -499,6 +504,9 @@ public final class Hub implements AutoCloseable {
         private int apiPageMaxLimit = Settings.DEFAULT_API_PAGE_MAX_LIMIT;
         private boolean allowNamedServers = false;
         private boolean cleanupServers = true;
+        private Duration authRefreshAge = Settings.DEFAULT_AUTH_REFRESH_AGE;
+        private boolean refreshPreSpawn = false;
+        private final Map<String, String> authStateEnvironment = new LinkedHashMap<>();
         private final List<Service> services = new ArrayList<>();
         private final List<HubListener> listeners = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
@@ -513,10 +521,102 @@ public final class Hub implements AutoCloseable {
             return this;
         }
 
-        /** @param authenticator checks logins @return this */
+        /**
+         * Sets the hub's only authenticator, replacing any given before.
+         *
+         * @param authenticator checks logins
+         * @return this
+         */
         public Builder authenticator(Authenticator authenticator) {
-            this.authenticator = authenticator;
+            this.authenticators.clear();
+            if (authenticator != null) {
+                this.authenticators.add(Logins.Login.of(authenticator, ""));
+            }
             return this;
+        }
+
+        /**
+         * Adds one of several authenticators: the login page shows a button for each
+         * {@linkplain Authenticator#redirectLogin() redirect login} and the password form for the
+         * one (at most) that {@linkplain Authenticator#acceptsPasswords() takes passwords}. Each
+         * needs its own {@link Authenticator#id()}. A user belongs to the authenticator they first
+         * logged in with (recorded in the store): a login under the same name through another one
+         * is refused (and logged), unless the owner is no longer configured. With a single
+         * authenticator every user is its own, so replacing it keeps the users. The first
+         * authenticator normalises the names of users an admin creates.
+         *
+         * @param authenticator checks logins
+         * @return this
+         * @since 0.3
+         */
+        public Builder addAuthenticator(Authenticator authenticator) {
+            return addAuthenticator(authenticator, "");
+        }
+
+        /**
+         * Adds one of several authenticators whose users' names all start with a prefix
+         * ({@code github-}), so that names from two logins never meet. The authenticator's own
+         * access rules name users without it.
+         *
+         * @param authenticator checks logins
+         * @param usernamePrefix put before every name it logs in; no {@code /}
+         * @return this
+         * @since 0.3
+         */
+        public Builder addAuthenticator(Authenticator authenticator, String usernamePrefix) {
+            this.authenticators.add(Logins.Login.of(Objects.requireNonNull(authenticator, "authenticator"),
+                    Objects.requireNonNull(usernamePrefix, "usernamePrefix")));
+            return this;
+        }
+
+        /**
+         * How old a user's auth state may get before an authenticated request (a page, an API
+         * call) makes the hub ask the authenticator to {@linkplain Authenticator#refresh refresh}
+         * it, as JupyterHub's {@code auth_refresh_age}. The request goes on meanwhile; a refusal
+         * ends the user's sessions. {@code GET /hub/api/user} waits for a refresh that is due, so a
+         * server reading its user's tokens there gets current ones. Zero turns it off.
+         *
+         * @param age default 300 seconds
+         * @return this
+         * @since 0.3
+         */
+        public Builder authRefreshAge(Duration age) {
+            this.authRefreshAge = age;
+            return this;
+        }
+
+        /**
+         * Whether every spawn first refreshes the user's auth state and waits for it, as
+         * JupyterHub's {@code refresh_pre_spawn}: a refusal fails the spawn ("log in again").
+         *
+         * @param refresh default {@code false}
+         * @return this
+         * @since 0.3
+         */
+        public Builder refreshPreSpawn(boolean refresh) {
+            this.refreshPreSpawn = refresh;
+            return this;
+        }
+
+        /**
+         * Passes a value of the user's auth state into every server's environment, as JupyterHub's
+         * {@code Spawner.auth_state_hook} is used for: an access token for a data service, for one
+         * ({@code authStateEnvironment("ACCESS_TOKEN", "access_token")}). The value at the key, or
+         * dotted path ({@code user.email}), when it is a string, number or boolean; left out when
+         * absent. Never logged. Needs the state: with a crypt key it survives restarts.
+         *
+         * @param variable the environment variable
+         * @param path a key or dotted path in the auth state
+         * @return this
+         * @since 0.3
+         */
+        public Builder authStateEnvironment(String variable, String path) {
+            this.authStateEnvironment.put(Objects.requireNonNull(variable, "variable"), Objects.requireNonNull(path, "path"));
+            return this;
+        }
+
+        List<Logins.Login> logins() {
+            return authenticators;
         }
 
         /** @param proxy routes public traffic @return this */
@@ -745,8 +845,10 @@ public final class Hub implements AutoCloseable {
             if (spawner == null) {
                 problems.add("spawner: required");
             }
-            if (authenticator == null) {
+            if (authenticators.isEmpty()) {
                 problems.add("authenticator: required");
+            } else {
+                problems.addAll(Logins.problems(authenticators));
             }
             if (proxy == null) {
                 problems.add("proxy: required");
@@ -767,6 +869,9 @@ public final class Hub implements AutoCloseable {
             checkPositive(problems, "slowSpawnTimeout", slowSpawnTimeout);
             checkPositive(problems, "cookieMaxAge", cookieMaxAge);
             checkPositive(problems, "standbyPollInterval", standbyPollInterval);
+            if (authRefreshAge == null || authRefreshAge.isNegative()) {
+                problems.add("authRefreshAge: must be zero (no refresh by age) or a positive duration, got " + authRefreshAge);
+            }
             if (concurrentSpawnLimit < 0) {
                 problems.add("concurrentSpawnLimit: must be >= 0, got " + concurrentSpawnLimit);
             }
@@ -799,7 +904,8 @@ public final class Hub implements AutoCloseable {
             Settings settings = new Settings(publicUrl, bindIp, port, hubConnectUrl, startTimeout, httpTimeout, pollInterval,
                     slowSpawnTimeout, concurrentSpawnLimit, activeServerLimit, cookieMaxAge, List.copyOf(services),
                     Map.copyOf(environment), allowNamedServers, "https".equals(publicUrl.getScheme()), cleanupServers, crypt,
-                    Settings.DEFAULT_PURGE_INTERVAL, apiPageDefaultLimit, apiPageMaxLimit);
+                    Settings.DEFAULT_PURGE_INTERVAL, apiPageDefaultLimit, apiPageMaxLimit, authRefreshAge, refreshPreSpawn,
+                    Map.copyOf(authStateEnvironment));
             return new Hub(this, settings, dataDir, db, volumes);
         }
 

@@ -2,12 +2,16 @@ package org.hubkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -17,14 +21,28 @@ import java.util.concurrent.TimeUnit;
 import org.hubkit.api.AuthResult;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.Credentials;
+import org.hubkit.api.RedirectLogin;
+import org.hubkit.api.RefreshResult;
+import org.hubkit.api.UserInfo;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour the hub relies on from every {@link Authenticator}: good credentials are
  * accepted under the right name, bad ones (and an empty password) are refused with an ordinary
- * {@link AuthResult#refused()}-like answer rather than an exception, names normalise to
- * lowercase and stay put when normalised again, and concurrent logins get consistent answers.
+ * {@link AuthResult#refused()}-like answer rather than an exception, names stay put when
+ * normalised again (and normalise to lowercase, unless {@link #lowercasesNames()} says the
+ * authenticator keeps case, as OpenID Connect {@code sub} claims need), and concurrent logins get
+ * consistent answers.
+ *
+ * <p><b>Redirect logins.</b> An authenticator with a {@link Authenticator#redirectLogin()}
+ * overrides {@link #loginAtProvider} (log in at the real provider, return the callback's query
+ * parameters); the contract then checks that a round trip logs in as {@link #expectedName()}, that
+ * a code used twice, a provider's {@code error} answer and a callback without the values
+ * {@code begin} asked to keep are refused, not thrown, that a password login is refused when it
+ * takes no passwords, and that {@link Authenticator#refresh} keeps a user it just logged in valid.
+ * Password tests skip when {@link #validCredentials()} is {@code null}.
  *
  * <p><b>How to use it.</b> Extend it in your test sources with one good and one bad login for
  * your identity provider (a real one where you can: an in-memory LDAP server, a mock OAuth
@@ -73,14 +91,41 @@ public abstract class AuthenticatorContract {
     /** @return a new authenticator, ready to use; the contract closes it */
     protected abstract Authenticator createAuthenticator();
 
-    /** @return credentials the authenticator accepts */
-    protected abstract Credentials validCredentials();
+    /** @return credentials the authenticator accepts, or {@code null} (the default) when it takes no passwords */
+    protected Credentials validCredentials() {
+        return null;
+    }
 
-    /** @return credentials the authenticator refuses (a wrong password, an unknown user) */
-    protected abstract Credentials invalidCredentials();
+    /** @return credentials the authenticator refuses (a wrong password, an unknown user); needed with {@link #validCredentials()} */
+    protected Credentials invalidCredentials() {
+        return null;
+    }
 
-    /** @return the normalised name {@link #validCredentials()} log in as, in lowercase */
+    /** @return the normalised name a valid login (password or redirect) logs in as */
     protected abstract String expectedName();
+
+    /** @return whether names normalise to lowercase; {@code true} unless overridden (an OIDC {@code sub} keeps its case) */
+    protected boolean lowercasesNames() {
+        return true;
+    }
+
+    /**
+     * Logs a valid user in at the identity provider, as a browser would, for an authenticator
+     * with a redirect login.
+     *
+     * @param authorizationUrl where {@link RedirectLogin#begin} sent the browser
+     * @return the query parameters the provider's redirect to the callback carries ({@code code},
+     *         {@code state}); {@code null} (the default) when the authenticator has no redirect login
+     * @throws Exception if the provider cannot be driven
+     */
+    protected Map<String, String> loginAtProvider(URI authorizationUrl) throws Exception {
+        return null;
+    }
+
+    /** @return the callback URL the redirect tests give {@code begin}; must be one the provider accepts */
+    protected URI callbackUrl() {
+        return URI.create("http://127.0.0.1:8000/hub/oauth_callback");
+    }
 
     /**
      * @return how long to wait for one {@code authenticate} call; 30 seconds unless overridden
@@ -99,6 +144,7 @@ public abstract class AuthenticatorContract {
 
     @Test
     public void acceptsValidCredentialsUnderExpectedName() throws Exception {
+        assumePasswords();
         AuthResult result = authenticate(validCredentials(), "valid credentials");
 
         assertThat(result.accepted()).as("accepted for valid credentials (%s)", result).isTrue();
@@ -110,6 +156,7 @@ public abstract class AuthenticatorContract {
 
     @Test
     public void refusesInvalidCredentialsWithoutFailing() throws Exception {
+        assumePasswords();
         AuthResult result = authenticate(invalidCredentials(), "invalid credentials");
 
         assertThat(result.accepted()).as("accepted for invalid credentials (%s)", result).isFalse();
@@ -117,6 +164,7 @@ public abstract class AuthenticatorContract {
 
     @Test
     public void refusesEmptyPassword() throws Exception {
+        assumePasswords();
         Credentials valid = validCredentials();
         Credentials emptyPassword = new Credentials(valid.username(), "", valid.form());
 
@@ -127,6 +175,7 @@ public abstract class AuthenticatorContract {
 
     @Test
     public void normalizeUsernameLowercases() {
+        Assumptions.assumeTrue(lowercasesNames(), "the authenticator keeps the case of names");
         String expected = expectedName();
 
         assertThat(authenticator().normalizeUsername(expected.toUpperCase(Locale.ROOT)))
@@ -140,8 +189,11 @@ public abstract class AuthenticatorContract {
     @Test
     public void normalizeUsernameIsIdempotent() {
         Set<String> samples = new LinkedHashSet<>(List.of(expectedName(), expectedName().toUpperCase(Locale.ROOT),
-                validCredentials().username(), validCredentials().username().toUpperCase(Locale.ROOT),
-                "Contract.User", "ÉLODIE"));
+                "Contract.User", "ÉLODIE", "  spaced  "));
+        if (validCredentials() != null) {
+            samples.add(validCredentials().username());
+            samples.add(validCredentials().username().toUpperCase(Locale.ROOT));
+        }
         for (String sample : samples) {
             String once = authenticator().normalizeUsername(sample);
             assertThat(authenticator().normalizeUsername(once))
@@ -157,6 +209,7 @@ public abstract class AuthenticatorContract {
 
     @Test
     public void answersConsistentlyWhenCalledFromEightThreadsAtOnce() throws Exception {
+        assumePasswords();
         Authenticator shared = authenticator();
         Credentials valid = validCredentials();
         Credentials invalid = invalidCredentials();
@@ -196,6 +249,129 @@ public abstract class AuthenticatorContract {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    @Test
+    public void offersAPasswordOrARedirectLogin() {
+        assertThat(validCredentials() != null || authenticator().redirectLogin().isPresent())
+                .as("validCredentials() or a redirect login to test").isTrue();
+    }
+
+    @Test
+    public void normalizeUsernameKeepsCaseWhenItSaysSo() {
+        Assumptions.assumeFalse(lowercasesNames());
+        String mixed = "Contract-MixedCase-" + expectedName();
+        assertThat(authenticator().normalizeUsername(mixed)).as("normalizeUsername(\"%s\")", mixed).isEqualTo(mixed);
+    }
+
+    @Test
+    public void redirectLoginLogsInUnderExpectedName() throws Exception {
+        RedirectLogin login = redirectLogin();
+        AuthResult result = roundTrip(login);
+
+        assertThat(result.accepted()).as("accepted after a login at the provider (%s)", result).isTrue();
+        assertThat(authenticator().normalizeUsername(result.name())).as("normalised name").isEqualTo(expectedName());
+    }
+
+    @Test
+    public void redirectLoginRefusesACodeUsedTwice() throws Exception {
+        RedirectLogin login = redirectLogin();
+        String state = newState();
+        RedirectLogin.Redirect to = login.begin(new RedirectLogin.Start(state, callbackUrl()));
+        Map<String, String> params = atProvider(to, state);
+        RedirectLogin.Callback callback = new RedirectLogin.Callback(params, to.kept(), callbackUrl());
+        AuthResult first = Stages.await(login.complete(callback), timeout(), "complete(callback)");
+        assertThat(first.accepted()).as("first use of the code (%s)", first).isTrue();
+
+        AuthResult second = Stages.await(login.complete(callback), timeout(), "complete(the same callback again)");
+
+        assertThat(second.accepted()).as("second use of the same code (%s)", second).isFalse();
+    }
+
+    @Test
+    public void redirectLoginRefusesTheProvidersError() throws Exception {
+        RedirectLogin login = redirectLogin();
+        String state = newState();
+        RedirectLogin.Redirect to = login.begin(new RedirectLogin.Start(state, callbackUrl()));
+
+        AuthResult result = Stages.await(login.complete(new RedirectLogin.Callback(
+                Map.of("error", "access_denied", "state", state), to.kept(), callbackUrl())), timeout(), "complete(error)");
+
+        assertThat(result.accepted()).as("accepted an error answer (%s)", result).isFalse();
+    }
+
+    @Test
+    public void redirectLoginRefusesACallbackWithoutTheKeptValues() throws Exception {
+        RedirectLogin login = redirectLogin();
+        String state = newState();
+        RedirectLogin.Redirect to = login.begin(new RedirectLogin.Start(state, callbackUrl()));
+        Assumptions.assumeFalse(to.kept().isEmpty(), "begin keeps nothing");
+        Map<String, String> params = atProvider(to, state);
+
+        AuthResult result = Stages.await(login.complete(new RedirectLogin.Callback(params, Map.of(), callbackUrl())), timeout(),
+                "complete(without the kept values)");
+
+        assertThat(result.accepted()).as("accepted without the nonce or verifier it asked to keep (%s)", result).isFalse();
+    }
+
+    @Test
+    public void aRedirectOnlyAuthenticatorRefusesPasswords() throws Exception {
+        redirectLogin();
+        Assumptions.assumeFalse(authenticator().acceptsPasswords());
+        AuthResult result = Stages.await(authenticator().authenticate(new Credentials(expectedName(), "any password", Map.of())),
+                timeout(), "authenticate(a typed password)");
+        assertThat(result.accepted()).as("a typed password (%s)", result).isFalse();
+    }
+
+    @Test
+    public void refreshKeepsAUserItJustLoggedInValid() throws Exception {
+        AuthResult login;
+        if (authenticator().redirectLogin().isPresent()) {
+            login = roundTrip(authenticator().redirectLogin().get());
+        } else {
+            assumePasswords();
+            login = authenticate(validCredentials(), "valid credentials");
+        }
+        assertThat(login.accepted()).as("the login before the refresh (%s)", login).isTrue();
+        UserInfo user = new UserInfo(authenticator().normalizeUsername(login.name()), login.admin().orElse(false),
+                login.groups() == null ? Set.of() : login.groups(), login.authState());
+
+        RefreshResult refreshed = Stages.await(authenticator().refresh(user), timeout(), "refresh(the user just logged in)");
+
+        assertThat(refreshed).as("refresh result").isNotNull();
+        assertThat(refreshed.valid()).as("a user just logged in is still valid (%s)", refreshed).isTrue();
+    }
+
+    private void assumePasswords() {
+        Assumptions.assumeTrue(validCredentials() != null, "the authenticator takes no passwords");
+    }
+
+    private RedirectLogin redirectLogin() {
+        Optional<RedirectLogin> login = authenticator().redirectLogin();
+        Assumptions.assumeTrue(login.isPresent(), "no redirect login");
+        return login.get();
+    }
+
+    private static String newState() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private AuthResult roundTrip(RedirectLogin login) throws Exception {
+        String state = newState();
+        RedirectLogin.Redirect to = login.begin(new RedirectLogin.Start(state, callbackUrl()));
+        Map<String, String> params = atProvider(to, state);
+        AuthResult result = Stages.await(login.complete(new RedirectLogin.Callback(params, to.kept(), callbackUrl())), timeout(),
+                "complete(callback)");
+        assertThat(result).as("result of complete").isNotNull();
+        return result;
+    }
+
+    private Map<String, String> atProvider(RedirectLogin.Redirect to, String state) throws Exception {
+        assertThat(to.location().toString()).as("the authorization URL carries the state").contains(state);
+        Map<String, String> params = loginAtProvider(to.location());
+        assertThat(params).as("loginAtProvider(...): override it for an authenticator with a redirect login").isNotNull();
+        assertThat(params).as("the provider's redirect carries the state back").containsEntry("state", state);
+        return params;
     }
 
     /** @return the authenticator of this test, created on first use */

@@ -59,7 +59,7 @@ public final class ReferenceServer {
     private static final Map<String, String> HUB_FIELDS = Map.of("publicUrl", "hub.publicUrl", "port", "hub.port",
             "bindIp", "hub.ip", "hubConnectUrl", "hub.connectUrl", "pollInterval", "hub.pollInterval",
             "concurrentSpawnLimit", "hub.concurrentSpawnLimit", "activeServerLimit", "hub.activeServerLimit",
-            "startTimeout", "spawner.startTimeout", "httpTimeout", "spawner.httpTimeout");
+            "startTimeout", "spawner.startTimeout", "httpTimeout", "spawner.httpTimeout", "authenticators", "auth");
 
     private ReferenceServer() {
     }
@@ -178,7 +178,10 @@ public final class ReferenceServer {
         Path dataDir = h.dataDir().toAbsolutePath().normalize();
         Database database = collect(problems, p -> p.withKey("jdbcUrl".equals(p.key()) ? "hub.db" : p.key()),
                 () -> h.db() == null ? Database.h2(dataDir) : Database.of(h.db()));
-        Authenticator authenticator = component(problems, config.auth());
+        List<Authenticator> authenticators = new ArrayList<>();
+        for (Component<Authenticator> a : config.auths()) {
+            authenticators.add(component(problems, a));
+        }
         Spawner spawner = component(problems, config.spawner());
         Proxy proxy = component(problems, config.proxy());
         List<Service> services = new ArrayList<>();
@@ -198,7 +201,6 @@ public final class ReferenceServer {
         if (problems.isEmpty()) {
             Hub.Builder b = Hub.builder()
                     .database(database)
-                    .authenticator(authenticator)
                     .spawner(spawner)
                     .proxy(proxy)
                     .dataDirectory(dataDir)
@@ -215,12 +217,24 @@ public final class ReferenceServer {
                     .pollInterval(h.pollInterval())
                     .cleanupServers(h.cleanupServers())
                     .allowNamedServers(h.allowNamedServers())
+                    .authRefreshAge(h.authRefreshAge())
+                    .refreshPreSpawn(h.refreshPreSpawn())
                     .startTimeout((Duration) config.spawner().value("startTimeout"))
                     .httpTimeout((Duration) config.spawner().value("httpTimeout"));
             services.forEach(b::addService);
+            for (int i = 0; i < authenticators.size(); i++) {
+                String prefix = config.usernamePrefix(i);
+                if (authenticators.size() == 1 && prefix.isEmpty()) {
+                    b.authenticator(authenticators.get(i));
+                } else {
+                    b.addAuthenticator(authenticators.get(i), prefix);
+                }
+            }
             try {
                 Hub hub = b.build();
-                for (Component<?> c : List.of(config.proxy(), config.auth(), config.spawner())) {
+                List<Component<?>> components = new ArrayList<>(List.of(config.proxy(), config.spawner()));
+                components.addAll(1, config.auths());
+                for (Component<?> c : components) {
                     LOG.info("{}.type {}: {}", c.kind(), c.type(), c.implementation());
                 }
                 return hub;
@@ -228,7 +242,10 @@ public final class ReferenceServer {
                 e.details().forEach(p -> problems.add(p.withKey(HUB_FIELDS.getOrDefault(p.key(), p.key()))));
             }
         }
-        closeQuietly(authenticator, spawner, proxy);
+        List<AutoCloseable> built = new ArrayList<>(authenticators);
+        built.add(spawner);
+        built.add(proxy);
+        closeQuietly(built.toArray(AutoCloseable[]::new));
         throw ConfigException.of(config.inFileOrder(problems));
     }
 

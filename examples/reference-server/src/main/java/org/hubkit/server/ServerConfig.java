@@ -63,12 +63,14 @@ public final class ServerConfig {
     private final ConfigReader.Result read;
     private final Component<Proxy> proxy;
     private final Component<Authenticator> auth;
+    private final List<Component<Authenticator>> auths;
     private final Component<Spawner> spawner;
 
     private ServerConfig(ConfigReader.Result read) {
         this.read = read;
         this.proxy = new Component<>(read.proxy());
-        this.auth = new Component<>(read.auth());
+        this.auths = read.auths().stream().map(Component::new).toList();
+        this.auth = auths.get(0);
         this.spawner = new Component<>(read.spawner());
     }
 
@@ -162,9 +164,27 @@ public final class ServerConfig {
         return proxy;
     }
 
-    /** @return how people log in and who may ({@code auth.*}) */
+    /** @return how people log in and who may ({@code auth.*}); the first entry when {@code auth} is a list */
     public Component<Authenticator> auth() {
         return auth;
+    }
+
+    /**
+     * @return every login: the one {@code auth} section, or each entry of an {@code auth} list
+     *         ({@code auth[0]}, {@code auth[1]}, ...), each with its own {@code type}
+     * @since 0.3
+     */
+    public List<Component<Authenticator>> auths() {
+        return auths;
+    }
+
+    /**
+     * @param index an index into {@link #auths()}
+     * @return that entry's {@code usernamePrefix} ({@code ""} for none)
+     * @since 0.3
+     */
+    public String usernamePrefix(int index) {
+        return read.usernamePrefixes().get(index);
     }
 
     /** @return how single-user servers are started ({@code spawner.*}; {@code startTimeout} and {@code httpTimeout} are the hub's) */
@@ -184,18 +204,18 @@ public final class ServerConfig {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ServerConfig c && hub().equals(c.hub()) && proxy.equals(c.proxy) && auth.equals(c.auth)
+        return o instanceof ServerConfig c && hub().equals(c.hub()) && proxy.equals(c.proxy) && auths.equals(c.auths)
                 && spawner.equals(c.spawner) && services().equals(c.services());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hub(), proxy, auth, spawner, services());
+        return Objects.hash(hub(), proxy, auths, spawner, services());
     }
 
     @Override
     public String toString() {
-        return "ServerConfig[hub=" + hub() + ", proxy=" + proxy + ", auth=" + auth + ", spawner=" + spawner + ", services="
+        return "ServerConfig[hub=" + hub() + ", proxy=" + proxy + ", auth=" + (auths.size() == 1 ? auth : auths) + ", spawner=" + spawner + ", services="
                 + services() + "]";
     }
 
@@ -293,14 +313,22 @@ public final class ServerConfig {
      */
     public record HubSection(String ip, int port, Path dataDir, String db, URI publicUrl, URI connectUrl,
                              int concurrentSpawnLimit, int activeServerLimit, Duration pollInterval, boolean cleanupServers,
-                             boolean allowNamedServers) {
+                             boolean allowNamedServers, Duration authRefreshAge, boolean refreshPreSpawn) {
+        /** The section with JupyterHub's {@code auth_refresh_age} (300 s) and no refresh before spawns. */
+        public HubSection(String ip, int port, Path dataDir, String db, URI publicUrl, URI connectUrl, int concurrentSpawnLimit,
+                          int activeServerLimit, Duration pollInterval, boolean cleanupServers, boolean allowNamedServers) {
+            this(ip, port, dataDir, db, publicUrl, connectUrl, concurrentSpawnLimit, activeServerLimit, pollInterval, cleanupServers,
+                    allowNamedServers, Duration.ofSeconds(300), false);
+        }
+
         @Override
         public String toString() {
             return "HubSection[ip=" + ip + ", port=" + port + ", dataDir=" + dataDir + ", db="
                     + (db == null ? null : db.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", publicUrl=" + publicUrl
                     + ", connectUrl=" + connectUrl + ", concurrentSpawnLimit=" + concurrentSpawnLimit
                     + ", activeServerLimit=" + activeServerLimit + ", pollInterval=" + pollInterval
-                    + ", cleanupServers=" + cleanupServers + ", allowNamedServers=" + allowNamedServers + "]";
+                    + ", cleanupServers=" + cleanupServers + ", allowNamedServers=" + allowNamedServers
+                    + ", authRefreshAge=" + authRefreshAge + ", refreshPreSpawn=" + refreshPreSpawn + "]";
         }
     }
 

@@ -191,6 +191,73 @@ class ReferenceServerIT {
         assertThat(hub.exitValue()).as(log(log)).isZero();
     }
 
+    /**
+     * {@code auth.type: oidc} in the shipped jar, next to the shared password (an {@code auth}
+     * list): a person logs in through mock-oauth2-server (a real OpenID Connect provider, here in
+     * the test JVM) by following every redirect, and lands on the hub's home page as the provider's user.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void anOidcLoginInTheJarLogsAPersonIn() throws Exception {
+        no.nav.security.mock.oauth2.MockOAuth2Server provider = new no.nav.security.mock.oauth2.MockOAuth2Server();
+        provider.start(InetAddress.getLoopbackAddress(), 0);
+        try {
+            int hubPort = freePort();
+            int proxyPort = freePort();
+            URI base = URI.create("http://127.0.0.1:" + proxyPort);
+            Path config = dir.resolve("oidc.yaml");
+            Files.writeString(config, String.join("\n",
+                    "hub: {ip: 127.0.0.1, port: " + hubPort + ", dataDir: " + quote(dir.resolve("oidc-data")) + "}",
+                    "proxy: {ip: 127.0.0.1, port: " + proxyPort + "}",
+                    "auth:",
+                    "  - type: oidc",
+                    "    issuer: " + quote(provider.issuerUrl("research")),
+                    "    clientId: hubkit-it",
+                    "    clientSecret: it-client-secret",
+                    "    allowedGroups: [researchers]",
+                    "    groupsClaim: groups",
+                    "  - type: shared-password",
+                    "    password: a long shared password",
+                    "    usernamePrefix: local-",
+                    "    allowAll: true",
+                    "services:",
+                    "  - {name: it-admin, apiToken: " + quote(ADMIN_TOKEN) + ", admin: true}",
+                    ""), StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+            Path log = dir.resolve("oidc.log");
+            Process hub = startHub(config, log);
+            awaitApi(base, hub, log);
+            provider.enqueueCallback(new no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback("research", "rosa-sub", "JWT",
+                    List.of("hubkit-it"), Map.of("preferred_username", "Rosa", "groups", List.of("researchers")), 3600));
+
+            java.net.CookieManager cookies = new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL);
+            HttpClient browser = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER).build();
+            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(base.resolve("/hub/login")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.body()).contains("id=\"login-oidc\"").contains("name=\"password\"");
+            URI at = base.resolve("/hub/oauth_login/oidc?next=%2Fhub%2Fhome");
+            HttpResponse<String> r = null;
+            for (int hop = 0; hop < 6; hop++) {
+                r = browser.send(HttpRequest.newBuilder(at).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() / 100 != 3) {
+                    break;
+                }
+                at = at.resolve(r.headers().firstValue("Location").orElseThrow());
+            }
+
+            assertThat(r.statusCode()).as(r.body() + "\n" + log(log)).isEqualTo(200);
+            assertThat(at.getPath()).isEqualTo("/hub/home");
+            assertThat(r.body()).contains("<strong id=\"username\">rosa</strong>");
+            assertThat(log(log)).contains("auth[0].type oidc: org.hubkit.auth.oauth.internal.OAuthAuthenticatorFactory$Oidc")
+                    .doesNotContain("it-client-secret");
+
+            assertThat(api(base, "POST", "/shutdown", ADMIN_TOKEN).statusCode()).isEqualTo(202);
+            assertThat(hub.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            provider.shutdown();
+        }
+    }
+
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void helpPrintsUsageAndExits0() throws Exception {

@@ -90,7 +90,7 @@ class ReferenceServerTest {
         assertThat(run(Map.of(), "--config", file.toString())).isEqualTo(2);
         assertThat(err()).isEqualTo("hubkit-server: invalid configuration in " + file + ":\n"
                 + "  hub.prot: unknown key (did you mean hub.port?)\n"
-                + "  auth.type: must be dummy or shared-password (the authenticator types on the class path); got 'ldap'\n");
+                + "  auth.type: must be azuread, dummy, generic-oauth, github, gitlab, google, oidc or shared-password (the authenticator types on the class path); got 'ldap'\n");
         err.reset();
         assertThat(run(Map.of(), "--config=" + dir.resolve("missing.yaml"))).isEqualTo(2);
         assertThat(err()).contains(dir.resolve("missing.yaml") + ": cannot read the file");

@@ -261,7 +261,7 @@ class ServerConfigTest {
                 "hub.portt: unknown key (did you mean hub.port?)",
                 "proxy.port: must be from 1 to 65535; got 70000",
                 // No type ldap on the class path, so nobody knows what its password must be: only the type is named.
-                "auth.type: must be dummy or shared-password (the authenticator types on the class path); got 'ldap'",
+                "auth.type: must be azuread, dummy, generic-oauth, github, gitlab, google, oidc or shared-password (the authenticator types on the class path); got 'ldap'",
                 "spawner.type: must be docker or local (the spawner types on the class path); got 'kube'",
                 "spawner.startTimeout: must be a positive number of seconds (at most 31536000); got -5",
                 "services[0].name: must be 1-64 of the characters A-Z a-z 0-9 . _ -; got 'bad name'",
@@ -391,7 +391,9 @@ class ServerConfigTest {
         Map<String, List<String>> byModule = Map.of(
                 "hub-core", List.of("spawner.type local", "auth.type dummy", "auth.type shared-password", "proxy.type chp"),
                 "proxy-netty", List.of("proxy.type netty"),
-                "spawner-docker", List.of("spawner.type docker"));
+                "spawner-docker", List.of("spawner.type docker"),
+                "auth-oauth", List.of("auth.type oidc", "auth.type generic-oauth", "auth.type google", "auth.type github",
+                        "auth.type gitlab", "auth.type azuread"));
         assertThat(types.keySet()).as("every type on the class path has a module README")
                 .containsExactlyInAnyOrderElementsOf(byModule.values().stream().flatMap(List::stream).toList());
 

@@ -130,7 +130,7 @@ public final class ApiServlet extends HttpServlet {
             }
         }
         switch (head) {
-            case "user" -> hubInfo.self(resp, method, c);
+            case "user" -> hubInfo.self(req, resp, method, c);
             case "info" -> hubInfo.info(resp, method, c);
             case "users" -> routeUsers(req, resp, method, p, c);
             case "services" -> services.services(resp, method, p, c);

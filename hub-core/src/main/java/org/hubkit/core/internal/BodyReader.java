@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Only requests that take a body have it read: {@code POST}, {@code PUT}, {@code PATCH} and
  *       {@code DELETE} under {@code /hub/api} (up to {@code apiBytes}), and the pages' forms,
- *       {@code POST /hub/login} and {@code POST /hub/spawn...} (up to {@code formBytes}: they are
+ *       {@code POST /hub/login}, {@code POST /hub/spawn...} and a provider's
+ *       {@code POST /hub/oauth_backchannel_logout/...} (up to {@code formBytes}: they are
  *       sent before login, and a form is small). Any other request is served as if it had no
  *       body, and its answer closes the connection ({@code Connection: close}), so Jetty never
  *       reads the body either.</li>
@@ -124,7 +125,8 @@ public final class BodyReader implements Filter {
             };
         }
         if (method.equals("POST") && segments.size() >= 2 && segments.get(0).equals("hub")
-                && (segments.get(1).equals("login") || segments.get(1).equals("spawn"))) {
+                && (segments.get(1).equals("login") || segments.get(1).equals("spawn")
+                || segments.get(1).equals("oauth_backchannel_logout"))) {
             return formBytes;
         }
         return 0;

@@ -56,6 +56,9 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
                 return null;
             }
             UserState u = t.user() == null ? null : engine.user(t.user());
+            if (u != null) {
+                engine.authenticated(u);
+            }
             Service s = t.service() == null ? null : engine.services().get(t.service());
             return new Caller(u, s, t, null, tokenScopes(t, engine));
         }
@@ -95,6 +98,7 @@ public record Caller(UserState user, Service service, TokenState token, Store.Se
                 return null;
             }
             engine.touchUser(u, HubEngine.now());
+            engine.authenticated(u);
             return new Caller(u, null, null, s, u.scopes());
         }).orElse(null);
     }

@@ -21,7 +21,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.hubkit.api.AccessRules;
 import org.hubkit.api.Authenticator;
 import org.hubkit.api.Credentials;
 import org.hubkit.api.HubException;
@@ -55,15 +54,18 @@ public final class HubEngine implements AutoCloseable {
     public final Settings settings;
     final Store store;
     final Spawner spawner;
+    /** The first authenticator: it normalises names admins create; the API names it. */
     final Authenticator authenticator;
+    final Logins logins;
     final Proxy proxy;
     final VolumePolicy volumes;
-    final AccessRules rules;
     final Users users;
     final Tokens tokens;
     final Sessions sessions;
     final OAuthProvider oauth;
     final ServerLifecycle servers;
+    final AuthRefresher refresher;
+    final RedirectStates redirectStates;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     final String cookieSecret;
@@ -78,28 +80,35 @@ public final class HubEngine implements AutoCloseable {
 
     public HubEngine(Settings settings, Store store, Spawner spawner, Authenticator authenticator, Proxy proxy,
                      VolumePolicy volumes, List<HubListener> listeners) {
+        this(settings, store, spawner, new Logins(List.of(Logins.Login.of(authenticator, ""))), proxy, volumes, listeners);
+    }
+
+    public HubEngine(Settings settings, Store store, Spawner spawner, Logins logins, Proxy proxy,
+                     VolumePolicy volumes, List<HubListener> listeners) {
         this.events = new HubEvents(listeners);
         this.settings = settings;
         this.store = store;
         this.spawner = spawner;
-        this.authenticator = authenticator;
+        this.logins = logins;
+        this.authenticator = logins.primary().authenticator();
         this.proxy = proxy;
         this.volumes = volumes;
-        this.rules = authenticator.accessRules().normalized(authenticator::normalizeUsername);
         this.workers = Executors.newCachedThreadPool(daemon("hubkit-worker"));
         // Two threads: a slow poll round must not delay progress keep-alives and deadlines.
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemon("hubkit-scheduler"));
         timers.setRemoveOnCancelPolicy(true); // closed progress streams' deadlines do not linger in the queue
         this.scheduler = timers;
-        this.users = new Users(store, authenticator, rules, events, workers);
+        this.users = new Users(store, logins, events, workers);
         this.tokens = new Tokens(store, users);
         this.sessions = new Sessions(settings, store, users, tokens);
         this.oauth = new OAuthProvider(settings, store, users, tokens);
         this.servers = new ServerLifecycle(settings, store, spawner, proxy, volumes, events, users, tokens, oauth, workers,
                 scheduler);
         this.cookieSecret = store.secret("cookie_secret", Secrets::newToken);
+        this.refresher = new AuthRefresher(logins, users, sessions, settings.authRefreshAge());
+        this.redirectStates = new RedirectStates(cookieSecret);
         this.cleanupOnClose = settings.cleanupServers();
-        if (!rules.allowsAnyone()) {
+        if (!logins.allowsAnyone()) {
             LOG.warn("No allow rule is configured (no allowed users, no admin users, allowAll off): nobody can log in "
                     + "except users an admin adds");
         }
@@ -236,6 +245,11 @@ public final class HubEngine implements AutoCloseable {
         return users.login(credentials);
     }
 
+    public CompletableFuture<Optional<UserState>> login(Logins.Login login, java.util.concurrent.CompletionStage<org.hubkit.api.AuthResult> answer,
+                                                        String shown) {
+        return users.login(login, answer, shown);
+    }
+
     public void touchUser(UserState u, Instant now) {
         users.touchUser(u, now);
     }
@@ -347,7 +361,28 @@ public final class HubEngine implements AutoCloseable {
     }
 
     public CompletableFuture<Void> spawn(UserState user, String serverName, Map<String, Object> options) {
-        return servers.spawn(user, serverName, options);
+        if (!settings.refreshPreSpawn()) {
+            return servers.spawn(user, serverName, options);
+        }
+        // refreshPreSpawn: the spawner gets the auth state as the authenticator has it now, or no spawn at all.
+        return refresher.refresh(user).thenCompose(valid -> valid ? servers.spawn(user, serverName, options)
+                : CompletableFuture.failedFuture(new NotPermittedException(
+                        "Your login is no longer valid, so your server was not started: log in again")));
+    }
+
+    /** An authenticated request by {@code u}: refreshes their auth state in the background once it is older than authRefreshAge. */
+    public void authenticated(UserState u) {
+        refresher.refreshIfStale(u);
+    }
+
+    /** @return completes with whether the user is still valid once their auth state is no older than authRefreshAge */
+    public CompletableFuture<Boolean> whenFresh(UserState u) {
+        return refresher.whenFresh(u);
+    }
+
+    /** Ends every session of a user; @return how many */
+    public int endUserSessions(String user) {
+        return sessions.endUserSessions(user);
     }
 
     public CompletableFuture<Void> stop(UserState user, ServerState s, boolean remove) {
@@ -373,6 +408,14 @@ public final class HubEngine implements AutoCloseable {
     /** The current time at the store's precision (microseconds), so memory and store agree. */
     static Instant now() {
         return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    /** @return the exception inside a future's {@code CompletionException} or {@code ExecutionException} */
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     public static String rootMessage(Throwable e) {

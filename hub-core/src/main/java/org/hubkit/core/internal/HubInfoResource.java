@@ -9,9 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code /hub/api}, {@code /health}, {@code /user} (the caller) and {@code /info}. Stateless. */
 final class HubInfoResource {
+    /** How long {@code GET /hub/api/user} waits for a due refresh (the authenticator gives up after 30 s itself). */
+    private static final java.time.Duration REFRESH_PATIENCE = java.time.Duration.ofSeconds(35);
     private final HubEngine engine;
 
     HubInfoResource(HubEngine engine) {
@@ -27,9 +30,28 @@ final class HubInfoResource {
         Web.json(resp, 200, Map.of("status", "ok"));
     }
 
-    void self(HttpServletResponse resp, String method, Caller c) throws IOException {
+    /**
+     * {@code GET /hub/api/user}. A user's model waits for a refresh of their auth state that is due
+     * (OAuthenticator's "always a valid access token" for servers reading it); a refused one is 403.
+     */
+    void self(jakarta.servlet.http.HttpServletRequest req, HttpServletResponse resp, String method, Caller c) throws IOException {
         requireMethod(method, "GET");
-        Web.json(resp, 200, self(c));
+        if (c.user() == null) {
+            Web.json(resp, 200, self(c));
+            return;
+        }
+        CompletableFuture<Boolean> fresh = engine.whenFresh(c.user());
+        if (fresh.isDone() && !fresh.isCompletedExceptionally() && fresh.join()) {
+            Web.json(resp, 200, self(c));
+            return;
+        }
+        Deferred.answer(req, fresh, REFRESH_PATIENCE, (done, failure) -> {
+            if (done && failure == null && !fresh.join()) {
+                Web.error(resp, 403, "Your login is no longer valid: log in again");
+            } else {
+                Web.json(resp, 200, self(c)); // refreshed, or the authenticator could not tell: as the user is now
+            }
+        });
     }
 
     void info(HttpServletResponse resp, String method, Caller c) throws IOException {

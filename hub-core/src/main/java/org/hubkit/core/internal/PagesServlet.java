@@ -59,6 +59,9 @@ public final class PagesServlet extends HttpServlet {
             switch (page) {
                 case "" -> root(req, resp);
                 case "login" -> login(req, resp);
+                case "oauth_login" -> oauthLogin(req, resp, p);
+                case "oauth_callback" -> oauthCallback(req, resp);
+                case "oauth_backchannel_logout" -> backchannelLogout(req, resp, p);
                 case "logout" -> logout(req, resp);
                 case "home" -> home(req, resp);
                 case "spawn" -> spawn(req, resp, p);
@@ -182,7 +185,7 @@ public final class PagesServlet extends HttpServlet {
         CompletableFuture<Optional<UserState>> login = engine.login(credentials);
         Deferred.answer(req, login, LOGIN_PATIENCE, (done, failure) -> {
             if (!done || failure != null) {
-                LOG.warn("Authenticator {} failed: {}", engine.authenticator.name(),
+                LOG.warn("Authenticator {} failed: {}", engine.logins.passwords().map(l -> l.authenticator().name()).orElse("-"),
                         done ? LogSafe.value(HubEngine.rootMessage(failure), 300)
                                 : "no answer within " + LOGIN_PATIENCE.toSeconds() + " s");
                 loginForm(req, resp, 500, next, "Login is not available right now; please try again later.");
@@ -194,20 +197,191 @@ public final class PagesServlet extends HttpServlet {
                 return;
             }
             throttle.succeeded(throttledName, address);
-            String sessionId = engine.createSession(user.get());
-            Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
-            Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
-                    engine.settings.cookieMaxAge().toSeconds(), true, engine.settings.cookieSecure());
-            // A new token for the new session: the one from before login is not valid any more.
-            Xsrf.issueFor(req, resp, engine, Xsrf.sessionBinding(sessionId));
-            redirect(resp, next);
+            startSession(req, resp, user.get(), next);
         });
+    }
+
+    /** The end of every login: a new session, its cookie, an XSRF token bound to it, then {@code next}. */
+    private void startSession(HttpServletRequest req, HttpServletResponse resp, UserState user, String next) {
+        String sessionId = engine.createSession(user);
+        Instant expires = Instant.now().plus(engine.settings.cookieMaxAge());
+        Web.setCookie(resp, Web.LOGIN_COOKIE, Web.signedValue(engine.cookieSecret, sessionId, expires),
+                engine.settings.cookieMaxAge().toSeconds(), true, engine.settings.cookieSecure());
+        // A new token for the new session: the one from before login is not valid any more.
+        Xsrf.issueFor(req, resp, engine, Xsrf.sessionBinding(sessionId));
+        redirect(resp, next);
+    }
+
+    /**
+     * {@code GET /hub/oauth_login[?authenticator=<id>]} or {@code /hub/oauth_login/<id>}: asks the
+     * authenticator where to send the browser and keeps what it needs for the callback in the
+     * signed state cookie, bound to this browser.
+     */
+    private void oauthLogin(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
+        if (!req.getMethod().equals("GET")) {
+            throw new ApiError(405, "Method not allowed");
+        }
+        String next = Web.safeNext(req.getParameter("next"), "/hub/");
+        String id = p.size() > 1 ? p.get(1) : req.getParameter("authenticator");
+        List<Logins.Login> redirects = engine.logins.redirects();
+        Optional<Logins.Login> login = id == null
+                ? (redirects.size() == 1 ? Optional.of(redirects.get(0)) : Optional.empty())
+                : engine.logins.byId(id).filter(l -> l.authenticator().redirectLogin().isPresent());
+        if (login.isEmpty()) {
+            page(resp, 404, "Not found", "<p>There is no such login here.</p><p><a href=\"/hub/login\">Sign in</a></p>");
+            return;
+        }
+        String binding = Xsrf.browserBinding(req, resp, engine);
+        String state = org.hubkit.core.Secrets.newToken().substring(0, 43);
+        org.hubkit.api.RedirectLogin.Redirect to;
+        try {
+            to = login.get().authenticator().redirectLogin().orElseThrow()
+                    .begin(new org.hubkit.api.RedirectLogin.Start(state, callbackUrl()));
+        } catch (RuntimeException e) {
+            LOG.warn("Authenticator {} could not start a login: {}", login.get().id(), LogSafe.value(e.getMessage(), 300));
+            page(resp, 503, "Sign in", "<p class=\"error\">Login is not available right now; please try again later.</p>");
+            return;
+        }
+        String cookie = engine.redirectStates.issue(login.get().id(), state, binding, next, to.kept());
+        Web.setCookie(resp, RedirectStates.COOKIE, cookie, RedirectStates.TTL.toSeconds(), true, engine.settings.cookieSecure());
+        resp.setHeader("Cache-Control", "no-store");
+        redirect(resp, to.location().toString());
+    }
+
+    private java.net.URI callbackUrl() {
+        return engine.settings.publicUrl().resolve("/hub/oauth_callback");
+    }
+
+    /**
+     * {@code GET /hub/oauth_callback}: checks the state itself (cookie signature and age, the
+     * {@code state} parameter, this browser, not used before), then hands the rest to the
+     * authenticator and logs the user in as a password login would.
+     */
+    private void oauthCallback(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!req.getMethod().equals("GET")) {
+            throw new ApiError(405, "Method not allowed");
+        }
+        resp.setHeader("Cache-Control", "no-store");
+        Web.setCookie(resp, RedirectStates.COOKIE, "", 0, true, engine.settings.cookieSecure());
+        RedirectStates.Pending pending;
+        try {
+            pending = engine.redirectStates.consume(Web.cookie(req, RedirectStates.COOKIE), req.getParameter("state"),
+                    Xsrf.browserBinding(req, null, engine));
+        } catch (RedirectStates.Refused e) {
+            LOG.info("OAuth callback refused: {}", e.getMessage());
+            callbackFailed(resp, e.status, e.status == 400
+                    ? "This sign-in was not started here or took too long."
+                    : "This sign-in could not be verified.");
+            return;
+        }
+        Optional<Logins.Login> login = engine.logins.byId(pending.authenticator())
+                .filter(l -> l.authenticator().redirectLogin().isPresent());
+        if (login.isEmpty()) {
+            LOG.info("OAuth callback refused: authenticator '{}' is not configured any more", LogSafe.value(pending.authenticator()));
+            callbackFailed(resp, 400, "This sign-in was not started here or took too long.");
+            return;
+        }
+        Map<String, String> params = new HashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (v.length > 0) {
+                params.put(k, v[0]);
+            }
+        });
+        String error = params.get("error");
+        if (error != null) {
+            // The provider said no (denied consent, for one): no need to ask the authenticator.
+            LOG.info("OAuth callback for {}: the provider answered error '{}'", login.get().id(), LogSafe.value(error, 60));
+            callbackFailed(resp, 403, "The sign-in was refused or cancelled at the identity provider.");
+            return;
+        }
+        CompletableFuture<Optional<UserState>> done;
+        try {
+            done = engine.login(login.get(), login.get().authenticator().redirectLogin().orElseThrow()
+                    .complete(new org.hubkit.api.RedirectLogin.Callback(params, pending.kept(), callbackUrl())),
+                    "(" + login.get().id() + " login)");
+        } catch (RuntimeException e) {
+            done = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Optional<UserState>> login2 = done;
+        Deferred.answer(req, login2, LOGIN_PATIENCE, (finished, failure) -> {
+            if (!finished || failure != null) {
+                LOG.warn("Authenticator {} failed: {}", login.get().id(),
+                        finished ? LogSafe.value(HubEngine.rootMessage(failure), 300)
+                                : "no answer within " + LOGIN_PATIENCE.toSeconds() + " s");
+                callbackFailed(resp, 502, "The identity provider could not be reached; please try again later.");
+                return;
+            }
+            Optional<UserState> user = login2.join();
+            if (user.isEmpty()) {
+                callbackFailed(resp, 403, "You are not allowed to sign in to this hub with that account, "
+                        + "or the identity provider's answer could not be verified.");
+                return;
+            }
+            startSession(req, resp, user.get(), Web.safeNext(pending.next(), "/hub/"));
+        });
+    }
+
+    /**
+     * {@code POST /hub/oauth_backchannel_logout/<id>}: a provider tells the hub that a user logged
+     * out there; the authenticator checks the logout token and the hub ends the matching users'
+     * sessions. Server to server: no cookie, no XSRF token; the signed token is the proof.
+     */
+    private void backchannelLogout(HttpServletRequest req, HttpServletResponse resp, List<String> p) throws IOException {
+        resp.setHeader("Cache-Control", "no-store");
+        if (!req.getMethod().equals("POST")) {
+            throw new ApiError(405, "Method not allowed");
+        }
+        Optional<Logins.Login> login = p.size() == 2 ? engine.logins.byId(p.get(1)) : Optional.empty();
+        if (login.isEmpty()) {
+            Web.error(resp, 404, "No such login");
+            return;
+        }
+        Map<String, String> form = new HashMap<>();
+        req.getParameterMap().forEach((k, v) -> {
+            if (v.length > 0) {
+                form.put(k, v[0]);
+            }
+        });
+        CompletableFuture<Optional<java.util.function.Predicate<org.hubkit.api.UserInfo>>> answer;
+        try {
+            answer = login.get().authenticator().backchannelLogout(form).toCompletableFuture();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Optional<java.util.function.Predicate<org.hubkit.api.UserInfo>>> decided = answer;
+        Deferred.answer(req, decided, LOGIN_PATIENCE, (done, failure) -> {
+            Optional<java.util.function.Predicate<org.hubkit.api.UserInfo>> who = done && failure == null ? decided.join()
+                    : Optional.empty();
+            if (who.isEmpty()) {
+                LOG.info("Back-channel logout for {} refused", login.get().id());
+                Web.error(resp, 400, "invalid_request");
+                return;
+            }
+            int ended = 0;
+            for (UserState u : engine.users()) {
+                if (engine.logins.ownerOf(u).filter(l -> l.id().equals(login.get().id())).isPresent()
+                        && who.get().test(new org.hubkit.api.UserInfo(u.name, u.admin, u.groups, u.authState))) {
+                    int n = engine.endUserSessions(u.name);
+                    ended += n;
+                    LOG.info("Back-channel logout from {}: ended {} session(s) of {}", login.get().id(), n, LogSafe.value(u.name));
+                }
+            }
+            if (ended == 0) {
+                LOG.info("Back-channel logout from {}: no session to end", login.get().id());
+            }
+            resp.setStatus(200);
+        });
+    }
+
+    private static void callbackFailed(HttpServletResponse resp, int status, String why) throws IOException {
+        page(resp, status, "Sign-in failed", "<p class=\"error\" role=\"alert\" id=\"error\">" + Web.html(why)
+                + "</p><p><a class=\"button\" href=\"/hub/login\">Try again</a></p>");
     }
 
     /** The name a login attempt counts against: normalised as the authenticator does, so case does not make a new name. */
     private String throttledName(String typed) {
         try {
-            return engine.authenticator.normalizeUsername(typed);
+            return engine.logins.passwords().orElse(engine.logins.primary()).authenticator().normalizeUsername(typed);
         } catch (RuntimeException e) {
             return typed;
         }
@@ -221,24 +395,51 @@ public final class PagesServlet extends HttpServlet {
     private void loginForm(HttpServletRequest req, HttpServletResponse resp, int status, String next, String error)
             throws IOException {
         String xsrf = xsrf(req, resp);
-        String body = (error == null ? "" : "<p class=\"error\" role=\"alert\">" + Web.html(error) + "</p>")
-                + "<form method=\"post\" action=\"/hub/login?next=" + Web.html(URLEncoder.encode(next, StandardCharsets.UTF_8))
-                + "\">"
-                + "<input type=\"hidden\" name=\"_xsrf\" value=\"" + xsrf + "\">"
-                + "<label>Username <input name=\"username\" autocomplete=\"username\" autofocus required></label>"
-                + "<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>"
-                + "<button type=\"submit\" id=\"login_submit\">Sign in</button></form>";
-        page(resp, status, "Sign in", body);
+        String nextParam = Web.html(URLEncoder.encode(next, StandardCharsets.UTF_8));
+        StringBuilder body = new StringBuilder(error == null ? "" : "<p class=\"error\" role=\"alert\">" + Web.html(error) + "</p>");
+        for (Logins.Login l : engine.logins.redirects()) {
+            body.append("<p><a class=\"button\" id=\"login-").append(Web.html(l.id())).append("\" href=\"/hub/oauth_login?authenticator=")
+                    .append(Web.html(URLEncoder.encode(l.id(), StandardCharsets.UTF_8))).append("&amp;next=").append(nextParam).append("\">")
+                    .append(Web.html(l.authenticator().loginLabel())).append("</a></p>");
+        }
+        if (engine.logins.passwords().isPresent()) {
+            body.append("<form method=\"post\" action=\"/hub/login?next=").append(nextParam).append("\">")
+                    .append("<input type=\"hidden\" name=\"_xsrf\" value=\"").append(xsrf).append("\">")
+                    .append("<label>Username <input name=\"username\" autocomplete=\"username\" autofocus required></label>")
+                    .append("<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>")
+                    .append("<button type=\"submit\" id=\"login_submit\">Sign in</button></form>");
+        }
+        page(resp, status, "Sign in", body.toString());
     }
 
     private void logout(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String id = Caller.sessionId(req, engine);
+        String next = "/hub/login";
         if (id != null) {
+            UserState u = engine.session(id).map(s -> engine.user(s.user())).orElse(null);
             engine.endSession(id);
+            if (u != null) {
+                next = providerLogout(u).orElse(next);
+            }
         }
         Web.setCookie(resp, Web.LOGIN_COOKIE, "", 0, true, engine.settings.cookieSecure());
         Web.setCookie(resp, Web.XSRF_COOKIE, "", 0, false, engine.settings.cookieSecure());
-        redirect(resp, "/hub/login");
+        redirect(resp, next);
+    }
+
+    /** Where the user's authenticator sends the browser after the hub's logout (its provider's end-session page), if anywhere. */
+    private Optional<String> providerLogout(UserState u) {
+        Optional<Logins.Login> owner = engine.logins.ownerOf(u);
+        if (owner.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return owner.get().authenticator().logoutRedirect(new org.hubkit.api.UserInfo(u.name, u.admin, u.groups, u.authState),
+                    engine.settings.publicUrl().resolve("/hub/login")).map(java.net.URI::toString);
+        } catch (RuntimeException e) {
+            LOG.warn("Authenticator {} could not say where logout goes: {}", owner.get().id(), LogSafe.value(e.getMessage(), 300));
+            return Optional.empty();
+        }
     }
 
     // ------------------------------------------------------------------ home, spawn, pending
@@ -356,6 +557,10 @@ public final class PagesServlet extends HttpServlet {
             ServerState started = u.server(serverName);
             if (done && failure == null && started != null) {
                 redirect(resp, Web.safeNext(next, HubEngine.prefix(started.id)));
+            } else if (failure != null && HubEngine.unwrap(failure) instanceof NotPermittedException refused) {
+                // refreshPreSpawn: the authenticator no longer accepts the user (their sessions are ended)
+                page(resp, 403, "Server not started", "<p class=\"error\" id=\"error\">" + Web.html(refused.getMessage())
+                        + "</p><p><a class=\"button\" href=\"/hub/login\">Sign in</a></p>");
             } else {
                 // Slow or failed: the pending page shows progress or the failure.
                 redirect(resp, pendingPage);

@@ -471,6 +471,7 @@ final class ServerLifecycle {
             UserInfo info = userInfo(user);
             List<Mount> mounts = volumes.mounts(id, info);
             Map<String, String> env = environment(id, token, clientId, accessScopes);
+            authStateVariables(info.authState(), env);
             store.saveServer(s.row(true));
             Map<String, Object> userOptions;
             SpawnerState previousState;
@@ -738,6 +739,27 @@ final class ServerLifecycle {
         env.put("JUPYTERHUB_PUBLIC_HUB_URL", "");
         env.put("JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED", "0");
         return env;
+    }
+
+    /**
+     * The variables {@code Hub.Builder.authStateEnvironment} names, from the user's auth state (an
+     * access token for a data service, for one): a string or number at the key or dotted path; a
+     * missing one is left out. Never logged.
+     */
+    void authStateVariables(Map<String, Object> authState, Map<String, String> env) {
+        settings.authStateEnvironment().forEach((variable, path) -> {
+            Object at = authState.containsKey(path) ? authState.get(path) : null;
+            if (at == null) {
+                Object node = authState;
+                for (String part : path.split("\\.")) {
+                    node = node instanceof Map<?, ?> m ? m.get(part) : null;
+                }
+                at = node;
+            }
+            if (at instanceof String || at instanceof Number || at instanceof Boolean) {
+                env.put(variable, String.valueOf(at));
+            }
+        });
     }
 
     /** JupyterHub's readiness check: any answer below 500 at {@code {prefix}api}, redirects not followed. */

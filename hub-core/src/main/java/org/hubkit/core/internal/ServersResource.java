@@ -69,6 +69,9 @@ final class ServersResource {
                 resp.setStatus(202);
             } else if (failure == null) {
                 resp.setStatus(doneStatus);
+            } else if (HubEngine.unwrap(failure) instanceof RequestRefusedException refused) {
+                ApiError e = ApiError.of(refused);
+                Web.error(resp, e.status(), e.getMessage());
             } else {
                 Web.error(resp, 500, HubEngine.rootMessage(failure));
             }
@@ -99,4 +102,5 @@ final class ServersResource {
             throw new ApiError(400, u.name + "'s server " + (serverName.isEmpty() ? "" : serverName + " ") + "is not starting");
         }
     }
+
 }

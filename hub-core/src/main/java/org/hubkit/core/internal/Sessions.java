@@ -4,6 +4,7 @@ import org.hubkit.core.Secrets;
 import static org.hubkit.core.internal.HubEngine.now;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,6 +71,19 @@ final class Sessions {
             tokens.deleteSessionTokens(r.sessionId());
             LOG.info("User {} logged out", LogSafe.value(r.user()));
         });
+    }
+
+    /**
+     * Ends every session of a user (a refresh the authenticator refused, a provider's back-channel
+     * logout) and revokes the OAuth tokens issued in them.
+     *
+     * @return how many sessions ended
+     */
+    public int endUserSessions(String user) {
+        List<String> ended = store.deleteUserSessions(user);
+        sessionCache.values().removeIf(s -> user.equals(s.user()));
+        ended.forEach(tokens::deleteSessionTokens);
+        return ended.size();
     }
 
     /** Drops a deleted user's sessions from memory (the store deleted them with the user). */

@@ -40,8 +40,9 @@ public final class Store implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
 
     /** A user; {@code authState} is the opened JSON, or null when there is none (or none could be opened). */
+    /** @param authenticator the id of the authenticator that owns the name, or null */
     public record UserRow(String name, boolean admin, Instant created, Instant lastActivity,
-                          String authState, Set<String> groups) { }
+                          String authState, Set<String> groups, String authenticator) { }
 
     public record ServerRow(String user, String name, boolean running, String url, Map<String, String> spawnerState,
                             Map<String, Object> userOptions, Instant started, Instant lastActivity) { }
@@ -180,7 +181,7 @@ public final class Store implements AutoCloseable {
             int legacy = 0;
             int unopened = 0;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT name, admin, created, last_activity, auth_state, encrypted_auth_state FROM hub_users")) {
+                    "SELECT name, admin, created, last_activity, auth_state, encrypted_auth_state, authenticator FROM hub_users")) {
                 while (rs.next()) {
                     String name = rs.getString("name");
                     String plainColumn = rs.getString("auth_state");
@@ -212,7 +213,7 @@ public final class Store implements AutoCloseable {
                         resealed.putIfAbsent(name, sealed);
                     }
                     users.add(new UserRow(name, rs.getBoolean("admin"), instant(rs, "created"), instant(rs, "last_activity"),
-                            authState, groups.getOrDefault(name, Set.of())));
+                            authState, groups.getOrDefault(name, Set.of()), rs.getString("authenticator")));
                 }
             }
             // One batch, not a statement per user: after a key rotation every user's value is sealed again.
@@ -280,8 +281,8 @@ public final class Store implements AutoCloseable {
         tx("renaming user", c -> {
             // Copy then delete, so that foreign keys never point at a missing row. Auth state is
             // sealed for its user's name: open it under the old name, seal it under the new one.
-            update(c, "INSERT INTO hub_users(name, admin, created, last_activity) "
-                    + "SELECT ?, admin, created, last_activity FROM hub_users WHERE name = ?", newName, oldName);
+            update(c, "INSERT INTO hub_users(name, admin, created, last_activity, authenticator) "
+                    + "SELECT ?, admin, created, last_activity, authenticator FROM hub_users WHERE name = ?", newName, oldName);
             String resealed = resealForRename(c, oldName, newName);
             if (resealed != null) {
                 update(c, "UPDATE hub_users SET encrypted_auth_state = ? WHERE name = ?", resealed, newName);
@@ -311,6 +312,12 @@ public final class Store implements AutoCloseable {
             LOG.warn("Not carrying the stored auth state of user {} over to {}: {}", oldName, newName, e.getMessage());
             return null;
         }
+    }
+
+    /** Records which authenticator owns a user's name. */
+    public void setUserAuthenticator(String name, String authenticator) {
+        tx("recording the user's authenticator", c -> update(c, "UPDATE hub_users SET authenticator = ? WHERE name = ?",
+                authenticator, name));
     }
 
     public void updateUserActivity(String name, Instant lastActivity) {
@@ -540,6 +547,23 @@ public final class Store implements AutoCloseable {
 
     public void deleteSession(String idHash) {
         tx("deleting session", c -> update(c, "DELETE FROM hub_sessions WHERE id_hash = ?", idHash));
+    }
+
+    /** @return the session ids (the public part) of the user's sessions, which are deleted */
+    public List<String> deleteUserSessions(String user) {
+        return tx("ending the user's sessions", c -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT session_id FROM hub_sessions WHERE user_name = ?")) {
+                ps.setString(1, user);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+            }
+            update(c, "DELETE FROM hub_sessions WHERE user_name = ?", user);
+            return ids;
+        });
     }
 
     // ---- secrets ----

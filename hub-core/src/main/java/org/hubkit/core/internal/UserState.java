@@ -19,6 +19,10 @@ public final class UserState {
      * heap after a full GC went from 132 to 90 MiB), most of them never asked for.
      */
     private volatile Expanded expanded;
+    /** The id of the authenticator that owns the name (null: none yet, an admin created the user). */
+    volatile String authenticator;
+    /** When the auth state was last given or refreshed by the authenticator; null: not since the hub started. */
+    volatile Instant authRefreshed;
     /** Set while the user is being deleted: no spawn may begin. */
     volatile boolean deleting;
     final Map<String, ServerState> servers = new ConcurrentHashMap<>();

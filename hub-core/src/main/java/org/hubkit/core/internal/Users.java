@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import org.hubkit.api.AccessRules;
 import org.hubkit.api.AuthResult;
-import org.hubkit.api.Authenticator;
 import org.hubkit.api.Credentials;
 import org.hubkit.api.InvalidUsernameException;
 import org.hubkit.api.Usernames;
@@ -36,16 +35,14 @@ final class Users {
     private static final Logger LOG = LoggerFactory.getLogger(Users.class);
 
     private final Store store;
-    private final Authenticator authenticator;
-    private final AccessRules rules;
+    private final Logins logins;
     private final HubEvents events;
     private final ExecutorService workers;
     final Map<String, UserState> users = new ConcurrentHashMap<>();
 
-    Users(Store store, Authenticator authenticator, AccessRules rules, HubEvents events, ExecutorService workers) {
+    Users(Store store, Logins logins, HubEvents events, ExecutorService workers) {
         this.store = store;
-        this.authenticator = authenticator;
-        this.rules = rules;
+        this.logins = logins;
         this.events = events;
         this.workers = workers;
     }
@@ -53,8 +50,10 @@ final class Users {
     /** Loads every user from the store (start-up). */
     void load() {
         for (Store.UserRow row : store.loadUsers()) {
-            users.put(row.name(), new UserState(row.name(), row.admin(), row.created(), row.lastActivity(), row.groups(),
-                    Json.readMap(row.authState())));
+            UserState u = new UserState(row.name(), row.admin(), row.created(), row.lastActivity(), row.groups(),
+                    Json.readMap(row.authState()));
+            u.authenticator = row.authenticator();
+            users.put(row.name(), u);
         }
     }
 
@@ -108,6 +107,7 @@ final class Users {
             store.renameUser(u.name, newName);
             users.remove(u.name);
             UserState renamed = new UserState(newName, u.admin, u.created, u.lastActivity, u.groups, u.authState);
+            renamed.authenticator = u.authenticator;
             users.put(newName, renamed);
             reindexTokens.run();
             LOG.info("Renamed user {} to {}", LogSafe.value(u.name), LogSafe.value(newName));
@@ -127,26 +127,48 @@ final class Users {
         }
     }
 
-    /** The JupyterHub login pipeline: authenticate, normalise, validate, blocked/allowed/admin. */
+    /** The JupyterHub login pipeline for the password form: authenticate, normalise, validate, blocked/allowed/admin. */
     public CompletableFuture<Optional<UserState>> login(Credentials credentials) {
-        return authenticator.authenticate(credentials).toCompletableFuture().thenApply(result -> {
+        Logins.Login login = logins.passwords().orElse(null);
+        if (login == null) {
+            LOG.info("Login refused for '{}': no authenticator takes passwords", LogSafe.value(credentials.username()));
+            events.loginRefused(credentials.username());
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return login(login, login.authenticator().authenticate(credentials), credentials.username());
+    }
+
+    /**
+     * The same pipeline for any authenticator's answer (a redirect login's callback).
+     *
+     * @param shown what to call the attempt in the log and events before a name is known
+     */
+    public CompletableFuture<Optional<UserState>> login(Logins.Login login, java.util.concurrent.CompletionStage<AuthResult> answer,
+                                                        String shown) {
+        return answer.toCompletableFuture().thenApply(result -> {
             if (result == null || !result.accepted() || result.name() == null) {
-                LOG.info("Login refused for '{}'", LogSafe.value(credentials.username()));
-                events.loginRefused(credentials.username());
+                if (login.authenticator().redirectLogin().isPresent()) {
+                    LOG.debug("Login refused for '{}'", LogSafe.value(shown)); // the authenticator logged why: one line
+                } else {
+                    LOG.info("Login refused for '{}'", LogSafe.value(shown));
+                }
+                events.loginRefused(shown);
                 return Optional.empty();
             }
-            Optional<UserState> admitted = admit(result);
+            Optional<UserState> admitted = admit(login, result);
             if (admitted.isPresent()) {
                 events.loggedIn(admitted.get().name);
             } else {
-                events.loginRefused(credentials.username());
+                // A typed name as typed; a redirect login's as the provider gave it
+                events.loginRefused(login.authenticator().redirectLogin().isPresent() ? result.name() : shown);
             }
             return admitted;
         });
     }
 
-    private Optional<UserState> admit(AuthResult result) {
-        String name = authenticator.normalizeUsername(result.name());
+    private Optional<UserState> admit(Logins.Login login, AuthResult result) {
+        String own = login.authenticator().normalizeUsername(result.name());
+        String name = login.prefix() + own;
         try {
             Usernames.validate(name);
         } catch (InvalidUsernameException e) {
@@ -155,11 +177,17 @@ final class Users {
             return Optional.empty();
         }
         UserState existing = users.get(name);
-        if (!rules.permits(name, existing != null)) {
+        AccessRules rules = login.rules();
+        if (rules.blockedUsers().contains(own) || !(result.allowed() || rules.permits(own, existing != null))) {
             LOG.info("Login refused for '{}': not allowed", LogSafe.value(name));
             return Optional.empty();
         }
-        boolean admin = rules.adminUsers().contains(name) || result.admin().orElse(existing != null && existing.admin);
+        if (existing != null && ownedByAnother(existing, login)) {
+            LOG.warn("Login refused for '{}' through authenticator '{}': the name belongs to authenticator '{}'",
+                    LogSafe.value(name), login.id(), existing.authenticator);
+            return Optional.empty();
+        }
+        boolean admin = rules.adminUsers().contains(own) || result.admin().orElse(existing != null && existing.admin);
         UserState u = existing;
         if (u == null) {
             try {
@@ -168,18 +196,49 @@ final class Users {
                 u = users.get(name);
             }
         }
+        synchronized (users) {
+            // Checked again under the monitor: two authenticators racing for a new name, only the first owns it.
+            if (ownedByAnother(u, login)) {
+                LOG.warn("Login refused for '{}' through authenticator '{}': the name belongs to authenticator '{}'",
+                        LogSafe.value(name), login.id(), u.authenticator);
+                return Optional.empty();
+            }
+            if (!login.id().equals(u.authenticator)) {
+                if (u.authenticator != null) {
+                    LOG.warn("User {} belonged to authenticator '{}', which the hub {}; it now belongs to '{}'", LogSafe.value(name),
+                            u.authenticator, logins.several() ? "no longer has" : "replaced", login.id());
+                }
+                store.setUserAuthenticator(u.name, login.id());
+                u.authenticator = login.id();
+            }
+        }
         if (u.admin != admin && (result.admin().isPresent() || admin)) {
             setAdmin(u, admin);
         }
-        if (result.groups() != null && !result.groups().equals(u.groups)) {
-            setGroups(u, result.groups());
-        }
-        if (!result.authState().isEmpty()) {
-            store.updateUser(u.name, u.admin, Json.write(result.authState()));
-            u.authState = result.authState();
-        }
-        LOG.info("User {} logged in", LogSafe.value(name));
+        apply(u, result.groups(), result.authState().isEmpty() ? null : result.authState());
+        u.authRefreshed = now();
+        LOG.info("User {} logged in{}", LogSafe.value(name), logins.several() ? " through " + login.id() : "");
         return Optional.of(u);
+    }
+
+    /**
+     * Whether another of several authenticators owns the user's name. With one authenticator every
+     * user is its own, whatever was recorded: a hub that changes its only authenticator keeps its users.
+     */
+    private boolean ownedByAnother(UserState u, Logins.Login login) {
+        return logins.several() && u.authenticator != null && !u.authenticator.equals(login.id())
+                && logins.byId(u.authenticator).isPresent();
+    }
+
+    /** Sets the groups (null: not managed) and auth state (null: unchanged) an authenticator gave. */
+    void apply(UserState u, Set<String> groups, Map<String, Object> authState) {
+        if (groups != null && !groups.equals(u.groups)) {
+            setGroups(u, groups);
+        }
+        if (authState != null) {
+            store.updateUser(u.name, u.admin, Json.write(authState));
+            u.authState = authState;
+        }
     }
 
     /**

@@ -34,17 +34,7 @@ final class Xsrf {
         if (session != null && engine.session(session).isPresent()) {
             return sessionBinding(session);
         }
-        // Every cookie of the name: a planted one with a narrower path would be sent ahead of the hub's.
-        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
-        if (cookies != null) {
-            for (jakarta.servlet.http.Cookie c : cookies) {
-                String id = c.getName().equals(BROWSER_COOKIE) ? browserId(engine.cookieSecret, c.getValue()) : null;
-                if (id != null) {
-                    return "browser:" + id;
-                }
-            }
-        }
-        return null;
+        return browserBinding(req, null, engine);
     }
 
     /** @return a new browser id cookie's value, {@code id.signature} */
@@ -120,13 +110,35 @@ final class Xsrf {
      */
     static String issue(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
         String binding = binding(req, engine);
-        if (binding == null) {
-            // none yet, or one the hub did not issue (planted, forged): a fresh one
-            String cookie = newBrowserCookie(engine.cookieSecret);
-            Web.setCookie(resp, BROWSER_COOKIE, cookie, -1, true, engine.settings.cookieSecure());
-            binding = "browser:" + browserId(engine.cookieSecret, cookie);
+        return issueFor(req, resp, engine, binding != null ? binding : newBinding(resp, engine));
+    }
+
+    /** A fresh browser id (none yet, or one the hub did not issue: planted, forged), set as its cookie. */
+    private static String newBinding(HttpServletResponse resp, HubEngine engine) {
+        String cookie = newBrowserCookie(engine.cookieSecret);
+        Web.setCookie(resp, BROWSER_COOKIE, cookie, -1, true, engine.settings.cookieSecure());
+        return "browser:" + browserId(engine.cookieSecret, cookie);
+    }
+
+    /**
+     * The browser's own id, whether or not it is logged in (a login does not change it, so a
+     * redirect login's state stays bound across it).
+     *
+     * @param resp where to set a new browser id when the request has none the hub issued, or null to only read it
+     * @return {@code browser:<id>}, or null when there is none and {@code resp} is null
+     */
+    static String browserBinding(HttpServletRequest req, HttpServletResponse resp, HubEngine engine) {
+        // Every cookie of the name: a planted one with a narrower path would be sent ahead of the hub's.
+        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (jakarta.servlet.http.Cookie c : cookies) {
+                String id = c.getName().equals(BROWSER_COOKIE) ? browserId(engine.cookieSecret, c.getValue()) : null;
+                if (id != null) {
+                    return "browser:" + id;
+                }
+            }
         }
-        return issueFor(req, resp, engine, binding);
+        return resp == null ? null : newBinding(resp, engine);
     }
 
     /**

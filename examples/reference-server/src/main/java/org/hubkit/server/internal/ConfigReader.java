@@ -62,14 +62,17 @@ public final class ConfigReader {
      *
      * @param hub the {@code hub} section
      * @param proxy the {@code proxy} section
-     * @param auth the {@code auth} section
+     * @param auth the {@code auth} section (the first entry when {@code auth} is a list)
+     * @param auths every {@code auth} entry: one, or each of the list's ({@code auth[0]}, ...)
+     * @param usernamePrefixes each entry's {@code usernamePrefix}, in the same order
      * @param spawner the {@code spawner} section
      * @param services the {@code services} list
      * @param positions where each key is, to order later problems (the builders') the same way
      * @param reread reads the same document again with one more value
      */
-    public record Result(HubSection hub, Section<Proxy> proxy, Section<Authenticator> auth, Section<Spawner> spawner,
-                         List<ServiceEntry> services, KeyPositions positions, Reread reread) {
+    public record Result(HubSection hub, Section<Proxy> proxy, Section<Authenticator> auth, List<Section<Authenticator>> auths,
+                         List<String> usernamePrefixes, Section<Spawner> spawner, List<ServiceEntry> services,
+                         KeyPositions positions, Reread reread) {
     }
 
     /** Reads the document again as if it held one more value. */
@@ -95,9 +98,9 @@ public final class ConfigReader {
     private static Map<String, List<String>> declareOwnKeys() {
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put("hub", List.of("ip", "port", "dataDir", "db", "publicUrl", "connectUrl", "concurrentSpawnLimit",
-                "activeServerLimit", "pollInterval", "cleanupServers", "allowNamedServers"));
+                "activeServerLimit", "pollInterval", "cleanupServers", "allowNamedServers", "authRefreshAge", "refreshPreSpawn"));
         m.put("proxy", List.of("ip", "port", "type"));
-        m.put("auth", List.of("type"));
+        m.put("auth", List.of("type", "usernamePrefix"));
         m.put("spawner", List.of("type", "startTimeout", "httpTimeout"));
         m.put("services[]", SERVICE_KEYS);
         return java.util.Collections.unmodifiableMap(m);
@@ -214,18 +217,33 @@ public final class ConfigReader {
         // Unlike JupyterHub's default: restarting or upgrading the hub should not kill users' kernels.
         boolean cleanupServers = h.bool("cleanupServers", false);
         boolean allowNamedServers = h.bool("allowNamedServers", false);
+        Duration authRefreshAge = h.seconds("authRefreshAge", Duration.ofSeconds(300));
+        boolean refreshPreSpawn = h.bool("refreshPreSpawn", false);
         if (hubPort != 0 && hubPort == proxyPort && (hubIp.equals(proxyIp) || isWildcard(hubIp) || isWildcard(proxyIp))) {
             h.problem("port", "must differ from " + p.key("port") + " (both are " + hubPort + ")");
         }
         HubSection hub = new HubSection(hubIp, hubPort, dataDir, db, publicUrl, connectUrl, spawnLimit, activeLimit, pollInterval,
-                cleanupServers, allowNamedServers);
+                cleanupServers, allowNamedServers, authRefreshAge, refreshPreSpawn);
         Context context = new Context(dataDir.toAbsolutePath().normalize(), publicUrl, hubIp, hubPort, connectUrl, proxyIp,
                 proxyPort, environment);
 
         ComponentFactory.Configured<?> proxy = configure(p, proxyType, context);
-        YamlConfigNode a = top.node("auth");
-        String authType = type(a, "shared-password");
-        ComponentFactory.Configured<?> auth = configure(a, authType, context);
+        List<YamlConfigNode> authNodes = authEntries(top);
+        List<String> authTypes = new ArrayList<>();
+        List<ComponentFactory.Configured<?>> authConfigured = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (YamlConfigNode entry : authNodes) {
+            String t = type(entry, "shared-password");
+            authTypes.add(t);
+            authConfigured.add(configure(entry, t, context));
+            // Only in a list: a single login needs no prefix, and its values stay as they were.
+            String prefix = authNodes.size() > 1 || !entry.key().equals("auth") ? entry.string("usernamePrefix", "") : "";
+            if (prefix.contains("/") || !prefix.strip().equals(prefix)) {
+                entry.problem("usernamePrefix", "must not contain '/' or start or end with spaces; got '" + prefix + "'");
+            }
+            prefixes.add(prefix);
+        }
+        YamlConfigNode a = authNodes.get(0);
         YamlConfigNode s = top.node("spawner");
         String spawnerType = type(s, "local");
         ComponentFactory.Configured<?> spawner = configure(s, spawnerType, context);
@@ -238,17 +256,50 @@ public final class ConfigReader {
         rejectUnknownRoot(top, Map.of("hub", h, "proxy", p, "auth", a, "spawner", s));
         notAMapping(h, h.read());
         rejectUnknown(h, null);
-        for (YamlConfigNode section : List.of(p, a, s)) {
-            String type = section == p ? proxyType : section == a ? authType : spawnerType;
-            checkComponent(section, type, context);
+        checkComponent(p, proxyType, context);
+        List<Section<Authenticator>> auths = new ArrayList<>();
+        for (int i = 0; i < authNodes.size(); i++) {
+            checkComponent(authNodes.get(i), authTypes.get(i), context);
+            auths.add(section(authNodes.get(i), authTypes.get(i), authConfigured.get(i)));
         }
-        return new Result(hub, section(p, proxyType, proxy), section(a, authType, auth), section(s, spawnerType, spawner),
-                services, positions, reread);
+        checkComponent(s, spawnerType, context);
+        return new Result(hub, section(p, proxyType, proxy), auths.get(0), List.copyOf(auths), List.copyOf(prefixes),
+                section(s, spawnerType, spawner), services, positions, reread);
+    }
+
+    /**
+     * The {@code auth} section, or each entry when it is a list (several logins on one page):
+     * {@code auth[0]}, {@code auth[1]}, ... each read like a section of its own.
+     */
+    private List<YamlConfigNode> authEntries(YamlConfigNode top) {
+        JsonNode list = top.json().get("auth");
+        if (list == null || !list.isArray()) {
+            return List.of(top.node("auth"));
+        }
+        top.value("auth");
+        List<YamlConfigNode> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            YamlConfigNode entry = new YamlConfigNode("auth[" + i + "]", list.get(i), problems);
+            if (!list.get(i).isObject()) {
+                problems.add(new Problem("auth[" + i + "]", "must be a mapping with a type; got " + YamlConfigNode.describe(list.get(i), false)));
+            }
+            out.add(entry);
+        }
+        if (out.isEmpty()) {
+            problems.add(new Problem("auth", "must name at least one authenticator"));
+            out.add(new YamlConfigNode("auth", null, problems));
+        }
+        return out;
+    }
+
+    /** The kind of a section's factories: {@code auth} for {@code auth[1]} too. */
+    private static String kind(YamlConfigNode node) {
+        return node.key().replaceFirst("\\[\\d+]$", "");
     }
 
     @SuppressWarnings("unchecked")
     private <T> Section<T> section(YamlConfigNode node, String type, ComponentFactory.Configured<?> configured) {
-        List<ComponentFactory<?>> found = factories.get(node.key()).byType().get(type);
+        List<ComponentFactory<?>> found = factories.get(kind(node)).byType().get(type);
         String implementation = found == null || found.size() != 1 ? null : Factories.describe(found.get(0));
         return new Section<>(node.key(), type, implementation, node.values(), node.secrets(),
                 (ComponentFactory.Configured<T>) configured);
@@ -261,7 +312,7 @@ public final class ConfigReader {
     /** Reads a section's {@code type}, checking that exactly one factory on the class path has it. */
     private String type(YamlConfigNode node, String defaultType) {
         String type = node.string("type", defaultType);
-        Factories found = factories.get(node.key());
+        Factories found = factories.get(kind(node));
         List<ComponentFactory<?>> candidates = found.byType().get(type);
         if (candidates == null) {
             node.problem("type", found.byType().isEmpty() ? "no " + found.noun() + " type on the class path; got '" + type + "'"
@@ -275,7 +326,7 @@ public final class ConfigReader {
     }
 
     private ComponentFactory.Configured<?> configure(YamlConfigNode node, String type, ConfigContext context) {
-        Factories found = factories.get(node.key());
+        Factories found = factories.get(kind(node));
         List<ComponentFactory<?>> candidates = found.byType().get(type);
         if (candidates == null || candidates.size() != 1) {
             return null;
@@ -304,7 +355,7 @@ public final class ConfigReader {
     }
 
     private void checkComponent(YamlConfigNode node, String type, ConfigContext context) {
-        Factories found = factories.get(node.key());
+        Factories found = factories.get(kind(node));
         Map<String, Set<String>> othersKeys = new LinkedHashMap<>();
         for (ComponentFactory<?> other : found.each()) {
             if (!other.type().equals(type)) {
