@@ -10,14 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
-import org.hubkit.api.PollResult;
 import org.hubkit.api.ServerId;
 import org.hubkit.api.SpawnContext;
 import org.hubkit.api.SpawnRequest;
 import org.hubkit.api.SpawnResult;
 import org.hubkit.api.Spawner;
-import org.hubkit.api.SpawnerState;
-import org.hubkit.core.LocalProcessSpawner;
 import org.hubkit.core.Secrets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,13 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class ReusedServerTokenTest {
     /** The local test server, reporting that it runs with {@code reused} rather than the token it was given. */
-    static final class ReusingSpawner implements Spawner {
-        final Spawner inner;
+    static final class ReusingSpawner extends DelegatingSpawner {
         final AtomicReference<String> reused = new AtomicReference<>();
         final AtomicReference<String> given = new AtomicReference<>();
 
         ReusingSpawner(Spawner inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -47,20 +43,6 @@ class ReusedServerTokenTest {
             return inner.start(request, context).thenApply(r -> r.withReusedApiToken(reused.get()));
         }
 
-        @Override
-        public CompletionStage<PollResult> poll(ServerId server, SpawnerState state) {
-            return inner.poll(server, state);
-        }
-
-        @Override
-        public CompletionStage<Void> stop(ServerId server, SpawnerState state) {
-            return inner.stop(server, state);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
-        }
     }
 
     @Test
@@ -107,12 +89,6 @@ class ReusedServerTokenTest {
 
     private static ReusingSpawner spawner(Path dir) throws Exception {
         Path env = Files.createDirectories(dir.resolve("reusing-env"));
-        return new ReusingSpawner(LocalProcessSpawner.builder()
-                .cmd(List.of("/usr/bin/python3", "-c", TestHub.SERVER_SCRIPT))
-                .logDirectory(dir.resolve("reusing-logs"))
-                .environment("HUBKIT_TEST_DIR", env.toString())
-                .stopTimeout(Duration.ofSeconds(3))
-                .isolation(LocalProcessSpawner.Isolation.NONE)
-                .build());
+        return new ReusingSpawner(TestHub.testServers(env, dir.resolve("reusing-logs")));
     }
 }

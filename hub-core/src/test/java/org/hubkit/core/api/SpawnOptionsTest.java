@@ -14,7 +14,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.hubkit.api.PollResult;
 import org.hubkit.api.ServerId;
 import org.hubkit.api.SpawnContext;
 import org.hubkit.api.SpawnOptionsForm;
@@ -24,7 +23,6 @@ import org.hubkit.api.SpawnRequest;
 import org.hubkit.api.SpawnResult;
 import org.hubkit.api.Spawner;
 import org.hubkit.api.SpawnerState;
-import org.hubkit.core.LocalProcessSpawner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,13 +42,12 @@ class SpawnOptionsTest {
     private static final Pattern XSRF = Pattern.compile("name=\"_xsrf\" value=\"([^\"]+)\"");
 
     /** The local test server behind a form with an image (one choice only for group "stats") and a size. */
-    static final class OfferingSpawner implements Spawner {
-        final Spawner inner;
+    static final class OfferingSpawner extends DelegatingSpawner {
         final List<Map<String, Object>> started = new CopyOnWriteArrayList<>();
         final List<String> deletedForever = new CopyOnWriteArrayList<>();
 
         OfferingSpawner(Spawner inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -69,25 +66,11 @@ class SpawnOptionsTest {
         }
 
         @Override
-        public CompletionStage<PollResult> poll(ServerId server, SpawnerState state) {
-            return inner.poll(server, state);
-        }
-
-        @Override
-        public CompletionStage<Void> stop(ServerId server, SpawnerState state) {
-            return inner.stop(server, state);
-        }
-
-        @Override
         public CompletionStage<Void> deleteForever(ServerId server, SpawnerState state, boolean userDeleted) {
             deletedForever.add(server + (userDeleted ? " with user" : ""));
             return inner.deleteForever(server, state, userDeleted);
         }
 
-        @Override
-        public void close() {
-            inner.close();
-        }
     }
 
     TestHub hub;
@@ -96,13 +79,7 @@ class SpawnOptionsTest {
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         Path env = Files.createDirectories(dir.resolve("offering-env"));
-        spawner = new OfferingSpawner(LocalProcessSpawner.builder()
-                .cmd(List.of("/usr/bin/python3", "-c", TestHub.SERVER_SCRIPT))
-                .logDirectory(dir.resolve("offering-logs"))
-                .environment("HUBKIT_TEST_DIR", env.toString())
-                .stopTimeout(Duration.ofSeconds(3))
-                .isolation(LocalProcessSpawner.Isolation.NONE)
-                .build());
+        spawner = new OfferingSpawner(TestHub.testServers(env, dir.resolve("offering-logs")));
         hub = TestHub.start(dir, b -> b.spawner(spawner));
     }
 

@@ -103,13 +103,7 @@ final class TestHub implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             proxyPort = s.getLocalPort();
         }
-        LocalProcessSpawner spawner = LocalProcessSpawner.builder()
-                .cmd(List.of("/usr/bin/python3", "-c", SERVER_SCRIPT))
-                .logDirectory(dir.resolve("logs"))
-                .environment("HUBKIT_TEST_DIR", envDir.toString())
-                .stopTimeout(Duration.ofSeconds(3))
-                .isolation(LocalProcessSpawner.Isolation.NONE) // API tests; LocalProcessIsolationIT covers accounts
-                .build();
+        LocalProcessSpawner spawner = testServers(envDir, dir.resolve("logs"));
         Hub.Builder b = Hub.builder()
                 .spawner(spawner)
                 .authenticator(SharedPasswordAuthenticator.builder().password(PASSWORD)
@@ -127,6 +121,21 @@ final class TestHub implements AutoCloseable {
         customize.accept(b);
         this.hub = b.build().start();
         this.base = hub.publicUrl();
+    }
+
+    /**
+     * The local spawner of these tests: {@link #SERVER_SCRIPT} as each user's server, writing what it
+     * was given under {@code envDir}, as the test process's own user (API tests; LocalProcessIsolationIT
+     * covers accounts).
+     */
+    static LocalProcessSpawner testServers(Path envDir, Path logDir) {
+        return LocalProcessSpawner.builder()
+                .cmd(List.of("/usr/bin/python3", "-c", SERVER_SCRIPT))
+                .logDirectory(logDir)
+                .environment("HUBKIT_TEST_DIR", envDir.toString())
+                .stopTimeout(Duration.ofSeconds(3))
+                .isolation(LocalProcessSpawner.Isolation.NONE)
+                .build();
     }
 
     static TestHub start(Path dir) throws IOException {
