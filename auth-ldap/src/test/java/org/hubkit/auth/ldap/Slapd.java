@@ -1,0 +1,139 @@
+package org.hubkit.auth.ldap;
+
+import com.unboundid.ldap.sdk.LDAPConnection;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.hubkit.testkit.RealComponents;
+import org.hubkit.testkit.TestPki;
+
+/**
+ * A real OpenLDAP {@code slapd} from Debian's package, started by the test on 127.0.0.1 with a
+ * configuration, an mdb database and certificates of its own in a temporary directory:
+ * {@code ldap://} (with StartTLS) on {@link #port}, {@code ldaps://} on {@link #ldapsPort}. Its
+ * entries are {@link TestEntries}. It is stopped, paused ({@code kill -STOP}) and resumed by its
+ * own pid only.
+ */
+final class Slapd implements AutoCloseable {
+    final Path dir;
+    final TestPki pki;
+    final int port;
+    final int ldapsPort;
+    private Process process;
+
+    private Slapd(Path dir) throws Exception {
+        this.dir = dir;
+        this.pki = new TestPki(Files.createDirectories(dir.resolve("pki")));
+        this.port = RealComponents.freePort();
+        this.ldapsPort = RealComponents.freePort();
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("slapd.conf"), String.join("\n",
+                "include /etc/ldap/schema/core.schema",
+                "include /etc/ldap/schema/cosine.schema",
+                "include /etc/ldap/schema/inetorgperson.schema",
+                "include /etc/ldap/schema/nis.schema",
+                "pidfile " + dir.resolve("slapd.pid"),
+                "modulepath /usr/lib/ldap",
+                "moduleload back_mdb",
+                "TLSCACertificateFile " + pki.ca.cert(),
+                "TLSCertificateFile " + pki.server.cert(),
+                "TLSCertificateKeyFile " + pki.server.key(),
+                "database mdb",
+                "maxsize 67108864",
+                "suffix \"" + TestEntries.BASE + "\"",
+                "rootdn \"" + TestEntries.ADMIN_DN + "\"",
+                "rootpw " + TestEntries.ADMIN_PASSWORD,
+                "directory " + dir.resolve("data"),
+                "index objectClass,uid,member,uniqueMember,memberUid eq",
+                "access to attrs=userPassword by anonymous auth by self read by * none",
+                "access to * by * read",
+                ""));
+        start();
+        try (LDAPConnection admin = admin()) {
+            TestEntries.load(admin);
+        }
+    }
+
+    /** Starts a slapd, or ends the test when Debian's slapd is not installed (fails under CI=true). */
+    static Slapd start(Path dir) throws Exception {
+        Path slapd = RealComponents.executable("slapd (Debian package slapd, scripts/install-components.sh)", "HUBKIT_SLAPD",
+                "/usr/sbin/slapd", "slapd");
+        if (!Files.isDirectory(Path.of("/etc/ldap/schema"))) {
+            RealComponents.missing("slapd's schemas in /etc/ldap/schema (Debian package slapd)");
+        }
+        return new Slapd(dir);
+    }
+
+    private void start() throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("/usr/sbin/slapd", "-d", "0", "-h",
+                "ldap://127.0.0.1:" + port + "/ ldaps://127.0.0.1:" + ldapsPort + "/", "-f", dir.resolve("slapd.conf").toString()));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("slapd.log").toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("slapd exited " + process.exitValue() + ": " + Files.readString(dir.resolve("slapd.log")));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("slapd did not listen on " + port + ": " + Files.readString(dir.resolve("slapd.log")));
+    }
+
+    /** @return a plain connection bound as the directory's root, to change entries during a test */
+    LDAPConnection admin() throws Exception {
+        return new LDAPConnection("127.0.0.1", port, TestEntries.ADMIN_DN, TestEntries.ADMIN_PASSWORD);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** {@code kill -STOP}: the socket stays open, nothing answers. */
+    void pause() throws Exception {
+        signal("-STOP");
+    }
+
+    /** {@code kill -CONT}. */
+    void resume() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill " + signal + " " + process.pid() + " failed");
+        }
+    }
+
+    /** Stops this slapd (SIGTERM to its own pid, then SIGKILL), resuming it first if paused. */
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            resume();
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Starts it again on the same ports and database. */
+    void restart() throws Exception {
+        stop();
+        start();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+}
