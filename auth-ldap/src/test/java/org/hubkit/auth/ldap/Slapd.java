@@ -43,7 +43,7 @@ final class Slapd implements AutoCloseable {
                 "moduleload back_mdb",
                 "TLSCACertificateFile " + pki.ca.cert(),
                 "TLSCertificateFile " + pki.server.cert(),
-                "TLSCertificateKeyFile " + pki.server.key(),
+                "TLSCertificateKeyFile " + keyForGnuTls(),
                 "database mdb",
                 "maxsize 67108864",
                 "suffix \"" + TestEntries.BASE + "\"",
@@ -58,6 +58,23 @@ final class Slapd implements AutoCloseable {
         try (LDAPConnection admin = admin()) {
             TestEntries.load(admin);
         }
+    }
+
+    /**
+     * The server key as PKCS#8 whose inner EC key also holds the public key: Debian's slapd is built
+     * with GnuTLS, which refuses the JDK's encoding (the optional public key left out).
+     */
+    private Path keyForGnuTls() throws Exception {
+        java.security.interfaces.ECPrivateKey k = (java.security.interfaces.ECPrivateKey) pki.server.privateKey();
+        var spki = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(pki.server.certificate().getPublicKey().getEncoded());
+        var info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(k.getEncoded());
+        var inner = new org.bouncycastle.asn1.sec.ECPrivateKey(256, k.getS(), spki.getPublicKeyData(), null);
+        byte[] der = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(), inner).getEncoded();
+        Path file = dir.resolve("pki/server-gnutls.key");
+        Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END PRIVATE KEY-----\n");
+        return file;
     }
 
     /** Starts a slapd, or ends the test when Debian's slapd is not installed (fails under CI=true). */

@@ -50,8 +50,11 @@ final class TestEntries {
             s.append(person(uid, PEOPLE));
         }
         s.append(person("twin", "ou=contractors," + BASE));
-        s.append("dn: ").append(STAFF).append("\nobjectClass: groupOfNames\ncn: staff\nmember: ").append(dn("alice")).append("\n\n");
-        s.append("dn: ").append(ADMINS).append("\nobjectClass: groupOfNames\ncn: admins\nmember: ").append(dn("alice")).append("\n\n");
+        // The service account too: slapd's schema wants a groupOfNames to keep a member when a test removes alice.
+        s.append("dn: ").append(STAFF).append("\nobjectClass: groupOfNames\ncn: staff\nmember: ").append(dn("alice"))
+                .append("\nmember: ").append(SEARCH_DN).append("\n\n");
+        s.append("dn: ").append(ADMINS).append("\nobjectClass: groupOfNames\ncn: admins\nmember: ").append(dn("alice"))
+                .append("\nmember: ").append(SEARCH_DN).append("\n\n");
         s.append("dn: ").append(DESIGNERS).append("\nobjectClass: groupOfUniqueNames\ncn: designers\nuniqueMember: ")
                 .append(dn("bob")).append("\n\n");
         s.append("dn: ").append(POSIXERS).append("\nobjectClass: posixGroup\ncn: posixers\ngidNumber: 5000\nmemberUid: carol\n\n");
