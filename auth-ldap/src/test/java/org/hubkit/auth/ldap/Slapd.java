@@ -25,13 +25,15 @@ final class Slapd implements AutoCloseable {
     final TestPki pki;
     final int port;
     final int ldapsPort;
+    final List<String> hosts;
     private Process process;
 
-    private Slapd(Path dir) throws Exception {
+    private Slapd(Path dir, int port, List<String> hosts, boolean namedElsewhere) throws Exception {
         this.dir = dir;
         this.pki = new TestPki(Files.createDirectories(dir.resolve("pki")));
-        this.port = RealComponents.freePort();
+        this.port = port;
         this.ldapsPort = RealComponents.freePort();
+        this.hosts = hosts;
         Files.createDirectories(dir.resolve("data"));
         Files.writeString(dir.resolve("slapd.conf"), String.join("\n",
                 "include /etc/ldap/schema/core.schema",
@@ -42,8 +44,8 @@ final class Slapd implements AutoCloseable {
                 "modulepath /usr/lib/ldap",
                 "moduleload back_mdb",
                 "TLSCACertificateFile " + pki.ca.cert(),
-                "TLSCertificateFile " + pki.server.cert(),
-                "TLSCertificateKeyFile " + keyForGnuTls(),
+                "TLSCertificateFile " + (namedElsewhere ? pki.wrongHost : pki.server).cert(),
+                "TLSCertificateKeyFile " + keyForGnuTls(namedElsewhere ? pki.wrongHost : pki.server),
                 "database mdb",
                 "maxsize 67108864",
                 "suffix \"" + TestEntries.BASE + "\"",
@@ -64,13 +66,13 @@ final class Slapd implements AutoCloseable {
      * The server key as PKCS#8 whose inner EC key also holds the public key: Debian's slapd is built
      * with GnuTLS, which refuses the JDK's encoding (the optional public key left out).
      */
-    private Path keyForGnuTls() throws Exception {
-        java.security.interfaces.ECPrivateKey k = (java.security.interfaces.ECPrivateKey) pki.server.privateKey();
-        var spki = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(pki.server.certificate().getPublicKey().getEncoded());
+    private Path keyForGnuTls(TestPki.Issued id) throws Exception {
+        java.security.interfaces.ECPrivateKey k = (java.security.interfaces.ECPrivateKey) id.privateKey();
+        var spki = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(id.certificate().getPublicKey().getEncoded());
         var info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(k.getEncoded());
         var inner = new org.bouncycastle.asn1.sec.ECPrivateKey(256, k.getS(), spki.getPublicKeyData(), null);
         byte[] der = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(info.getPrivateKeyAlgorithm(), inner).getEncoded();
-        Path file = dir.resolve("pki/server-gnutls.key");
+        Path file = dir.resolve("pki/" + id.key().getFileName() + ".gnutls");
         Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
                 + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END PRIVATE KEY-----\n");
@@ -79,17 +81,38 @@ final class Slapd implements AutoCloseable {
 
     /** Starts a slapd, or ends the test when Debian's slapd is not installed (fails under CI=true). */
     static Slapd start(Path dir) throws Exception {
-        Path slapd = RealComponents.executable("slapd (Debian package slapd, scripts/install-components.sh)", "HUBKIT_SLAPD",
+        return start(dir, RealComponents.freePort(), "127.0.0.1");
+    }
+
+    /**
+     * @param port the {@code ldap://} port, the same on every host
+     * @param hosts loopback addresses to listen on ({@code 127.0.0.2} for a second server)
+     */
+    static Slapd start(Path dir, int port, String... hosts) throws Exception {
+        return start(dir, port, false, hosts);
+    }
+
+    /** A slapd whose certificate, signed by its test CA, names {@code elsewhere.example} only. */
+    static Slapd startNamedElsewhere(Path dir) throws Exception {
+        return start(dir, RealComponents.freePort(), true, "127.0.0.1");
+    }
+
+    private static Slapd start(Path dir, int port, boolean namedElsewhere, String... hosts) throws Exception {
+        RealComponents.executable("slapd (Debian package slapd, scripts/install-components.sh)", "HUBKIT_SLAPD",
                 "/usr/sbin/slapd", "slapd");
         if (!Files.isDirectory(Path.of("/etc/ldap/schema"))) {
             RealComponents.missing("slapd's schemas in /etc/ldap/schema (Debian package slapd)");
         }
-        return new Slapd(dir);
+        return new Slapd(dir, port, List.of(hosts), namedElsewhere);
     }
 
     private void start() throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/usr/sbin/slapd", "-d", "0", "-h",
-                "ldap://127.0.0.1:" + port + "/ ldaps://127.0.0.1:" + ldapsPort + "/", "-f", dir.resolve("slapd.conf").toString()));
+        List<String> urls = new ArrayList<>();
+        for (String h : hosts) {
+            urls.add("ldap://" + h + ":" + port + "/");
+            urls.add("ldaps://" + h + ":" + ldapsPort + "/");
+        }
+        List<String> cmd = List.of("/usr/sbin/slapd", "-d", "0", "-h", String.join(" ", urls), "-f", dir.resolve("slapd.conf").toString());
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("slapd.log").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
@@ -97,7 +120,7 @@ final class Slapd implements AutoCloseable {
                 throw new AssertionError("slapd exited " + process.exitValue() + ": " + Files.readString(dir.resolve("slapd.log")));
             }
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                s.connect(new InetSocketAddress(hosts.get(0), port), 200);
                 return;
             } catch (IOException notYet) {
                 Thread.sleep(50);
@@ -108,7 +131,7 @@ final class Slapd implements AutoCloseable {
 
     /** @return a plain connection bound as the directory's root, to change entries during a test */
     LDAPConnection admin() throws Exception {
-        return new LDAPConnection("127.0.0.1", port, TestEntries.ADMIN_DN, TestEntries.ADMIN_PASSWORD);
+        return new LDAPConnection(hosts.get(0), port, TestEntries.ADMIN_DN, TestEntries.ADMIN_PASSWORD);
     }
 
     long pid() {
