@@ -103,6 +103,29 @@ abstract class DirectoryCases {
     }
 
     @Test
+    void anUnknownUserAndAWrongPasswordTakeComparableTime() throws Exception {
+        try (LdapAuthenticator a = lookup().build()) {
+            login(a, "alice", password("alice"));
+            long[] wrong = new long[25];
+            long[] unknown = new long[25];
+            for (int i = 0; i < wrong.length; i++) {
+                long t0 = System.nanoTime();
+                assertThat(login(a, "alice", "wrong password").accepted()).isFalse();
+                long t1 = System.nanoTime();
+                assertThat(login(a, "nobody" + (char) ('a' + i % 26), "wrong password").accepted()).isFalse();
+                wrong[i] = t1 - t0;
+                unknown[i] = System.nanoTime() - t1;
+            }
+            java.util.Arrays.sort(wrong);
+            java.util.Arrays.sort(unknown);
+            double ratio = (double) unknown[wrong.length / 2] / wrong[wrong.length / 2];
+            System.out.printf("%s: median wrong password %.2f ms, median unknown user %.2f ms%n", getClass().getSimpleName(),
+                    wrong[wrong.length / 2] / 1e6, unknown[unknown.length / 2] / 1e6);
+            assertThat(ratio).as("median unknown user / median wrong password").isBetween(0.33, 3.0);
+        }
+    }
+
+    @Test
     void theTemplatesAreTriedInOrder() throws Exception {
         LdapAuthenticator.Builder b = directory().allowAll(true)
                 .bindDnTemplate(List.of("uid={username},ou=contractors," + TestEntries.BASE, "uid={username}," + PEOPLE));

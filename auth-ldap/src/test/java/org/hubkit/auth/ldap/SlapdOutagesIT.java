@@ -52,6 +52,23 @@ class SlapdOutagesIT {
     }
 
     @Test
+    void roundRobinLogsInAndGoesOnWhenOneServerStops(@TempDir Path dir) throws Exception {
+        int port = RealComponents.freePort();
+        try (Slapd first = Slapd.start(Files.createDirectories(dir.resolve("first")), port, "127.0.0.1");
+             Slapd second = Slapd.start(Files.createDirectories(dir.resolve("second")), port, "127.0.0.2");
+             LdapAuthenticator a = to(first, "127.0.0.1", "127.0.0.2").poolSize(4)
+                     .serverPoolStrategy(LdapAuthenticator.ServerPoolStrategy.ROUND_ROBIN).build()) {
+            for (int i = 0; i < 8; i++) {
+                assertThat(logsIn(a, i % 2 == 0 ? "alice" : "bob")).isTrue();
+            }
+            second.stop();
+            for (int i = 0; i < 8; i++) {
+                assertThat(logsIn(a, "carol")).as("with the second slapd stopped").isTrue();
+            }
+        }
+    }
+
+    @Test
     void aDirectoryThatNeverAnswersFailsLoginsAfterTheResponseTimeoutWhileTheHubAnswers(@TempDir Path dir) throws Exception {
         try (Slapd slapd = Slapd.start(Files.createDirectories(dir.resolve("slapd")));
              LdapHub hub = new LdapHub(dir, to(slapd, "127.0.0.1").poolSize(4).build(), b -> { })) {
