@@ -33,6 +33,7 @@ class LdapConfigTest {
             Files.writeString(file, yaml.replace("/etc/ssl/certs/example-org-ca.pem", ca.toString()));
             ServerConfig c = ServerConfig.read(file, getClass().getClassLoader(), Map.of("LDAP_SEARCH_PASSWORD", "not-in-any-message"));
             assertThat(c.auth().type()).isEqualTo("ldap");
+            assertThat((List<?>) c.auth().value("allowedGroups")).singleElement().asString().containsIgnoringCase(",ou=groups,");
             assertThat(c.toString()).doesNotContain("not-in-any-message");
             try (Authenticator a = c.auth().build()) { // connects on first use only
                 assertThat(a.id()).isEqualTo("ldap");
@@ -40,6 +41,18 @@ class LdapConfigTest {
                 assertThat(a.acceptsPasswords()).isTrue();
             }
         }
+    }
+
+    @Test
+    void aFlowListThatSplitsADnIsNamed() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ServerConfig.parse("""
+                auth:
+                  type: ldap
+                  serverAddress: ldap.example.org
+                  bindDnTemplate: uid={username},ou=people,dc=example,dc=org
+                  allowedGroups: [cn=staff,ou=groups,dc=example,dc=org]
+                """).auth().build());
+        assertThat(e.getMessage()).contains("auth.allowedGroups[0]: 'cn=staff' is a DN of one part");
     }
 
     @Test

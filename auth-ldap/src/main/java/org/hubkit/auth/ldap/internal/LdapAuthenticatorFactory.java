@@ -53,8 +53,8 @@ public final class LdapAuthenticatorFactory implements AuthenticatorFactory {
         b.lookupDnUserDnAttribute(node.string("lookupDnUserDnAttribute", null));
         b.useLookupDnUsername(node.bool("useLookupDnUsername", true));
         b.validUsernameRegex(node.string("validUsernameRegex", "^[a-z][.a-z0-9_-]*$"));
-        b.allowedGroups(new LinkedHashSet<>(node.strings("allowedGroups")));
-        b.adminGroups(new LinkedHashSet<>(node.strings("adminGroups")));
+        b.allowedGroups(groupDns(node, "allowedGroups"));
+        b.adminGroups(groupDns(node, "adminGroups"));
         b.groupSearchBase(node.string("groupSearchBase", null));
         b.groupSearchFilter(node.string("groupSearchFilter", "(|(member={userdn})(uniqueMember={userdn})(memberUid={uid}))"));
         b.nestedGroups(LdapAuthenticator.NestedGroups.valueOf(
@@ -65,6 +65,27 @@ public final class LdapAuthenticatorFactory implements AuthenticatorFactory {
         b.allowedUsers(rules.allowedUsers()).blockedUsers(rules.blockedUsers()).adminUsers(rules.adminUsers()).allowAll(rules.allowAll());
         b.allowExistingUsers(node.bool("allowExistingUsers", false));
         return b::build;
+    }
+
+    /**
+     * Group DNs. In a YAML flow list ({@code [cn=a,dc=example,dc=org]}) the commas split a DN into
+     * one-part pieces, each a valid DN: a one-part group DN is reported as that mistake.
+     */
+    private static LinkedHashSet<String> groupDns(ConfigNode node, String key) {
+        List<String> dns = node.strings(key);
+        for (int i = 0; i < dns.size(); i++) {
+            String dn = dns.get(i);
+            try {
+                if (new com.unboundid.ldap.sdk.DN(dn).getRDNs().length == 1 && dns.size() > 1) {
+                    node.problem(key + "[" + i + "]", "'" + dn + "' is a DN of one part: in a [...] list the commas"
+                            + " split each DN, so quote every DN or write the list one entry per line");
+                    return new LinkedHashSet<>();
+                }
+            } catch (com.unboundid.ldap.sdk.LDAPException e) {
+                // the builder names it
+            }
+        }
+        return new LinkedHashSet<>(dns);
     }
 
     /** A key that takes one string or a list of strings. */
