@@ -26,9 +26,11 @@ final class Slapd implements AutoCloseable {
     final int port;
     final int ldapsPort;
     final List<String> hosts;
+    private final Path executable;
     private Process process;
 
-    private Slapd(Path dir, int port, List<String> hosts, boolean namedElsewhere) throws Exception {
+    private Slapd(Path executable, Path dir, int port, List<String> hosts, boolean namedElsewhere) throws Exception {
+        this.executable = executable;
         this.dir = dir;
         this.pki = new TestPki(Files.createDirectories(dir.resolve("pki")));
         this.port = port;
@@ -98,12 +100,12 @@ final class Slapd implements AutoCloseable {
     }
 
     private static Slapd start(Path dir, int port, boolean namedElsewhere, String... hosts) throws Exception {
-        RealComponents.executable("slapd (Debian package slapd, scripts/install-components.sh)", "HUBKIT_SLAPD",
+        Path slapd = RealComponents.executable("slapd (Debian package slapd, scripts/install-components.sh)", "HUBKIT_SLAPD",
                 "/usr/sbin/slapd", "slapd");
         if (!Files.isDirectory(Path.of("/etc/ldap/schema"))) {
             RealComponents.missing("slapd's schemas in /etc/ldap/schema (Debian package slapd)");
         }
-        return new Slapd(dir, port, List.of(hosts), namedElsewhere);
+        return new Slapd(slapd, dir, port, List.of(hosts), namedElsewhere);
     }
 
     private void start() throws IOException, InterruptedException {
@@ -112,7 +114,7 @@ final class Slapd implements AutoCloseable {
             urls.add("ldap://" + h + ":" + port + "/");
             urls.add("ldaps://" + h + ":" + ldapsPort + "/");
         }
-        List<String> cmd = List.of("/usr/sbin/slapd", "-d", "0", "-h", String.join(" ", urls), "-f", dir.resolve("slapd.conf").toString());
+        List<String> cmd = List.of(executable.toString(), "-d", "0", "-h", String.join(" ", urls), "-f", dir.resolve("slapd.conf").toString());
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("slapd.log").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
