@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> {@link #authenticate} and {@link #refresh} never block their caller: each runs
  * on this authenticator's own bounded executor ({@code poolSize} threads, a queue of 256), and
  * completes there; a full queue fails the call at once. Every LDAP operation is bounded by
- * {@code responseTimeout}, so a directory that stops answering fails logins after that time and
- * never holds a hub thread. The authenticator is thread-safe; {@link #close()} ends its threads
+ * {@code responseTimeout}, so a directory that stops answering fails a login after at most twice
+ * that time (the pool retries once on a fresh connection) and never holds a hub thread. The authenticator is thread-safe; {@link #close()} ends its threads
  * and connections.
  *
  * <p><b>Safety.</b> An empty password is refused before any bind (no anonymous login). The name
