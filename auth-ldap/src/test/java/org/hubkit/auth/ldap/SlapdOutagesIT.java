@@ -148,4 +148,29 @@ class SlapdOutagesIT {
         }
     }
 
+    @Test
+    void aSpawnWithRefreshPreSpawnRefreshesFirstAndARemovedUserLosesTheSession(@TempDir Path dir) throws Exception {
+        String adminToken = "ldap-it-admin-" + java.util.UUID.randomUUID();
+        try (Slapd slapd = Slapd.start(Files.createDirectories(dir.resolve("slapd")));
+             LDAPConnection admin = slapd.admin();
+             LdapHub hub = new LdapHub(dir, to(slapd, "127.0.0.1").allowAll(false).allowedGroups(Set.of(TestEntries.STAFF))
+                     .lookupDnSearchUser(TestEntries.SEARCH_DN).lookupDnSearchPassword(TestEntries.SEARCH_PASSWORD).build(),
+                     b -> b.refreshPreSpawn(true).addService(new org.hubkit.core.Service("ldap-it-admin", adminToken, true)))) {
+            HubClient browser = hub.client();
+            assertThat(browser.browserLogin("alice", password("alice")).statusCode()).isEqualTo(302);
+            assertThat(browser.get("/hub/home").statusCode()).isEqualTo(200);
+
+            admin.modify(TestEntries.STAFF, new Modification(ModificationType.DELETE, "member", TestEntries.dn("alice")));
+            HttpResponse<String> spawn = browser.api("POST", "/users/alice/server", adminToken, (Object) null);
+            assertThat(spawn.statusCode()).as(spawn.body()).isGreaterThanOrEqualTo(400);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int status = 200;
+            while (status == 200 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                status = browser.get("/hub/home").statusCode();
+            }
+            assertThat(status).as("alice's session after the refused pre-spawn refresh").isEqualTo(302);
+        }
+    }
+
 }
