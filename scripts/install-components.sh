@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the tests and benchmarks run against:
-#   Debian: jupyterhub (real jupyterhub-singleuser + Python JupyterHub 3.0), postgresql 15, wrk
+#   Debian: jupyterhub (real jupyterhub-singleuser + Python JupyterHub 3.0), postgresql 15, wrk,
+#           slapd + ldap-utils (auth-ldap's tests start their own slapd; no system instance)
 #   npm:    configurable-http-proxy 5.3.x in a scratch folder (Debian's own CHP does not run on Node 20)
 # Idempotent: skips whatever is already there; `apt-get update` only when a package is missing.
 # Prints on stdout, last: HUBKIT_CHP_CMD=<path to the npm proxy's bin> (all else goes to stderr).
@@ -9,7 +10,7 @@ set -euo pipefail
 
 log() { echo "[install-components] $*" >&2; }
 
-APT_PACKAGES=(jupyterhub postgresql wrk nginx-light chromium chromium-driver)
+APT_PACKAGES=(jupyterhub postgresql wrk nginx-light chromium chromium-driver slapd ldap-utils)
 CHP_DIR="${HUBKIT_CHP_DIR:-/opt/hubkit-chp}"
 CHP_VERSION="${HUBKIT_CHP_VERSION:-5.3}"
 CHP_BIN="$CHP_DIR/node_modules/.bin/configurable-http-proxy"
@@ -45,6 +46,11 @@ else
     as_root mkdir -p /etc/postgresql-common/createcluster.d
     echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.d/hubkit.conf >/dev/null
   fi
+  # auth-ldap's tests run their own slapd with their own config: tell the package not to
+  # create a default database (and so not to start a system instance on 389).
+  if ! is_installed slapd; then
+    echo "slapd slapd/no_configuration boolean true" | as_root debconf-set-selections
+  fi
   need_update=0
   for p in "${missing[@]}"; do
     has_candidate "$p" || need_update=1
@@ -61,7 +67,16 @@ else
   fi
 fi
 
-for c in jupyterhub jupyterhub-singleuser wrk /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
+# Should the package have started a system slapd anyway, stop it by its own pid file only.
+if [ -s /var/run/slapd/slapd.pid ]; then
+  pid="$(cat /var/run/slapd/slapd.pid)"
+  if kill -0 "$pid" 2>/dev/null; then
+    log "apt: stopping the system slapd the package started (pid $pid from /var/run/slapd/slapd.pid)"
+    as_root kill "$pid" || true
+  fi
+fi
+
+for c in jupyterhub jupyterhub-singleuser wrk slapd ldapwhoami /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl; do
   command -v "$c" >/dev/null 2>&1 || { log "ERROR: $c not found after install"; exit 1; }
 done
 

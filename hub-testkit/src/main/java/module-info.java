@@ -15,6 +15,9 @@ module org.hubkit.testkit {
     requires com.github.dockerjava.api;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
+    // TestPki: a test CA and the certificates it signs.
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.provider;
 
     exports org.hubkit.testkit;
     // JUnit calls the contracts' package-private lifecycle methods reflectively.

@@ -192,6 +192,76 @@ class ReferenceServerIT {
     }
 
     /**
+     * {@code auth.type: ldap} in the shipped jar, against UnboundID's in-memory directory in the test
+     * JVM (auth-ldap's own tests use a real slapd): a member of the allowed group logs in through
+     * the login form with a lookup by the service account; a person outside it, and a wrong
+     * password, do not; the service account's password is not in the log.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void anLdapLoginInTheJarLogsAGroupMemberIn() throws Exception {
+        var config0 = new com.unboundid.ldap.listener.InMemoryDirectoryServerConfig("dc=example,dc=org");
+        config0.setListenerConfigs(com.unboundid.ldap.listener.InMemoryListenerConfig.createLDAPConfig("ldap",
+                InetAddress.getLoopbackAddress(), 0, null));
+        var directory = new com.unboundid.ldap.listener.InMemoryDirectoryServer(config0);
+        directory.startListening();
+        try {
+            directory.add("dn: dc=example,dc=org", "objectClass: domain", "dc: example");
+            directory.add("dn: ou=people,dc=example,dc=org", "objectClass: organizationalUnit", "ou: people");
+            directory.add("dn: cn=svc,dc=example,dc=org", "objectClass: person", "cn: svc", "sn: svc",
+                    "userPassword: it-service-password");
+            for (String uid : List.of("lena", "otto")) {
+                directory.add("dn: uid=" + uid + ",ou=people,dc=example,dc=org", "objectClass: inetOrgPerson", "uid: " + uid,
+                        "cn: " + uid, "sn: " + uid, "userPassword: " + uid + "-password");
+            }
+            directory.add("dn: cn=staff,dc=example,dc=org", "objectClass: groupOfNames", "cn: staff",
+                    "member: uid=lena,ou=people,dc=example,dc=org");
+            int hubPort = freePort();
+            int proxyPort = freePort();
+            URI base = URI.create("http://127.0.0.1:" + proxyPort);
+            Path config = dir.resolve("ldap.yaml");
+            Files.writeString(config, String.join("\n",
+                    "hub: {ip: 127.0.0.1, port: " + hubPort + ", dataDir: " + quote(dir.resolve("ldap-data")) + "}",
+                    "proxy: {ip: 127.0.0.1, port: " + proxyPort + "}",
+                    "auth:",
+                    "  type: ldap",
+                    "  serverAddress: 127.0.0.1",
+                    "  serverPort: " + directory.getListenPort(),
+                    "  tlsStrategy: insecure",
+                    "  lookupDn: true",
+                    "  userSearchBase: ou=people,dc=example,dc=org",
+                    "  lookupDnSearchUser: cn=svc,dc=example,dc=org",
+                    "  lookupDnSearchPassword: it-service-password",
+                    "  allowedGroups: ['cn=staff,dc=example,dc=org']",
+                    "services:",
+                    "  - {name: it-admin, apiToken: " + quote(ADMIN_TOKEN) + ", admin: true}",
+                    ""), StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+            Path log = dir.resolve("ldap.log");
+            Process hub = startHub(config, log);
+            awaitApi(base, hub, log);
+
+            org.hubkit.testkit.HubClient client = new org.hubkit.testkit.HubClient(base);
+            try {
+                assertThat(client.login("lena", "lena-password")).startsWith("jupyterhub-hub-login=");
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + log(log), e);
+            }
+            for (String[] refused : new String[][] {{"otto", "otto-password"}, {"lena", "wrong"}}) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.login(refused[0], refused[1]))
+                        .as("%s", refused[0]).isInstanceOf(AssertionError.class);
+            }
+            assertThat(log(log)).contains("auth.type ldap: org.hubkit.auth.ldap.internal.LdapAuthenticatorFactory")
+                    .doesNotContain("it-service-password").doesNotContain("lena-password");
+
+            assertThat(api(base, "POST", "/shutdown", ADMIN_TOKEN).statusCode()).isEqualTo(202);
+            assertThat(hub.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            directory.shutDown(true);
+        }
+    }
+
+    /**
      * {@code auth.type: oidc} in the shipped jar, next to the shared password (an {@code auth}
      * list): a person logs in through mock-oauth2-server (a real OpenID Connect provider, here in
      * the test JVM) by following every redirect, and lands on the hub's home page as the provider's user.

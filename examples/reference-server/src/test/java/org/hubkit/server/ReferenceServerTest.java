@@ -86,11 +86,11 @@ class ReferenceServerTest {
     @Test
     void aBadConfigurationExitsWith2ListingEveryProblem() throws Exception {
         Path file = dir.resolve("hubkit.yaml");
-        Files.writeString(file, "hub: {prot: 1}\nauth: {type: ldap}\n");
+        Files.writeString(file, "hub: {prot: 1}\nauth: {type: kerberos}\n");
         assertThat(run(Map.of(), "--config", file.toString())).isEqualTo(2);
         assertThat(err()).isEqualTo("hubkit-server: invalid configuration in " + file + ":\n"
                 + "  hub.prot: unknown key (did you mean hub.port?)\n"
-                + "  auth.type: must be azuread, dummy, generic-oauth, github, gitlab, google, oidc or shared-password (the authenticator types on the class path); got 'ldap'\n");
+                + "  auth.type: must be azuread, dummy, generic-oauth, github, gitlab, google, ldap, oidc or shared-password (the authenticator types on the class path); got 'kerberos'\n");
         err.reset();
         assertThat(run(Map.of(), "--config=" + dir.resolve("missing.yaml"))).isEqualTo(2);
         assertThat(err()).contains(dir.resolve("missing.yaml") + ": cannot read the file");

@@ -244,7 +244,7 @@ class ServerConfigTest {
                 proxy:
                   port: 70000
                 auth:
-                  type: ldap
+                  type: kerberos
                   password: short
                 spawner:
                   type: kube
@@ -260,8 +260,8 @@ class ServerConfigTest {
                 "hub.db: must be a jdbc:h2: or jdbc:postgresql: URL",
                 "hub.portt: unknown key (did you mean hub.port?)",
                 "proxy.port: must be from 1 to 65535; got 70000",
-                // No type ldap on the class path, so nobody knows what its password must be: only the type is named.
-                "auth.type: must be azuread, dummy, generic-oauth, github, gitlab, google, oidc or shared-password (the authenticator types on the class path); got 'ldap'",
+                // No type kerberos on the class path, so nobody knows what its password must be: only the type is named.
+                "auth.type: must be azuread, dummy, generic-oauth, github, gitlab, google, ldap, oidc or shared-password (the authenticator types on the class path); got 'kerberos'",
                 "spawner.type: must be docker or local (the spawner types on the class path); got 'kube'",
                 "spawner.startTimeout: must be a positive number of seconds (at most 31536000); got -5",
                 "services[0].name: must be 1-64 of the characters A-Z a-z 0-9 . _ -; got 'bad name'",
@@ -393,7 +393,8 @@ class ServerConfigTest {
                 "proxy-netty", List.of("proxy.type netty"),
                 "spawner-docker", List.of("spawner.type docker"),
                 "auth-oauth", List.of("auth.type oidc", "auth.type generic-oauth", "auth.type google", "auth.type github",
-                        "auth.type gitlab", "auth.type azuread"));
+                        "auth.type gitlab", "auth.type azuread"),
+                "auth-ldap", List.of("auth.type ldap"));
         assertThat(types.keySet()).as("every type on the class path has a module README")
                 .containsExactlyInAnyOrderElementsOf(byModule.values().stream().flatMap(List::stream).toList());
 

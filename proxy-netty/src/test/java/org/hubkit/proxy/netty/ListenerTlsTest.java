@@ -1,5 +1,6 @@
 package org.hubkit.proxy.netty;
 
+import org.hubkit.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package org.hubkit.proxy.netty;
+package org.hubkit.testkit;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -34,24 +34,37 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Certificates for the TLS tests, made fresh in a directory: a test CA, a server certificate for
  * {@code localhost} and {@code 127.0.0.1} and a client certificate, both signed by it, one for a
  * host that is not this one ({@code elsewhere.example}), and a self-signed one nobody trusts.
- * Each as PEM files (certificate, PKCS#8 key) and as JDK contexts for test clients and servers.
+ * Each as PEM files (certificate, PKCS#8 key) and as JDK contexts for test clients and servers:
+ * proxy-netty's TLS listener tests, auth-ldap's slapd with StartTLS and LDAPS.
+ *
+ * @since 0.3
  */
-final class TestPki {
-    /** A certificate and its key, on disk and in memory. */
-    record Issued(Path cert, Path key, X509Certificate certificate, PrivateKey privateKey) {
+public final class TestPki {
+    /**
+     * A certificate and its key, on disk and in memory.
+     *
+     * @param cert the certificate's PEM file
+     * @param key the key's PEM file (PKCS#8)
+     * @param certificate the certificate
+     * @param privateKey the key
+     */
+    public record Issued(Path cert, Path key, X509Certificate certificate, PrivateKey privateKey) {
     }
 
-    final Path dir;
-    final Issued ca;
-    final Issued server;
-    final Issued client;
-    final Issued wrongHost;
-    final Issued untrusted;
+    public final Path dir;
+    public final Issued ca;
+    public final Issued server;
+    public final Issued client;
+    public final Issued wrongHost;
+    public final Issued untrusted;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** @param dir where the PEM files go */
-    TestPki(Path dir) throws Exception {
+    /**
+     * @param dir where the PEM files go
+     * @throws Exception if a key or certificate cannot be made
+     */
+    public TestPki(Path dir) throws Exception {
         this.dir = dir;
         ca = issue("ca", "CN=Hubkit Test CA", null, true);
         server = issue("server", "CN=localhost", ca, false, "localhost", "127.0.0.1");
@@ -102,7 +115,7 @@ final class TestPki {
      * @param passphrase the passphrase
      * @return the new key file
      */
-    Path encryptedKey(Issued id, String name, String passphrase) throws Exception {
+    public Path encryptedKey(Issued id, String name, String passphrase) throws Exception {
         org.bouncycastle.operator.OutputEncryptor encryptor =
                 new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(
                         org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
@@ -127,7 +140,7 @@ final class TestPki {
      * @param trusted the CA to trust, or {@code null} to trust nothing at all
      * @return a JDK context for a test client or server
      */
-    static SSLContext context(Issued identity, Issued trusted) throws Exception {
+    public static SSLContext context(Issued identity, Issued trusted) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         if (identity != null) {
