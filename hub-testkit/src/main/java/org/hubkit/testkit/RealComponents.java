@@ -94,6 +94,22 @@ public final class RealComponents {
                 "chromedriver");
     }
 
+    /**
+     * The command-line flags of a headless Chromium for tests on these machines: no sandbox (root),
+     * no background traffic, a 1280x900 window, and no host name resolving but the loopback ones, so
+     * that nothing a page asks for can leave the machine.
+     *
+     * @param profile a fresh, empty user data directory for this browser
+     * @return the flags, for {@code ChromeOptions.addArguments}
+     */
+    public static java.util.List<String> chromiumArguments(Path profile) {
+        return java.util.List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-sync",
+                "--disable-default-apps", "--disable-extensions", "--window-size=1280,900",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+                "--user-data-dir=" + profile);
+    }
+
     /** @return the JDBC URL of the test PostgreSQL server ({@code HUBKIT_PG_URL}) */
     public static String postgresUrl() {
         String url = System.getenv("HUBKIT_PG_URL");

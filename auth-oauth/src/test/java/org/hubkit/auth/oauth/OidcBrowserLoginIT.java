@@ -37,11 +37,7 @@ class OidcBrowserLoginIT {
                     .usingAnyFreePort().withLogFile(SCREENSHOTS.resolve("chromedriver-oidc.log").toFile()).build();
             ChromeOptions options = new ChromeOptions();
             options.setBinary(chromium.toFile());
-            options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-sync",
-                    "--disable-default-apps", "--disable-extensions", "--window-size=1280,900",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
-                    "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
+            options.addArguments(RealComponents.chromiumArguments(Files.createDirectories(dir.resolve("chromium-profile"))));
             ChromeDriver driver = new ChromeDriver(service, options);
             try {
                 driver.get(oidc.base.resolve("/hub/login").toString());

@@ -167,12 +167,7 @@ class HubPagesBrowserIT {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());
         Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--disable-sync",
-                "--disable-default-apps", "--disable-extensions", "--window-size=1280,900",
-                // Belt and braces: no name but the loopback ones resolves, so nothing can leave the machine.
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
-                "--user-data-dir=" + profile);
+        options.addArguments(RealComponents.chromiumArguments(profile));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.PERFORMANCE, Level.ALL);
         logs.enable(LogType.BROWSER, Level.ALL);
