@@ -3,6 +3,8 @@ package org.hubkit.benchmarks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -81,6 +83,11 @@ final class Cli {
             throw new IllegalArgumentException(option + " needs a positive whole number, not " + v);
         }
         return n;
+    }
+
+    /** @return a comma-separated list of positive whole numbers ({@code --concurrency 1,10}) */
+    static List<Integer> positives(String option, String v) {
+        return Arrays.stream(v.split(",")).map(x -> positive(option, x.trim())).toList();
     }
 
     /** An option's value as a whole number of at least 0, or a message naming the option. */

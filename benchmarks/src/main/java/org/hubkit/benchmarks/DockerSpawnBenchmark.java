@@ -336,8 +336,7 @@ final class DockerSpawnBenchmark {
                 switch (a) {
                     case "-h", "--help" -> o.help = true;
                     case "--keep" -> o.keep = true;
-                    case "--concurrency" -> o.concurrency = Arrays.stream(value(args, ++i, a).split(","))
-                            .map(v -> Cli.positive(a, v.trim())).toList();
+                    case "--concurrency" -> o.concurrency = Cli.positives(a, value(args, ++i, a));
                     case "--rounds" -> o.rounds = Cli.positive(a, value(args, ++i, a));
                     case "--image" -> o.image = value(args, ++i, a);
                     case "--poll-ms" -> o.pollMillis = Cli.positive(a, value(args, ++i, a));

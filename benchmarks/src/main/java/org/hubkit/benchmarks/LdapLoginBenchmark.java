@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -251,8 +250,7 @@ final class LdapLoginBenchmark {
                 switch (a) {
                     case "-h", "--help" -> o.help = true;
                     case "--keep" -> o.keep = true;
-                    case "--concurrency" -> o.concurrency = Arrays.stream(value(args, ++i, a).split(","))
-                            .map(v -> Cli.positive(a, v.trim())).toList();
+                    case "--concurrency" -> o.concurrency = Cli.positives(a, value(args, ++i, a));
                     case "--seconds" -> o.seconds = Cli.positive(a, value(args, ++i, a));
                     case "--max-minutes" -> o.maxMinutes = Cli.positive(a, value(args, ++i, a));
                     case "--slapd" -> o.slapd = value(args, ++i, a);
