@@ -49,6 +49,25 @@ class SlowPullIT {
     }
 
     @Test
+    void pullPolicyAlwaysPullsAnImageTheEngineAlreadyHas() throws Exception {
+        // The image is here under this name, but its registry fails: only a pull can fail the start.
+        String repo = "hubkit/unreachable-local-" + HUB;
+        TestEngine.require().tagImageCmd(TestEngine.IMAGE, repo, "1").exec();
+        try (DockerSpawner spawner = DockerSpawner.builder().dockerHost(engine.dockerHost()).image(repo + ":1").hubId(HUB)
+                .nameTemplate(HUB + "-{username}").volumes(DockerVolumes.none()).pullPolicy(DockerSpawner.PullPolicy.ALWAYS)
+                .build()) {
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> spawner.start(Spawns.request("eager"),
+                    new Spawns.Recorder()).toCompletableFuture().get(30, TimeUnit.SECONDS));
+            assertThat(failure).hasCauseInstanceOf(org.hubkit.api.SpawnException.class);
+            assertThat(failure.getCause()).hasMessageStartingWith("Pulling image " + repo + ":1 failed");
+        } finally {
+            TestEngine.require().removeImageCmd(repo + ":1").exec(); // only the tag
+        }
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestEngine.require().inspectContainerCmd(HUB + "-eager").exec()))
+                .isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void aPullTheRegistryFailsIsASpawnErrorNamingTheImage() {
         String image = "hubkit/unreachable-" + HUB + ":1";
         try (DockerSpawner spawner = DockerSpawner.builder().dockerHost(engine.dockerHost()).image(image).hubId(HUB)
